@@ -1,0 +1,3 @@
+# A web server: a role only composes components.
+include:
+  - nginx

@@ -1,0 +1,58 @@
+"""Remove what saltline created: containers, networks and volumes carrying its labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import docker
+import docker.errors
+
+from saltline import labels
+
+
+@dataclass
+class Removed:
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.containers) + len(self.networks) + len(self.volumes)
+
+
+def remove_run(client: docker.DockerClient, run_id: str) -> Removed:
+    """Everything of one `saltline test` run."""
+    return _remove(client, {"label": f"{labels.RUN}={run_id}"})
+
+
+def remove_all(client: docker.DockerClient) -> Removed:
+    """Everything saltline ever created on this engine (`saltline destroy`); images stay."""
+    return _remove(client, labels.MANAGED_FILTER)
+
+
+def _remove(client: docker.DockerClient, filters: dict[str, str]) -> Removed:
+    removed = Removed()
+    # Containers first: a network or volume in use cannot be removed.
+    for container in client.containers.list(all=True, filters=filters):
+        _ignore_gone(lambda c=container: c.remove(force=True, v=True))
+        removed.containers.append(container.name)
+    for network in client.networks.list(filters=filters):
+        _ignore_gone(network.remove)
+        removed.networks.append(network.name)
+    for volume in client.volumes.list(filters=filters):
+        _ignore_gone(lambda v=volume: v.remove(force=True))
+        removed.volumes.append(volume.name)
+    return removed
+
+
+def _ignore_gone(remove: Callable[[], object]) -> None:
+    try:
+        remove()
+    except docker.errors.NotFound:
+        pass  # removed meanwhile, by another cleanup
+    except docker.errors.APIError as exc:
+        if "removal of container" in str(exc) and "already in progress" in str(exc):
+            return
+        raise

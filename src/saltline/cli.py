@@ -1,0 +1,140 @@
+"""The `saltline` command line.
+
+Exit codes: 0 all passed; 1 a stage failed; 2 usage, configuration or environment
+error; 130 interrupted (everything the run created is removed first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from saltline import cleanup, config, engine, labels, runner
+from saltline.console import Console
+from saltline.errors import SaltlineError
+from saltline.images import Images
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="saltline", description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--config", type=Path, help="path to saltline.yml (default: nearest)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    test = commands.add_parser("test", help="converge, check idempotence and verify test minions")
+    test.add_argument("minions", nargs="*", metavar="MINION", help="minions to test (default: all)")
+    test.add_argument("--platform", help="only this platform")
+    test.add_argument("--salt-version", help="override salt_version from saltline.yml")
+    test.add_argument("--keep", action="store_true", help="keep the containers (see `login`)")
+    test.add_argument("--jobs", type=int, default=0, help="minions in parallel (default: cores)")
+    test.add_argument("--reports", type=Path, help="report directory (default: reports/)")
+    test.set_defaults(handler=cmd_test)
+
+    login = commands.add_parser("login", help="a shell in a kept test minion")
+    login.add_argument("minion", metavar="MINION")
+    login.set_defaults(handler=cmd_login)
+
+    destroy = commands.add_parser("destroy", help="remove every container, network and volume")
+    destroy.set_defaults(handler=cmd_destroy)
+
+    images = commands.add_parser("images", help="build, list or prune the test images")
+    images.add_argument("action", choices=["build", "list", "prune"])
+    images.add_argument("--all", action="store_true", help="prune: every saltline image")
+    images.set_defaults(handler=cmd_images)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    console = Console()
+    try:
+        return int(args.handler(args, console))
+    except SaltlineError as exc:
+        print(f"saltline: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("saltline: interrupted; what this run created has been removed", file=sys.stderr)
+        return 130
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _load(args: argparse.Namespace) -> config.Config:
+    return config.load(args.config or config.find())
+
+
+def cmd_test(args: argparse.Namespace, console: Console) -> int:
+    cfg = _load(args)
+    if args.salt_version:
+        cfg = dataclasses.replace(cfg, salt_version=args.salt_version)
+    targets = cfg.targets(args.minions, args.platform)
+    if not targets:
+        raise SaltlineError(f"nothing to test: no minion of {cfg.path} on {args.platform}")
+    client = engine.connect()
+    options = runner.TestOptions(
+        targets=targets,
+        reports_dir=args.reports or cfg.root / "reports",
+        keep=args.keep,
+        jobs=args.jobs,
+    )
+    result = runner.run(client, cfg, options, console)
+    console.table(result)
+    console.say(f"reports: {options.reports_dir}/junit.xml, summary.md, results.json")
+    if args.keep:
+        console.say("containers kept: `saltline login MINION`, then `saltline destroy`")
+    return 0 if result.passed else 1
+
+
+def cmd_login(args: argparse.Namespace, console: Console) -> int:
+    client = engine.connect()
+    found = client.containers.list(filters={"label": f"{labels.MINION}={args.minion}"})
+    if not found:
+        raise SaltlineError(
+            f"no running test minion {args.minion!r}; run `saltline test {args.minion} --keep` first"
+        )
+    docker_cli = shutil.which("docker")
+    if docker_cli is None:
+        raise SaltlineError("`saltline login` needs the docker command-line client on PATH")
+    os.execv(docker_cli, ["docker", "exec", "-it", found[0].name, "bash", "-l"])
+    return 0  # not reached
+
+
+def cmd_destroy(args: argparse.Namespace, console: Console) -> int:
+    removed = cleanup.remove_all(engine.connect())
+    for kind in ("containers", "networks", "volumes"):
+        names = getattr(removed, kind)
+        console.say(f"removed {len(names)} {kind}" + (f": {', '.join(names)}" if names else ""))
+    return 0
+
+
+def cmd_images(args: argparse.Namespace, console: Console) -> int:
+    cfg = _load(args)
+    images = Images(engine.connect(), cfg, log=console.say)
+    if args.action == "build":
+        for platform in cfg.platforms.values():
+            console.say(f"{platform.name}: {images.ensure_minion(platform)}")
+    elif args.action == "list":
+        console.say(f"{'TAG':45} {'KIND':13} {'PLATFORM':10} {'SALT':9} {'SIZE':>8}  CREATED")
+        for info in images.list():
+            console.say(
+                f"{info.tag:45} {info.kind:13} {info.platform:10} {info.salt_version:9} "
+                f"{info.size_mb:6.0f}MB  {info.created}"
+            )
+    else:
+        removed = images.prune(everything=args.all)
+        console.say(
+            f"removed {len(removed)} image(s)" + (f": {', '.join(removed)}" if removed else "")
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

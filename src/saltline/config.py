@@ -1,0 +1,325 @@
+"""Load and validate `saltline.yml`, the estate's test matrix.
+
+Every error names the file, the line and the key, and says what was expected:
+
+    >>> load(Path("saltline.yml")).minions["web1"].roles
+    ('web',)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from saltline.errors import ConfigError
+
+CONFIG_NAME = "saltline.yml"
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+SALT_VERSION_PATTERN = re.compile(r"^\d{4}(\.\d+)?$")
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+DEFAULT_TIMEOUTS = {"converge": 900, "verify": 600}
+
+Path_ = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A base OS a minion is tested on (a Debian suite, for now)."""
+
+    name: str
+    suite: str
+    image: str
+    mirror: str = DEFAULT_MIRROR
+
+
+@dataclass(frozen=True)
+class Minion:
+    """A minion of the estate: its id, roles, pillar environment and platforms."""
+
+    name: str
+    roles: tuple[str, ...]
+    environment: str
+    platforms: tuple[str, ...]
+    grains: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One test container: a minion on a platform."""
+
+    minion: Minion
+    platform: Platform
+
+    @property
+    def key(self) -> str:
+        return f"{self.minion.name}@{self.platform.name}"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    salt_version: str
+    platforms: dict[str, Platform]
+    minions: dict[str, Minion]
+    environments: tuple[str, ...]
+    timeouts: dict[str, int]
+    ca_bundle: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "salt"
+
+    @property
+    def pillar_dir(self) -> Path:
+        return self.root / "pillar"
+
+    @property
+    def infra_tests_dir(self) -> Path:
+        return self.root / "tests" / "infra"
+
+    def targets(
+        self, minions: list[str] | None = None, platform: str | None = None
+    ) -> list[Target]:
+        """The minion × platform pairs to test, optionally narrowed; unknown names are errors."""
+        for name in minions or []:
+            if name not in self.minions:
+                raise ConfigError(
+                    f"{self.path}: no minion named {name!r}; "
+                    f"declared minions: {', '.join(sorted(self.minions))}"
+                )
+        if platform is not None and platform not in self.platforms:
+            raise ConfigError(
+                f"{self.path}: no platform named {platform!r}; "
+                f"declared platforms: {', '.join(sorted(self.platforms))}"
+            )
+        chosen = (
+            [self.minions[name] for name in minions] if minions else list(self.minions.values())
+        )
+        return [
+            Target(minion, self.platforms[name])
+            for minion in chosen
+            for name in minion.platforms
+            if platform is None or name == platform
+        ]
+
+
+def find(start: Path | None = None) -> Path:
+    """The nearest `saltline.yml` in `start` or a parent directory."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {here} or any parent directory; "
+        "run saltline from your Salt repository, or create one with `saltline init`"
+    )
+
+
+def load(path: Path) -> Config:
+    """Parse and validate a `saltline.yml`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    try:
+        data, lines = _parse_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    return _Validator(path, lines).config(data)
+
+
+def _parse_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
+    """The YAML document, and the line (1-based) of every mapping key by its path."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines: dict[Path_, int] = {}
+
+    def walk(item: yaml.Node, path: Path_) -> None:
+        if isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                child = (*path, str(key.value))
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+        elif isinstance(item, yaml.SequenceNode):
+            for index, value in enumerate(item.value):
+                lines[(*path, str(index))] = value.start_mark.line + 1
+                walk(value, (*path, str(index)))
+
+    if node is not None:
+        walk(node, ())
+    return yaml.safe_load(text), lines
+
+
+class _Validator:
+    """Turns the parsed document into a `Config`, naming file:line and key on every error."""
+
+    def __init__(self, path: Path, lines: dict[Path_, int]):
+        self.path = path
+        self.lines = lines
+
+    def fail(self, at: Path_, message: str) -> ConfigError:
+        line = next((self.lines[at[:n]] for n in range(len(at), 0, -1) if at[:n] in self.lines), 1)
+        key = ".".join(at) or "(top level)"
+        return ConfigError(f"{self.path}:{line}: {key}: {message}")
+
+    def mapping(self, value: Any, at: Path_, allowed: set[str], required: set[str]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(at, f"expected a mapping, got {type(value).__name__}")
+        for key in value:
+            if key not in allowed:
+                raise self.fail(
+                    (*at, str(key)), f"unknown key; allowed: {', '.join(sorted(allowed))}"
+                )
+        for key in sorted(required - set(value)):
+            raise self.fail(at, f"missing required key {key!r}")
+        return value
+
+    def string(self, value: Any, at: Path_, pattern: re.Pattern[str] | None = None) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value:
+            raise self.fail(at, f"expected a non-empty string, got {value!r}")
+        if pattern is not None and not pattern.match(value):
+            raise self.fail(at, f"{value!r} does not match {pattern.pattern}")
+        return value
+
+    def names(self, value: Any, at: Path_, choices: set[str] | None = None) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(at, f"expected a non-empty list, got {value!r}")
+        names = tuple(
+            self.string(item, (*at, str(i)), NAME_PATTERN) for i, item in enumerate(value)
+        )
+        for i, name in enumerate(names):
+            if choices is not None and name not in choices:
+                raise self.fail(
+                    (*at, str(i)),
+                    f"{name!r} is not declared; choose from {', '.join(sorted(choices))}",
+                )
+        return names
+
+    def config(self, data: Any) -> Config:
+        top = self.mapping(
+            data,
+            (),
+            allowed={
+                "salt_version",
+                "platforms",
+                "minions",
+                "environments",
+                "timeouts",
+                "ca_bundle",
+            },
+            required={"salt_version", "platforms", "minions", "environments"},
+        )
+        salt_version = self.string(top["salt_version"], ("salt_version",), SALT_VERSION_PATTERN)
+        environments = self.environments(top["environments"])
+        platforms = self.platforms(top["platforms"])
+        minions = self.minions(top["minions"], set(platforms), set(environments))
+        return Config(
+            path=self.path,
+            salt_version=salt_version,
+            platforms=platforms,
+            minions=minions,
+            environments=environments,
+            timeouts=self.timeouts(top.get("timeouts", {})),
+            ca_bundle=self.ca_bundle(top.get("ca_bundle")),
+        )
+
+    def environments(self, value: Any) -> tuple[str, ...]:
+        at = ("environments",)
+        if isinstance(value, dict):
+            if not value:
+                raise self.fail(at, "declare at least one environment")
+            for name, body in value.items():
+                self.string(name, (*at, str(name)), NAME_PATTERN)
+                self.mapping(body or {}, (*at, str(name)), allowed={"masters"}, required=set())
+            return tuple(value)
+        return self.names(value, at)
+
+    def platforms(self, value: Any) -> dict[str, Platform]:
+        at = ("platforms",)
+        if not isinstance(value, dict) or not value:
+            raise self.fail(at, "expected a mapping of platform name to {suite, image}")
+        platforms = {}
+        for name, body in value.items():
+            here = (*at, str(name))
+            self.string(name, here, NAME_PATTERN)
+            body = self.mapping(
+                body, here, allowed={"suite", "image", "mirror"}, required={"suite"}
+            )
+            suite = self.string(body["suite"], (*here, "suite"), NAME_PATTERN)
+            platforms[name] = Platform(
+                name=name,
+                suite=suite,
+                image=self.string(body.get("image", f"debian:{suite}"), (*here, "image")),
+                mirror=self.string(body.get("mirror", DEFAULT_MIRROR), (*here, "mirror")),
+            )
+        return platforms
+
+    def minions(self, value: Any, platforms: set[str], environments: set[str]) -> dict[str, Minion]:
+        at = ("minions",)
+        if not isinstance(value, dict) or not value:
+            raise self.fail(at, "expected a mapping of minion id to {roles, environment}")
+        minions = {}
+        for name, body in value.items():
+            here = (*at, str(name))
+            self.string(name, here, NAME_PATTERN)
+            body = self.mapping(
+                body,
+                here,
+                allowed={"roles", "environment", "platforms", "grains"},
+                required={"roles", "environment"},
+            )
+            environment = self.string(body["environment"], (*here, "environment"))
+            if environment not in environments:
+                raise self.fail(
+                    (*here, "environment"),
+                    f"{environment!r} is not declared under environments "
+                    f"({', '.join(sorted(environments))})",
+                )
+            grains = body.get("grains", {})
+            if not isinstance(grains, dict):
+                raise self.fail((*here, "grains"), "expected a mapping of grain name to value")
+            minions[name] = Minion(
+                name=name,
+                roles=self.names(body["roles"], (*here, "roles")),
+                environment=environment,
+                platforms=self.names(
+                    body.get("platforms", sorted(platforms)), (*here, "platforms"), platforms
+                ),
+                grains=grains,
+            )
+        return minions
+
+    def timeouts(self, value: Any) -> dict[str, int]:
+        at = ("timeouts",)
+        body = self.mapping(value, at, allowed=set(DEFAULT_TIMEOUTS), required=set())
+        timeouts = dict(DEFAULT_TIMEOUTS)
+        for key, seconds in body.items():
+            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
+                raise self.fail(
+                    (*at, key), f"expected a positive number of seconds, got {seconds!r}"
+                )
+            timeouts[key] = seconds
+        return timeouts
+
+    def ca_bundle(self, value: Any) -> Path | None:
+        value = os.environ.get("SALTLINE_CA_BUNDLE") or value
+        if value is None:
+            return None
+        path = (self.path.parent / self.string(value, ("ca_bundle",))).resolve()
+        if not path.is_file():
+            raise self.fail(("ca_bundle",), f"{path} is not a file (set it, or SALTLINE_CA_BUNDLE)")
+        return path

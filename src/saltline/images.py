@@ -1,0 +1,210 @@
+"""Base and minion images, cached by a hash of their inputs.
+
+A base image per platform is pulled when a registry answers, otherwise built with
+debootstrap and `docker import`. A minion image per (platform, Salt version) adds
+systemd, Python and Salt from a host-built wheelhouse. Each image carries the hash
+of its inputs as a label, and is rebuilt only when that hash changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import docker
+import docker.errors
+from docker.models.images import Image
+
+from saltline import labels, wheelhouse
+from saltline.config import Config, Platform
+from saltline.errors import ImageError
+
+BASE_REPOSITORY = "saltline/base"
+MINION_REPOSITORY = "saltline/minion"
+Log = Callable[[str], None]
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("SALTLINE_CACHE") or Path.home() / ".cache" / "saltline"
+    return Path(root)
+
+
+def digest(*parts: str | bytes) -> str:
+    """A short content hash of the given inputs, in order."""
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(part.encode() if isinstance(part, str) else part)
+        sha.update(b"\0")
+    return sha.hexdigest()[:16]
+
+
+def minion_recipe() -> str:
+    return resources.files("saltline.recipes").joinpath("minion.Dockerfile").read_text()
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    tag: str
+    kind: str
+    platform: str
+    salt_version: str
+    input_hash: str
+    size_mb: float
+    created: str
+
+
+class Images:
+    """Finds or builds the images a configuration needs."""
+
+    def __init__(self, client: docker.DockerClient, config: Config, log: Log = print):
+        self.client = client
+        self.config = config
+        self.log = log
+
+    def minion_tag(self, platform: Platform) -> str:
+        return f"{MINION_REPOSITORY}:{platform.name}-salt{self.config.salt_version}"
+
+    def ensure_minion(self, platform: Platform) -> str:
+        """The minion image for a platform, built if missing or stale; returns its tag."""
+        base = self.ensure_base(platform)
+        python = wheelhouse.python_for(platform.suite)
+        wheels = wheelhouse.ensure(
+            cache_dir() / "wheelhouse", self.config.salt_version, python, self.config.ca_bundle
+        )
+        recipe = minion_recipe()
+        ca_bundle = self.config.ca_bundle.read_bytes() if self.config.ca_bundle else b""
+        requirements = (wheels / "requirements.txt").read_bytes()
+        input_hash = digest(base.id, recipe, requirements, ca_bundle)
+        tag = self.minion_tag(platform)
+        if self._hash_of(tag) == input_hash:
+            return tag
+        self.log(f"building {tag} (Salt {self.config.salt_version} on {platform.suite})")
+        with tempfile.TemporaryDirectory(prefix="saltline-build-") as context:
+            root = Path(context)
+            (root / "Dockerfile").write_text(recipe)
+            (root / "ca-bundle.crt").write_bytes(ca_bundle)
+            shutil.copytree(wheels, root / "wheelhouse")
+            try:
+                self.client.images.build(
+                    path=context,
+                    tag=tag,
+                    buildargs={"BASE_IMAGE": base.tags[0]},
+                    labels={
+                        labels.MANAGED: "true",
+                        labels.KIND: "minion-image",
+                        labels.PLATFORM: platform.name,
+                        labels.SALT_VERSION: self.config.salt_version,
+                        labels.INPUT_HASH: input_hash,
+                    },
+                    rm=True,
+                    forcerm=True,
+                )
+            except docker.errors.BuildError as exc:
+                tail = "".join(
+                    str(line.get("stream", line.get("error", ""))) for line in exc.build_log
+                )
+                raise ImageError(f"building {tag} failed: {exc.msg}\n{tail[-2000:]}") from None
+        return tag
+
+    def ensure_base(self, platform: Platform) -> Image:
+        """The platform's base OS image: cached, else pulled, else debootstrapped."""
+        input_hash = digest(platform.suite, platform.mirror)
+        tag = f"{BASE_REPOSITORY}:{platform.suite}"
+        if self._hash_of(tag) == input_hash:
+            return self.client.images.get(tag)
+        image_labels = {
+            labels.MANAGED: "true",
+            labels.KIND: "base-image",
+            labels.PLATFORM: platform.name,
+            labels.INPUT_HASH: input_hash,
+        }
+        try:
+            self.log(f"pulling {platform.image}")
+            pulled = self.client.images.pull(platform.image)
+            return self._relabel(pulled, tag, image_labels)
+        except docker.errors.APIError as exc:
+            self.log(f"no registry ({str(exc.explanation)[:80]}); building {tag} with debootstrap")
+        return self._debootstrap(platform, tag, image_labels)
+
+    def _relabel(self, image: Image, tag: str, image_labels: dict[str, str]) -> Image:
+        """A pulled image carries no saltline labels: commit a labelled copy under our tag."""
+        container = self.client.containers.create(image.id, command=["true"])
+        try:
+            changes = [f'LABEL {key}="{value}"' for key, value in image_labels.items()]
+            repository, version = tag.split(":")
+            container.commit(repository=repository, tag=version, changes=changes)
+        finally:
+            container.remove(force=True)
+        return self.client.images.get(tag)
+
+    def _debootstrap(self, platform: Platform, tag: str, image_labels: dict[str, str]) -> Image:
+        if shutil.which("debootstrap") is None or os.geteuid() != 0:
+            raise ImageError(
+                f"cannot pull {platform.image} and cannot build it: debootstrap needs root and the "
+                "debootstrap package (`apt-get install debootstrap`); or make a registry reachable"
+            )
+        with tempfile.TemporaryDirectory(prefix="saltline-rootfs-", dir=_scratch()) as tmp:
+            rootfs, archive = Path(tmp) / "rootfs", Path(tmp) / "rootfs.tar"
+            _run(["debootstrap", "--variant=minbase", platform.suite, str(rootfs), platform.mirror])
+            _run(["tar", "-C", str(rootfs), "-cf", str(archive), "."])
+            repository, version = tag.split(":")
+            changes = [f'LABEL {key}="{value}"' for key, value in image_labels.items()]
+            self.client.api.import_image_from_file(
+                str(archive), repository=repository, tag=version, changes=changes
+            )
+        return self.client.images.get(tag)
+
+    def _hash_of(self, tag: str) -> str | None:
+        try:
+            image = self.client.images.get(tag)
+        except docker.errors.ImageNotFound:
+            return None
+        return (image.labels or {}).get(labels.INPUT_HASH)
+
+    def list(self) -> list[ImageInfo]:
+        found = []
+        for image in self.client.images.list(filters=labels.MANAGED_FILTER):
+            image_labels = image.labels or {}
+            found.append(
+                ImageInfo(
+                    tag=image.tags[0] if image.tags else image.short_id,
+                    kind=image_labels.get(labels.KIND, "?"),
+                    platform=image_labels.get(labels.PLATFORM, "?"),
+                    salt_version=image_labels.get(labels.SALT_VERSION, "-"),
+                    input_hash=image_labels.get(labels.INPUT_HASH, "?"),
+                    size_mb=image.attrs.get("Size", 0) / 1e6,
+                    created=str(image.attrs.get("Created", ""))[:19],
+                )
+            )
+        return sorted(found, key=lambda info: info.tag)
+
+    def prune(self, everything: bool = False) -> list[str]:
+        """Remove minion images no platform of this config uses (or all saltline images)."""
+        wanted = {self.minion_tag(platform) for platform in self.config.platforms.values()}
+        removed = []
+        for info in self.list():
+            if everything or (info.kind == "minion-image" and info.tag not in wanted):
+                self.client.images.remove(info.tag, force=True)
+                removed.append(info.tag)
+        return removed
+
+
+def _scratch() -> str:
+    """Where debootstrap writes: beside the cache, which is on a real disk (not a tmpfs)."""
+    path = cache_dir() / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+def _run(command: list[str]) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-10:])
+        raise ImageError(f"{command[0]} failed (exit {done.returncode}):\n{tail}")

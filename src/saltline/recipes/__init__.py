@@ -1,0 +1,1 @@
+"""Image recipes shipped with the package (read with importlib.resources)."""

@@ -1,0 +1,135 @@
+"""The report stage: `junit.xml`, `summary.md` and `results.json` under `reports/`.
+
+Written once, by one writer, after every target has finished; each file is written
+to a temporary name and renamed, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from saltline.results import RunResult, TargetResult
+
+SLOWEST_STATES = 10
+
+
+def write(result: RunResult, reports_dir: Path) -> list[Path]:
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    outputs = {
+        "junit.xml": junit_xml(result),
+        "summary.md": summary_markdown(result),
+        "results.json": json.dumps(result.to_dict(), indent=2) + "\n",
+    }
+    written = []
+    for name, text in outputs.items():
+        path = reports_dir / name
+        partial = path.with_suffix(path.suffix + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+        written.append(path)
+    return written
+
+
+def junit_xml(result: RunResult) -> str:
+    """One <testsuite> per minion × platform; one <testcase> per state and per testinfra check."""
+    suites = ET.Element("testsuites", name="saltline", time=f"{result.duration:.3f}")
+    for target in result.targets:
+        suite = ET.SubElement(suites, "testsuite", name=target.key)
+        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        for stage in target.stages:
+            cases = stage.cases or []
+            if not cases and stage.status != "passed":
+                _stage_case(suite, target, stage.stage, stage.status, stage.message)
+                counts["tests"] += 1
+                counts["failures" if stage.status in ("failed", "error") else "skipped"] += 1
+            for case in cases:
+                element = ET.SubElement(
+                    suite,
+                    "testcase",
+                    name=case.name,
+                    classname=case.classname,
+                    time=f"{case.duration:.3f}",
+                )
+                counts["tests"] += 1
+                if case.failure is not None:
+                    ET.SubElement(
+                        element, "failure", message=case.failure.splitlines()[0][:200]
+                    ).text = case.failure
+                    counts["failures"] += 1
+                elif case.skipped is not None:
+                    ET.SubElement(element, "skipped", message=case.skipped)
+                    counts["skipped"] += 1
+        suite.set("time", f"{sum(stage.duration for stage in target.stages):.3f}")
+        for key, value in counts.items():
+            suite.set(key, str(value))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _stage_case(
+    suite: ET.Element, target: TargetResult, stage: str, status: str, message: str
+) -> None:
+    element = ET.SubElement(
+        suite, "testcase", name=stage, classname=f"{target.key}.{stage}", time="0"
+    )
+    tag = "failure" if status in ("failed", "error") else "skipped"
+    ET.SubElement(element, tag, message=(message.splitlines() or [status])[0][:200]).text = message
+
+
+def summary_markdown(result: RunResult) -> str:
+    """The merge-request comment: verdict, minion × stage table, failures, slowest states."""
+    verdict = "✅ passed" if result.passed else "❌ failed"
+    stage_names = list(dict.fromkeys(s.stage for t in result.targets for s in t.stages))
+    lines = [
+        f"## saltline: {verdict}",
+        "",
+        f"Salt {result.salt_version} · {len(result.targets)} minion × platform · "
+        f"{result.duration:.0f}s · run `{result.run_id}`",
+        "",
+        "| minion | environment | " + " | ".join(stage_names) + " |",
+        "|---|---|" + "---|" * len(stage_names),
+    ]
+    for target in result.targets:
+        cells = []
+        for name in stage_names:
+            stage = target.stage(name)
+            cells.append("–" if stage is None else f"{_ICON[stage.status]} {stage.duration:.1f}s")
+        lines.append(f"| {target.key} | {target.environment} | " + " | ".join(cells) + " |")
+    failures = [(t, s) for t in result.targets for s in t.stages if s.status in ("failed", "error")]
+    if failures:
+        lines += ["", "### What failed", ""]
+        for target, stage in failures:
+            lines += [
+                f"**{target.key} · {stage.stage}**",
+                "",
+                "```",
+                stage.message.strip(),
+                "```",
+                "",
+            ]
+    slowest = sorted(
+        (
+            (case.duration, target.key, case.name)
+            for target in result.targets
+            for stage in target.stages
+            if stage.stage == "converge"
+            for case in stage.cases
+        ),
+        reverse=True,
+    )[:SLOWEST_STATES]
+    if slowest:
+        lines += [
+            "",
+            "### Slowest states (converge)",
+            "",
+            "| state | minion | time |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {name} | {key} | {seconds:.1f}s |" for seconds, key, name in slowest]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_ICON = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭"}

@@ -1,0 +1,69 @@
+"""What a run produced: per target, per stage, per test case. Plain data, serialisable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["passed", "failed", "error", "skipped"]
+
+
+@dataclass
+class Case:
+    """One JUnit test case: a Salt state or a testinfra check."""
+
+    name: str
+    classname: str
+    duration: float
+    failure: str | None = None
+    skipped: str | None = None
+
+
+@dataclass
+class StageResult:
+    stage: str
+    status: Status
+    duration: float = 0.0
+    message: str = ""
+    cases: list[Case] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status in ("passed", "skipped")
+
+
+@dataclass
+class TargetResult:
+    """A minion × platform and the results of its stages, in order."""
+
+    minion: str
+    platform: str
+    environment: str
+    roles: list[str]
+    stages: list[StageResult] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.minion}@{self.platform}"
+
+    @property
+    def passed(self) -> bool:
+        return all(stage.passed for stage in self.stages)
+
+    def stage(self, name: str) -> StageResult | None:
+        return next((stage for stage in self.stages if stage.stage == name), None)
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    salt_version: str
+    targets: list[TargetResult] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.targets) and all(target.passed for target in self.targets)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "passed": self.passed}

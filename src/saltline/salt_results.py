@@ -1,0 +1,118 @@
+"""Parse the JSON that `salt-call --out=json state.apply` prints. Pure functions, no I/O.
+
+>>> run = parse_apply(stdout)
+>>> [s.state_id for s in run.failed]
+['nginx-service-running']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StateResult:
+    """One state of a highstate run, as Salt reported it."""
+
+    state_id: str
+    function: str  # e.g. "pkg.installed"
+    name: str
+    sls: str
+    result: bool | None  # None: would change (test=True)
+    changes: dict[str, Any]
+    comment: str
+    duration_ms: float
+    run_num: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def label(self) -> str:
+        return f"{self.sls}: {self.state_id} ({self.function})"
+
+
+@dataclass(frozen=True)
+class ApplyRun:
+    """A whole `state.apply`: its states in execution order, or the errors that stopped it."""
+
+    states: list[StateResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # render/compile errors: nothing ran
+
+    @property
+    def failed(self) -> list[StateResult]:
+        return [s for s in self.states if s.result is False]
+
+    @property
+    def changed(self) -> list[StateResult]:
+        return [s for s in self.states if s.changed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.failed
+
+
+class SaltOutputError(ValueError):
+    """salt-call printed something that is not a state.apply return."""
+
+
+def parse_apply(stdout: str) -> ApplyRun:
+    """Parse the stdout of `salt-call --local --out=json state.apply`."""
+    try:
+        document = json.loads(stdout)
+    except json.JSONDecodeError as exc:
+        excerpt = stdout.strip()[-500:] or "(no output)"
+        raise SaltOutputError(f"salt-call did not print JSON ({exc.msg}): {excerpt}") from None
+    if not isinstance(document, dict) or len(document) != 1:
+        raise SaltOutputError(f"expected one minion's return, got: {str(document)[:300]}")
+    ret = next(iter(document.values()))
+    if isinstance(ret, list):  # Salt reports render and compile errors as a list of strings
+        return ApplyRun(errors=[str(item) for item in ret])
+    if isinstance(ret, str):
+        return ApplyRun(errors=[ret])
+    if not isinstance(ret, dict):
+        raise SaltOutputError(f"unexpected state.apply return: {str(ret)[:300]}")
+    states = [_state(tag, body) for tag, body in ret.items()]
+    return ApplyRun(states=sorted(states, key=lambda s: s.run_num))
+
+
+def _state(tag: str, body: dict[str, Any]) -> StateResult:
+    # A tag is "<module>_|-<id>_|-<name>_|-<function>".
+    parts = tag.split("_|-")
+    module, function = (parts[0], parts[-1]) if len(parts) == 4 else ("?", "?")
+    changes = body.get("changes") or {}
+    return StateResult(
+        state_id=str(body.get("__id__", parts[1] if len(parts) == 4 else tag)),
+        function=f"{module}.{function}",
+        name=str(body.get("name", "")),
+        sls=str(body.get("__sls__", "?")),
+        result=body.get("result"),
+        changes=changes if isinstance(changes, dict) else {"changes": changes},
+        comment=_comment(body.get("comment", "")),
+        duration_ms=float(body.get("duration") or 0.0),
+        run_num=int(body.get("__run_num__", 0)),
+    )
+
+
+def _comment(comment: Any) -> str:
+    if isinstance(comment, list):
+        return "\n".join(str(line) for line in comment)
+    return str(comment)
+
+
+def not_idempotent(second: ApplyRun) -> list[StateResult]:
+    """States whose second apply still reported changes (or failed): the idempotence verdict."""
+    return [s for s in second.states if s.changed or s.result is False]
+
+
+def describe_failure(state: StateResult) -> str:
+    """One paragraph naming the state ID, its SLS and Salt's comment."""
+    return f"state {state.state_id!r} ({state.function}) in SLS {state.sls} failed: {state.comment}"
+
+
+def describe_changes(state: StateResult) -> str:
+    keys = ", ".join(sorted(state.changes)) or "(none)"
+    return f"state {state.state_id!r} ({state.function}) in SLS {state.sls} changed again: {keys}"

@@ -1,0 +1,168 @@
+"""The pipeline as data: named stages in order, each refusing to run without what it needs.
+
+The whole sequence is `lint → render → converge → idempotence → verify → report`.
+`converge`, `idempotence` and `verify` run per minion × platform, defined here;
+`report` runs once, after every target (see `runner`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker.errors
+
+from saltline import verify
+from saltline.config import Config, Target
+from saltline.minion import ApplyTimeout, Minion
+from saltline.results import Case, StageResult
+from saltline.salt_results import (
+    ApplyRun,
+    SaltOutputError,
+    StateResult,
+    describe_changes,
+    describe_failure,
+    not_idempotent,
+)
+
+PIPELINE = ("lint", "render", "converge", "idempotence", "verify", "report")
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What a minion stage works on."""
+
+    minion: Minion
+    target: Target
+    config: Config
+    work_dir: Path  # per-run scratch space for intermediate files
+
+    @property
+    def classname(self) -> str:
+        return f"{self.target.minion.name}@{self.target.platform.name}"
+
+
+StageFunction = Callable[[StageContext], StageResult]
+
+
+@dataclass(frozen=True)
+class MinionStage:
+    name: str
+    run: StageFunction
+    requires: tuple[str, ...] = ()
+
+
+def converge(ctx: StageContext) -> StageResult:
+    applied = ctx.minion.apply(ctx.config.timeouts["converge"])
+    cases = _state_cases(
+        ctx, "converge", applied, lambda s: describe_failure(s) if s.result is False else None
+    )
+    if applied.errors:
+        message = "the highstate did not render:\n" + "\n".join(applied.errors)
+        return StageResult("converge", "failed", message=message, cases=cases)
+    failed = applied.failed
+    if failed:
+        message = "\n".join(describe_failure(state) for state in failed)
+        return StageResult("converge", "failed", message=message, cases=cases)
+    return StageResult(
+        "converge",
+        "passed",
+        message=f"{len(applied.states)} states, {len(applied.changed)} changed",
+        cases=cases,
+    )
+
+
+def idempotence(ctx: StageContext) -> StageResult:
+    applied = ctx.minion.apply(ctx.config.timeouts["converge"])
+    bad = not_idempotent(applied)
+
+    def failure(state: StateResult) -> str | None:
+        if state not in bad:
+            return None
+        return describe_changes(state) if state.changed else describe_failure(state)
+
+    cases = _state_cases(ctx, "idempotence", applied, failure)
+    if applied.errors:
+        return StageResult("idempotence", "failed", message="\n".join(applied.errors), cases=cases)
+    if bad:
+        names = ", ".join(state.state_id for state in bad)
+        details = "\n".join(filter(None, map(failure, bad)))
+        message = f"not idempotent: {names}\n{details}"
+        return StageResult("idempotence", "failed", message=message, cases=cases)
+    return StageResult(
+        "idempotence", "passed", message="no changes on the second apply", cases=cases
+    )
+
+
+def verify_stage(ctx: StageContext) -> StageResult:
+    return verify.run_testinfra(
+        container=ctx.minion.container_name,
+        roles=ctx.target.minion.roles,
+        tests_dir=ctx.config.infra_tests_dir,
+        junit_path=ctx.work_dir / f"verify-{ctx.classname}.xml",
+        classname=ctx.classname,
+        timeout=ctx.config.timeouts["verify"],
+        environment=ctx.target.minion.environment,
+    )
+
+
+MINION_STAGES: tuple[MinionStage, ...] = (
+    MinionStage("converge", converge),
+    MinionStage("idempotence", idempotence, requires=("converge",)),
+    MinionStage("verify", verify_stage, requires=("converge",)),
+)
+
+Progress = Callable[[str, StageResult | None], None]
+
+
+def run_minion_stages(
+    ctx: StageContext,
+    stages: tuple[MinionStage, ...] = MINION_STAGES,
+    progress: Progress = lambda stage, result: None,
+) -> list[StageResult]:
+    """Run the stages in order; a stage whose requirements did not pass is skipped."""
+    done: dict[str, StageResult] = {}
+    for stage in stages:
+        unmet = [
+            name for name in stage.requires if name not in done or done[name].status != "passed"
+        ]
+        if unmet:
+            result = StageResult(stage.name, "skipped", message=f"needs {', '.join(unmet)} to pass")
+        else:
+            progress(stage.name, None)
+            started = time.monotonic()
+            result = _guarded(stage, ctx)
+            result.duration = time.monotonic() - started
+        done[stage.name] = result
+        progress(stage.name, result)
+    return list(done.values())
+
+
+def _guarded(stage: MinionStage, ctx: StageContext) -> StageResult:
+    """A stage's result, with a timeout or unparsable output turned into an error result."""
+    try:
+        return stage.run(ctx)
+    except (ApplyTimeout, SaltOutputError, docker.errors.DockerException) as exc:
+        return StageResult(stage.name, "error", message=f"{ctx.classname}: {exc}")
+
+
+def _state_cases(
+    ctx: StageContext,
+    stage: str,
+    applied: ApplyRun,
+    failure: Callable[[StateResult], str | None],
+) -> list[Case]:
+    classname = f"{ctx.classname}.{stage}"
+    if applied.errors:
+        return [Case("highstate", classname, 0.0, failure="\n".join(applied.errors))]
+    return [
+        Case(
+            name=f"{state.sls}: {state.state_id} ({state.function})",
+            classname=classname,
+            duration=state.duration_ms / 1000,
+            failure=failure(state),
+        )
+        for state in applied.states
+    ]
