@@ -98,7 +98,8 @@ def cmd_login(args: argparse.Namespace, console: Console) -> int:
     found = client.containers.list(filters={"label": f"{labels.MINION}={args.minion}"})
     if not found:
         raise SaltlineError(
-            f"no running test minion {args.minion!r}; run `saltline test {args.minion} --keep` first"
+            f"no running test minion {args.minion!r}; "
+            f"run `saltline test {args.minion} --keep` first"
         )
     docker_cli = shutil.which("docker")
     if docker_cli is None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from saltline.results import Case, StageResult
+
+# testinfra parametrizes every test with its host; the container name changes each run.
+HOST_PARAMETER = re.compile(r"\[docker://[^\]]+\]$")
 
 
 def suites_for(roles: tuple[str, ...], tests_dir: Path) -> list[Path]:
@@ -77,9 +81,10 @@ def parse_junit(xml_text: str, classname: str) -> list[Case]:
             failure = element.find("error")
         skipped = element.find("skipped")
         module = element.get("classname", "").rsplit(".", 1)[-1]
+        name = HOST_PARAMETER.sub("", element.get("name", "?"))
         cases.append(
             Case(
-                name=f"{module}::{element.get('name', '?')}",
+                name=f"{module}::{name}",
                 classname=f"{classname}.verify",
                 duration=float(element.get("time") or 0.0),
                 failure=None

@@ -1,0 +1,45 @@
+# The developer's workflow; CI calls the same targets. Each sets up what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: pipeline test unit e2e lint images destroy clean docker venv
+
+pipeline: venv docker  ## the main job: the full pipeline on the estate, with reports
+	$(BIN)/saltline test
+
+test: venv docker  ## the project's tests: unit, then end to end in real containers
+	$(BIN)/pytest tests/unit
+	$(BIN)/saltline images build
+	$(BIN)/pytest tests/e2e
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+e2e: venv docker
+	$(BIN)/pytest tests/e2e
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+images: venv docker
+	$(BIN)/saltline images build
+
+destroy: venv docker
+	$(BIN)/saltline destroy
+
+clean: destroy
+	rm -rf reports $(VENV) build src/*.egg-info
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+docker:
+	bash ci/ensure-docker.sh

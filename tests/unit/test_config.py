@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import pytest
+
+from saltline import config
+from saltline.errors import ConfigError
+
+VALID_CONFIG = """\
+salt_version: "3007.13"
+platforms:
+  debian12:
+    suite: bookworm
+environments:
+  dev: {}
+  prod: {}
+minions:
+  web1:
+    roles: [web]
+    environment: dev
+  db1:
+    roles: [db, backup]
+    environment: prod
+    grains:
+      datacenter: lab
+"""
+
+
+def test_a_valid_config_loads_with_defaults(write_config):
+    cfg = config.load(write_config(VALID_CONFIG))
+    assert cfg.salt_version == "3007.13"
+    assert cfg.platforms["debian12"].image == "debian:bookworm"
+    assert cfg.minions["db1"].roles == ("db", "backup")
+    assert cfg.minions["db1"].grains == {"datacenter": "lab"}
+    assert cfg.minions["web1"].platforms == ("debian12",)
+    assert cfg.environments == ("dev", "prod")
+    assert cfg.timeouts == {"converge": 900, "verify": 600}
+
+
+def test_targets_are_minion_by_platform_and_can_be_narrowed(write_config):
+    cfg = config.load(write_config(VALID_CONFIG))
+    assert [t.key for t in cfg.targets()] == ["web1@debian12", "db1@debian12"]
+    assert [t.key for t in cfg.targets(["db1"])] == ["db1@debian12"]
+
+
+@pytest.mark.parametrize(
+    ("minions", "platform", "expected"),
+    [(["nope"], None, "no minion named 'nope'"), ([], "arch", "no platform named 'arch'")],
+)
+def test_unknown_target_names_are_errors(write_config, minions, platform, expected):
+    cfg = config.load(write_config(VALID_CONFIG))
+    with pytest.raises(ConfigError, match=expected):
+        cfg.targets(minions, platform)
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(ConfigError, match=r"saltline\.yml: file not found"):
+        config.load(tmp_path / "saltline.yml")
+
+
+def test_find_walks_up_and_explains_when_nothing_is_found(tmp_path, write_config):
+    path = write_config(VALID_CONFIG)
+    nested = tmp_path / "salt" / "nginx"
+    nested.mkdir(parents=True)
+    assert config.find(nested) == path
+    path.unlink()
+    with pytest.raises(ConfigError, match="saltline init"):
+        config.find(nested)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    roles: [web]\n",
+            "    roles: [web]\n    role: web\n",
+            r":11: minions\.web1\.role: unknown key",
+        ),
+        (
+            "    environment: dev\n",
+            "    environment: qa\n",
+            r":11: minions\.web1\.environment: 'qa' is not",
+        ),
+        ('salt_version: "3007.13"', "salt_version: latest", r":1: salt_version: 'latest' does not"),
+        (
+            "    roles: [web]\n",
+            "    roles: []\n",
+            r":10: minions\.web1\.roles: expected a non-empty list",
+        ),
+        (
+            "    suite: bookworm\n",
+            "    image: debian:bookworm\n",
+            r":3: platforms\.debian12: missing required key 'suite'",
+        ),
+        ("minions:\n", "minionz:\n", r":8: minionz: unknown key"),
+        ("  dev: {}\n", "  dev: {masterz: []}\n", r":6: environments\.dev\.masterz: unknown key"),
+    ],
+)
+def test_invalid_configs_name_file_line_and_key(write_config, old, new, expected):
+    text = config_text(old, new)
+    path = write_config(text)
+    with pytest.raises(ConfigError, match=expected) as raised:
+        config.load(path)
+    assert str(raised.value).startswith(str(path))
+
+
+def test_invalid_yaml_names_the_line(write_config):
+    path = write_config(config_text("  web1:\n", "  web1: [\n"))
+    with pytest.raises(ConfigError, match=r"saltline\.yml:\d+: invalid YAML"):
+        config.load(path)
+
+
+def test_a_missing_ca_bundle_is_an_error(write_config):
+    path = write_config(config_text("", "") + "ca_bundle: certs/corp.pem\n")
+    with pytest.raises(ConfigError, match=r"ca_bundle: .*corp\.pem is not a file"):
+        config.load(path)
+
+
+def test_the_ca_bundle_can_come_from_the_environment(write_config, tmp_path, monkeypatch):
+    bundle = tmp_path / "corp.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("SALTLINE_CA_BUNDLE", str(bundle))
+    assert config.load(write_config(VALID_CONFIG)).ca_bundle == bundle
+
+
+def config_text(old: str, new: str) -> str:
+    assert old in VALID_CONFIG
+    return VALID_CONFIG.replace(old, new, 1)

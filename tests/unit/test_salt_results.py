@@ -1,0 +1,84 @@
+"""Salt's JSON, recorded from real `salt-call --local --out=json state.apply` runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from saltline.salt_results import (
+    SaltOutputError,
+    describe_changes,
+    describe_failure,
+    not_idempotent,
+    parse_apply,
+)
+
+
+def apply_fixture(fixture_text, name):
+    return parse_apply(fixture_text("salt", f"apply-{name}.json"))
+
+
+def test_a_first_run_reports_states_in_execution_order_with_their_changes(fixture_text):
+    run = apply_fixture(fixture_text, "first-run")
+    assert [(s.state_id, s.function) for s in run.states] == [
+        ("nginx", "pkg.installed"),
+        ("nginx", "service.running"),
+    ]
+    installed = run.states[0]
+    assert installed.changes["nginx"]["new"].startswith("1.22")
+    assert installed.sls == "top_test"
+    assert installed.duration_ms == pytest.approx(4625.298)
+    assert run.ok
+    assert [s.function for s in run.changed] == ["pkg.installed"]
+
+
+def test_a_second_run_without_changes_is_idempotent(fixture_text):
+    run = apply_fixture(fixture_text, "second-run")
+    assert run.ok
+    assert not_idempotent(run) == []
+
+
+def test_a_failing_state_and_its_dependants_are_failed(fixture_text):
+    run = apply_fixture(fixture_text, "failing-requisite")
+    assert not run.ok
+    assert [s.state_id for s in run.failed] == ["broken-cmd-run", "depends-on-broken"]
+    message = describe_failure(run.failed[0])
+    assert "'broken-cmd-run'" in message
+    assert "cmd.run" in message
+    assert "SLS failing" in message
+    assert 'Command "exit 3" run' in message
+
+
+def test_changes_and_failures_on_a_second_run_are_not_idempotent(fixture_text):
+    run = apply_fixture(fixture_text, "failing-requisite")
+    offenders = not_idempotent(run)
+    assert [s.state_id for s in offenders] == ["broken-cmd-run", "depends-on-broken"]
+    assert "changed again: pid, retcode, stderr, stdout" in describe_changes(offenders[0])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("render-error", "Jinja syntax error: expected token 'end of print statement'"),
+        ("missing-sls", "No matching sls found for 'nonexist'"),
+    ],
+)
+def test_render_errors_are_reported_and_nothing_ran(fixture_text, name, expected):
+    run = apply_fixture(fixture_text, name)
+    assert run.states == []
+    assert not run.ok
+    assert expected in run.errors[0]
+
+
+@pytest.mark.parametrize(
+    "stdout",
+    [
+        "",
+        "Traceback (most recent call last):\n  boom",
+        "[1, 2]",
+        '{"a": 1, "b": 2}',
+        '{"local": 5}',
+    ],
+)
+def test_output_that_is_not_a_state_return_is_an_error(stdout):
+    with pytest.raises(SaltOutputError):
+        parse_apply(stdout)
