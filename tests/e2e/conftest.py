@@ -1,0 +1,63 @@
+"""End-to-end: the real `saltline` command against real containers on a Docker engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ESTATE = Path(__file__).parent / "estate"
+collect_ignore = ["estate"]  # the fixture estate's testinfra suites run inside saltline
+
+
+@dataclass
+class Run:
+    exit_code: int
+    output: str
+    reports: Path
+
+    @property
+    def results(self) -> dict:
+        return json.loads((self.reports / "results.json").read_text())
+
+    def target(self, key: str) -> dict:
+        return next(t for t in self.results["targets"] if f"{t['minion']}@{t['platform']}" == key)
+
+    def stage(self, key: str, name: str) -> dict:
+        return next(s for s in self.target(key)["stages"] if s["stage"] == name)
+
+
+def saltline(*args: str, estate: Path, reports: Path, timeout: int = 900) -> Run:
+    """Run the saltline CLI as a user would, from the estate's directory."""
+    if args[0] == "test":
+        args = (*args, "--reports", str(reports))
+    done = subprocess.run(
+        [sys.executable, "-m", "saltline.cli", *args],
+        cwd=estate,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout + done.stderr, reports)
+
+
+@pytest.fixture(scope="session")
+def engine() -> docker.DockerClient:
+    return docker.from_env()
+
+
+def leftovers(client: docker.DockerClient, run_id: str) -> list[str]:
+    """Names of anything still carrying this run's label."""
+    label = {"label": f"io.saltline.run={run_id}"}
+    return (
+        [c.name for c in client.containers.list(all=True, filters=label)]
+        + [n.name for n in client.networks.list(filters=label)]
+        + [v.name for v in client.volumes.list(filters=label)]
+    )

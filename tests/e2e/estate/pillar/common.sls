@@ -1,0 +1,1 @@
+motd: Welcome to good1, from pillar.

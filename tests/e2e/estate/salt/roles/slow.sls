@@ -1,0 +1,3 @@
+slow-sleep-cmd-run:
+  cmd.run:
+    - name: sleep 120

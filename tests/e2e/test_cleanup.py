@@ -1,0 +1,45 @@
+"""Ctrl-C in the middle of a run, and `saltline destroy`, leave nothing behind."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from tests.e2e.conftest import ESTATE, leftovers, saltline
+
+
+def test_ctrl_c_during_converge_removes_the_run(engine, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "saltline.cli", "test", "slow1", "--reports", str(tmp_path)],
+        cwd=ESTATE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    run_id = None
+    deadline = time.monotonic() + 300
+    while run_id is None and time.monotonic() < deadline and process.poll() is None:
+        found = engine.containers.list(filters={"label": "io.saltline.minion=slow1"})
+        if found:
+            run_id = found[0].labels["io.saltline.run"]
+        time.sleep(0.5)
+    assert run_id is not None, "the slow minion never started"
+    time.sleep(3)  # well into converge (the state sleeps 120 s)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "interrupted" in output
+    assert leftovers(engine, run_id) == []
+
+
+def test_keep_then_destroy_removes_everything(engine, tmp_path):
+    run = saltline("test", "good1", "--keep", estate=ESTATE, reports=tmp_path)
+    assert run.exit_code == 0, run.output
+    run_id = run.results["run_id"]
+    assert leftovers(engine, run_id)  # kept: a container and its network
+    destroyed = saltline("destroy", estate=ESTATE, reports=tmp_path)
+    assert destroyed.exit_code == 0, destroyed.output
+    assert "removed 1 containers" in destroyed.output
+    assert leftovers(engine, run_id) == []

@@ -1,0 +1,82 @@
+"""`saltline test` end to end: the reference estate, and the fixture estate's failures."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.e2e.conftest import ESTATE, REPO, leftovers, saltline
+
+
+def test_the_reference_estate_passes_and_leaves_nothing_behind(engine, tmp_path):
+    run = saltline("test", estate=REPO, reports=tmp_path)
+    assert run.exit_code == 0, run.output
+    assert run.stage("web1@debian12", "converge")["status"] == "passed"
+    assert run.stage("web1@debian12", "idempotence")["status"] == "passed"
+    verify = run.stage("web1@debian12", "verify")
+    assert verify["status"] == "passed"
+    assert "test_web::test_page_shows_the_pillar_message" in {c["name"] for c in verify["cases"]}
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    assert (
+        suite is not None and suite.get("name") == "web1@debian12" and suite.get("failures") == "0"
+    )
+    assert "## saltline: ✅ passed" in (tmp_path / "summary.md").read_text()
+    assert "web1@debian12  PASS" in run.output  # the final table
+    assert leftovers(engine, run.results["run_id"]) == []
+
+
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory):
+    """One run of three minions in parallel: one good, one failing, one not idempotent."""
+    return saltline(
+        "test",
+        "good1",
+        "broken1",
+        "flappy1",
+        estate=ESTATE,
+        reports=tmp_path_factory.mktemp("reports"),
+    )
+
+
+def test_a_failing_state_fails_the_run(mixed_run):
+    assert mixed_run.exit_code == 1
+    converge = mixed_run.stage("broken1@debian12", "converge")
+    assert converge["status"] == "failed"
+    message = converge["message"]
+    assert "'broken-migrate-cmd-run' (cmd.run) in SLS roles.broken failed" in message
+    assert "[broken1@debian12] converge FAIL" in mixed_run.output
+    assert "'broken-migrate-cmd-run' (cmd.run) in SLS roles.broken failed" in mixed_run.output
+    assert mixed_run.stage("broken1@debian12", "idempotence")["status"] == "skipped"
+
+
+def test_a_non_idempotent_state_is_named(mixed_run):
+    idempotence = mixed_run.stage("flappy1@debian12", "idempotence")
+    assert idempotence["status"] == "failed"
+    first_line = idempotence["message"].splitlines()[0]
+    assert first_line == "not idempotent: flappy-stamp-cmd-run, flappy-stamp-file-managed"
+    assert mixed_run.stage("flappy1@debian12", "verify")["status"] == "passed"
+
+
+def test_a_good_minion_passes_beside_failing_ones(mixed_run):
+    assert mixed_run.target("good1@debian12")["stages"][-1] == {
+        **mixed_run.stage("good1@debian12", "verify"),
+        "status": "passed",
+    }
+    assert all(s["status"] == "passed" for s in mixed_run.target("good1@debian12")["stages"])
+
+
+def test_reports_from_parallel_minions_are_whole(mixed_run):
+    root = ET.parse(mixed_run.reports / "junit.xml").getroot()
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert set(suites) == {"good1@debian12", "broken1@debian12", "flappy1@debian12"}
+    failures = [
+        c.get("name")
+        for c in suites["broken1@debian12"].iter("testcase")
+        if c.find("failure") is not None
+    ]
+    assert failures == ["roles.broken: broken-migrate-cmd-run (cmd.run)"]
+
+
+def test_nothing_is_left_behind_after_failures(engine, mixed_run):
+    assert leftovers(engine, mixed_run.results["run_id"]) == []
