@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""saltline's overhead: `saltline test web1` against the same work done by hand.
+
+By hand means what an engineer types: docker run (systemd flags, the estate mounted),
+wait for systemd, salt-call state.apply twice, pytest --hosts=docker://, docker rm.
+Both use the cached minion image. Rounds alternate so that drift hits both alike;
+the ratio of medians is printed, measured in this one run.
+
+    .venv/bin/python bench/overhead.py [--rounds 3] [--minion web1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from saltline import config as saltline_config  # noqa: E402
+from saltline.images import MINION_REPOSITORY  # noqa: E402
+from saltline.minion import minion_config  # noqa: E402
+
+SYSTEMD_FLAGS = [
+    "--cap-add",
+    "SYS_ADMIN",
+    "--security-opt",
+    "seccomp=unconfined",
+    "--cgroupns=host",
+    "-v",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+]
+
+
+def sh(*command: str) -> str:
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def by_hand(cfg: saltline_config.Config, minion: str, work: Path) -> float:
+    target = cfg.targets([minion])[0]
+    image = f"{MINION_REPOSITORY}:{target.platform.name}-salt{cfg.salt_version}"
+    conf = work / "saltline.conf"
+    conf.write_text(minion_config(target, cfg))
+    name = f"bench-by-hand-{minion}"
+    started = time.monotonic()
+    sh(
+        "docker",
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--hostname",
+        minion,
+        *SYSTEMD_FLAGS,
+        "-v",
+        f"{cfg.state_dir}:/srv/salt:ro",
+        "-v",
+        f"{cfg.pillar_dir}:/srv/pillar:ro",
+        "-v",
+        f"{conf}:/etc/salt/minion.d/saltline.conf:ro",
+        image,
+    )
+    try:
+        while sh("docker", "exec", name, "systemctl", "is-system-running").strip() not in (
+            "running",
+            "degraded",
+        ):
+            time.sleep(0.2)
+    except subprocess.CalledProcessError:
+        pass  # `is-system-running` exits non-zero while starting; the loop above retries
+    for _ in range(2):
+        sh("docker", "exec", name, "salt-call", "--local", "--out=json", "state.apply")
+    suites = [str(cfg.infra_tests_dir / f"test_{role}.py") for role in target.minion.roles]
+    sh(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--hosts=docker://{name}",
+        *suites,
+    )
+    sh("docker", "rm", "-f", name)
+    return time.monotonic() - started
+
+
+def with_saltline(minion: str, work: Path) -> float:
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "saltline.cli", "test", minion, "--reports", str(work / "reports")],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--minion", default="web1")
+    args = parser.parse_args()
+    cfg = saltline_config.load(REPO / "saltline.yml")
+    subprocess.run(
+        [sys.executable, "-m", "saltline.cli", "images", "build"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    manual, tool = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_ in range(1, args.rounds + 1):
+            manual.append(by_hand(cfg, args.minion, Path(tmp)))
+            tool.append(with_saltline(args.minion, Path(tmp)))
+            print(f"round {round_}: by hand {manual[-1]:6.1f}s   saltline {tool[-1]:6.1f}s")
+    ratio = statistics.median(tool) / statistics.median(manual)
+    print(
+        f"median: by hand {statistics.median(manual):.1f}s, saltline {statistics.median(tool):.1f}s"
+    )
+    print(f"ratio saltline / by hand: {ratio:.2f} (target <= 1.15)")
+
+
+if __name__ == "__main__":
+    main()
