@@ -23,6 +23,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 SALT_VERSION_PATTERN = re.compile(r"^\d{4}(\.\d+)?$")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_TIMEOUTS = {"converge": 900, "verify": 600}
+DEFAULT_PYTHON_PATHS = ("tests",)
 
 Path_ = tuple[str, ...]
 
@@ -69,6 +70,7 @@ class Config:
     environments: tuple[str, ...]
     timeouts: dict[str, int]
     ca_bundle: Path | None = None
+    python_paths: tuple[str, ...] = DEFAULT_PYTHON_PATHS  # what ruff lints
 
     @property
     def root(self) -> Path:
@@ -220,6 +222,7 @@ class _Validator:
                 "environments",
                 "timeouts",
                 "ca_bundle",
+                "lint",
             },
             required={"salt_version", "platforms", "minions", "environments"},
         )
@@ -235,6 +238,7 @@ class _Validator:
             environments=environments,
             timeouts=self.timeouts(top.get("timeouts", {})),
             ca_bundle=self.ca_bundle(top.get("ca_bundle")),
+            python_paths=self.python_paths(top.get("lint", {})),
         )
 
     def environments(self, value: Any) -> tuple[str, ...]:
@@ -314,6 +318,15 @@ class _Validator:
                 )
             timeouts[key] = seconds
         return timeouts
+
+    def python_paths(self, value: Any) -> tuple[str, ...]:
+        body = self.mapping(value, ("lint",), allowed={"python"}, required=set())
+        if "python" not in body:
+            return DEFAULT_PYTHON_PATHS
+        paths = body["python"]
+        if not isinstance(paths, list):
+            raise self.fail(("lint", "python"), "expected a list of paths for ruff")
+        return tuple(self.string(p, ("lint", "python", str(i))) for i, p in enumerate(paths))
 
     def ca_bundle(self, value: Any) -> Path | None:
         value = os.environ.get("SALTLINE_CA_BUNDLE") or value

@@ -1,0 +1,181 @@
+"""The lint stage: yamllint, salt-lint and ruff over the estate. No containers; seconds.
+
+Each tool runs with machine-readable output, parsed by a pure function into
+findings that name file:line and rule:
+
+    >>> parse_yamllint("pillar/web.sls:3:1: [error] wrong indentation (indentation)", root)
+    [Finding(tool='yamllint', path='pillar/web.sls', line=3, rule='indentation', ...)]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from saltline.config import Config
+from saltline.errors import SaltlineError
+from saltline.results import Case, StageResult
+
+
+@dataclass(frozen=True)
+class Finding:
+    tool: str
+    path: str
+    line: int
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: [{self.tool} {self.rule}] {self.message}"
+
+
+_YAMLLINT_LINE = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):\d+: \[(?P<level>\w+)\] "
+    r"(?P<message>.*?)(?: \((?P<rule>[\w-]+)\))?$"
+)
+
+
+def parse_yamllint(output: str, root: Path) -> list[Finding]:
+    """`yamllint -f parsable` output."""
+    findings = []
+    for line in output.splitlines():
+        match = _YAMLLINT_LINE.match(line.strip())
+        if match:
+            findings.append(
+                Finding(
+                    "yamllint",
+                    _relative(match["path"], root),
+                    int(match["line"]),
+                    match["rule"] or match["level"],
+                    match["message"],
+                )
+            )
+    return findings
+
+
+def parse_salt_lint(output: str, root: Path) -> list[Finding]:
+    """`salt-lint --json` output."""
+    if not output.strip():
+        return []
+    return [
+        Finding(
+            "salt-lint",
+            _relative(item["filename"], root),
+            int(item["linenumber"]),
+            item["id"],
+            item["message"],
+        )
+        for item in json.loads(output)
+    ]
+
+
+def parse_ruff(output: str, root: Path) -> list[Finding]:
+    """`ruff check --output-format json` output."""
+    if not output.strip():
+        return []
+    return [
+        Finding(
+            "ruff",
+            _relative(item["filename"], root),
+            int(item["location"]["row"]),
+            item.get("code") or "syntax",
+            item["message"],
+        )
+        for item in json.loads(output)
+    ]
+
+
+def _relative(path: str, root: Path) -> str:
+    """Paths as the user sees them: relative to the estate's root."""
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            return str(candidate.relative_to(root.resolve()))
+        except ValueError:
+            return path
+    return str(Path(path))  # drops a leading "./"
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    command: Callable[[Config], list[str] | None]  # None: nothing to check
+    parse: Callable[[str, Path], list[Finding]]
+
+
+def _yamllint(config: Config) -> list[str]:
+    # yamllint picks YAML files by base name, so pillar SLS (plain YAML) are named explicitly.
+    pillar = sorted(str(p.relative_to(config.root)) for p in config.pillar_dir.rglob("*.sls"))
+    return ["yamllint", "-f", "parsable", ".", *pillar]
+
+
+def _salt_lint(config: Config) -> list[str] | None:
+    files = sorted(str(p.relative_to(config.root)) for p in config.state_dir.rglob("*.sls"))
+    return ["salt-lint", "--json", "--nocolor", *files] if files else None
+
+
+def _ruff(config: Config) -> list[str] | None:
+    paths = [name for name in config.python_paths if (config.root / name).exists()]
+    return ["ruff", "check", "--output-format", "json", "--no-cache", *paths] if paths else None
+
+
+TOOLS = (
+    Tool("yamllint", _yamllint, parse_yamllint),
+    Tool("salt-lint", _salt_lint, parse_salt_lint),
+    Tool("ruff", _ruff, parse_ruff),
+)
+
+
+def run(config: Config, tools: tuple[Tool, ...] = TOOLS) -> StageResult:
+    """Every tool over the estate; the stage fails on any finding."""
+    started = time.monotonic()
+    cases, findings = [], []
+    for tool in tools:
+        command = tool.command(config)
+        if command is None:
+            continue
+        tool_started = time.monotonic()
+        output = _run_tool(command, config.root)
+        found = tool.parse(output, config.root)
+        findings += found
+        cases.append(
+            Case(
+                name=tool.name,
+                classname="estate.lint",
+                duration=time.monotonic() - tool_started,
+                failure="\n".join(map(str, found)) or None,
+            )
+        )
+    status = "failed" if findings else "passed"
+    message = "\n".join(map(str, findings)) or f"{len(cases)} tools, no findings"
+    return StageResult("lint", status, time.monotonic() - started, message, cases)
+
+
+def _run_tool(command: list[str], cwd: Path) -> str:
+    executable = _find(command[0])
+    done = subprocess.run(
+        [executable, *command[1:]], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if done.returncode not in (0, 1, 2) or (done.returncode and not done.stdout.strip()):
+        raise SaltlineError(
+            f"{command[0]} failed (exit {done.returncode}): {done.stderr.strip()[-800:]}"
+        )
+    return done.stdout
+
+
+def _find(name: str) -> str:
+    """A tool from this interpreter's environment first, then PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise SaltlineError(f"{name} is not installed; `pip install 'saltline[dev]'` brings it")
+    return found
