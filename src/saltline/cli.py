@@ -30,10 +30,42 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("minions", nargs="*", metavar="MINION", help="minions to test (default: all)")
     test.add_argument("--platform", help="only this platform")
     test.add_argument("--salt-version", help="override salt_version from saltline.yml")
+    test.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="STAGE",
+        help="run only this stage (repeatable; comma-separated allowed)",
+    )
+    test.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="STAGE",
+        help="skip this stage (repeatable; comma-separated allowed)",
+    )
+    test.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="I/N",
+        help="test only the I-th of N equal parts of the minions (CI parallel jobs)",
+    )
     test.add_argument("--keep", action="store_true", help="keep the containers (see `login`)")
     test.add_argument("--jobs", type=int, default=0, help="minions in parallel (default: cores)")
     test.add_argument("--reports", type=Path, help="report directory (default: reports/)")
     test.set_defaults(handler=cmd_test)
+
+    lint_cmd = commands.add_parser("lint", help="yamllint, salt-lint and ruff; no containers")
+    lint_cmd.add_argument("--reports", type=Path, help="report directory (default: reports/)")
+    lint_cmd.set_defaults(handler=cmd_lint)
+
+    render_cmd = commands.add_parser(
+        "render", help="render highstate and pillar per minion × environment, without applying"
+    )
+    render_cmd.add_argument("minions", nargs="*", metavar="MINION", help="(default: all)")
+    render_cmd.add_argument("--platform", help="only this platform")
+    render_cmd.add_argument("--reports", type=Path, help="report directory (default: reports/)")
+    render_cmd.set_defaults(handler=cmd_render)
 
     login = commands.add_parser("login", help="a shell in a kept test minion")
     login.add_argument("minion", metavar="MINION")
@@ -71,24 +103,59 @@ def _load(args: argparse.Namespace) -> config.Config:
     return config.load(args.config or config.find())
 
 
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, total = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected I/N, like 1/3; got {text!r}") from None
+    if not 1 <= index <= total:
+        raise argparse.ArgumentTypeError(f"shard {text}: I must be between 1 and N")
+    return index, total
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
     cfg = _load(args)
     if args.salt_version:
         cfg = dataclasses.replace(cfg, salt_version=args.salt_version)
-    targets = cfg.targets(args.minions, args.platform)
-    if not targets:
-        raise SaltlineError(f"nothing to test: no minion of {cfg.path} on {args.platform}")
-    client = engine.connect()
+    stages = runner.select_stages(_split(args.only), _split(args.skip))
+    return _run(cfg, cfg.targets(args.minions, args.platform, args.shard), stages, args, console)
+
+
+def cmd_lint(args: argparse.Namespace, console: Console) -> int:
+    return _run(_load(args), [], ("lint", "report"), args, console)
+
+
+def cmd_render(args: argparse.Namespace, console: Console) -> int:
+    cfg = _load(args)
+    return _run(cfg, cfg.targets(args.minions, args.platform), ("render", "report"), args, console)
+
+
+def _run(
+    cfg: config.Config,
+    targets: list[config.Target],
+    stages: tuple[str, ...],
+    args: argparse.Namespace,
+    console: Console,
+) -> int:
+    if not targets and set(stages) - {"lint", "report"}:
+        raise SaltlineError(f"nothing to test: no minion of {cfg.path} matches")
+    keep = getattr(args, "keep", False)
     options = runner.TestOptions(
         targets=targets,
         reports_dir=args.reports or cfg.root / "reports",
-        keep=args.keep,
-        jobs=args.jobs,
+        stages=stages,
+        keep=keep,
+        jobs=getattr(args, "jobs", 0),
     )
-    result = runner.run(client, cfg, options, console)
+    result = runner.run(engine.connect, cfg, options, console)
     console.table(result)
-    console.say(f"reports: {options.reports_dir}/junit.xml, summary.md, results.json")
-    if args.keep:
+    if "report" in stages:
+        console.say(f"reports: {options.reports_dir}/junit.xml, summary.md, results.json")
+    if keep:
         console.say("containers kept: `saltline login MINION`, then `saltline destroy`")
     return 0 if result.passed else 1
 

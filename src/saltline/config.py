@@ -89,9 +89,16 @@ class Config:
         return self.root / "tests" / "infra"
 
     def targets(
-        self, minions: list[str] | None = None, platform: str | None = None
+        self,
+        minions: list[str] | None = None,
+        platform: str | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> list[Target]:
-        """The minion × platform pairs to test, optionally narrowed; unknown names are errors."""
+        """The minion × platform pairs to test, optionally narrowed; unknown names are errors.
+
+        `shard=(i, n)` keeps every n-th target starting at the i-th (1-based), so that
+        n parallel CI jobs together test each target exactly once.
+        """
         for name in minions or []:
             if name not in self.minions:
                 raise ConfigError(
@@ -106,12 +113,16 @@ class Config:
         chosen = (
             [self.minions[name] for name in minions] if minions else list(self.minions.values())
         )
-        return [
+        targets = [
             Target(minion, self.platforms[name])
             for minion in chosen
             for name in minion.platforms
             if platform is None or name == platform
         ]
+        if shard is None:
+            return targets
+        index, total = shard
+        return targets[index - 1 :: total]
 
 
 def find(start: Path | None = None) -> Path:

@@ -38,13 +38,14 @@ class Console:
 
 def render_table(result: RunResult) -> str:
     """Minion × stage: status and time, then the verdict."""
-    stage_names = list(dict.fromkeys(s.stage for t in result.targets for s in t.stages))
+    stage_names = result.stage_names()
     header = ["minion", *stage_names]
     rows = [header]
-    for target in result.targets:
-        row = [target.key]
+    for label, _, stages in result.rows():
+        by_name = {stage.stage: stage for stage in stages}
+        row = [label]
         for name in stage_names:
-            stage = target.stage(name)
+            stage = by_name.get(name)
             row.append("-" if stage is None else f"{_WORD[stage.status]} {stage.duration:5.1f}s")
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -54,5 +55,5 @@ def render_table(result: RunResult) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     verdict = "PASSED" if result.passed else "FAILED"
-    lines.append(f"\n{verdict}: {len(result.targets)} target(s) in {result.duration:.1f}s")
+    lines.append(f"\n{verdict}: {len(result.targets)} minion(s) in {result.duration:.1f}s")
     return "\n".join(lines)

@@ -28,6 +28,8 @@ from saltline.errors import ImageError
 
 BASE_REPOSITORY = "saltline/base"
 MINION_REPOSITORY = "saltline/minion"
+# Part of every image's input hash: bump it when how images are built or labelled changes.
+BUILD_SCHEMA = "2"
 Log = Callable[[str], None]
 
 
@@ -46,7 +48,7 @@ def digest(*parts: str | bytes) -> str:
 
 
 def minion_recipe() -> str:
-    return resources.files("saltline.recipes").joinpath("minion.Dockerfile").read_text()
+    return resources.files("saltline.data").joinpath("minion.Dockerfile").read_text()
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class Images:
         recipe = minion_recipe()
         ca_bundle = self.config.ca_bundle.read_bytes() if self.config.ca_bundle else b""
         requirements = (wheels / "requirements.txt").read_bytes()
-        input_hash = digest(base.id, recipe, requirements, ca_bundle)
+        input_hash = digest(BUILD_SCHEMA, base.id, recipe, requirements, ca_bundle)
         tag = self.minion_tag(platform)
         if self._hash_of(tag) == input_hash:
             return tag
@@ -97,8 +99,7 @@ class Images:
                     tag=tag,
                     buildargs={"BASE_IMAGE": base.tags[0]},
                     labels={
-                        labels.MANAGED: "true",
-                        labels.KIND: "minion-image",
+                        labels.IMAGE: "minion",
                         labels.PLATFORM: platform.name,
                         labels.SALT_VERSION: self.config.salt_version,
                         labels.INPUT_HASH: input_hash,
@@ -115,13 +116,12 @@ class Images:
 
     def ensure_base(self, platform: Platform) -> Image:
         """The platform's base OS image: cached, else pulled, else debootstrapped."""
-        input_hash = digest(platform.suite, platform.mirror)
+        input_hash = digest(BUILD_SCHEMA, platform.suite, platform.mirror)
         tag = f"{BASE_REPOSITORY}:{platform.suite}"
         if self._hash_of(tag) == input_hash:
             return self.client.images.get(tag)
         image_labels = {
-            labels.MANAGED: "true",
-            labels.KIND: "base-image",
+            labels.IMAGE: "base",
             labels.PLATFORM: platform.name,
             labels.INPUT_HASH: input_hash,
         }
@@ -170,12 +170,12 @@ class Images:
 
     def list(self) -> list[ImageInfo]:
         found = []
-        for image in self.client.images.list(filters=labels.MANAGED_FILTER):
+        for image in self.client.images.list(filters=labels.IMAGE_FILTER):
             image_labels = image.labels or {}
             found.append(
                 ImageInfo(
                     tag=image.tags[0] if image.tags else image.short_id,
-                    kind=image_labels.get(labels.KIND, "?"),
+                    kind=image_labels.get(labels.IMAGE, "?"),
                     platform=image_labels.get(labels.PLATFORM, "?"),
                     salt_version=image_labels.get(labels.SALT_VERSION, "-"),
                     input_hash=image_labels.get(labels.INPUT_HASH, "?"),
@@ -186,13 +186,20 @@ class Images:
         return sorted(found, key=lambda info: info.tag)
 
     def prune(self, everything: bool = False) -> list[str]:
-        """Remove minion images no platform of this config uses (or all saltline images)."""
+        """Remove minion images no platform of this config uses, and superseded builds.
+
+        With `everything`, remove every saltline image.
+        """
         wanted = {self.minion_tag(platform) for platform in self.config.platforms.values()}
         removed = []
         for info in self.list():
-            if everything or (info.kind == "minion-image" and info.tag not in wanted):
+            if everything or (info.kind == "minion" and info.tag not in wanted):
                 self.client.images.remove(info.tag, force=True)
                 removed.append(info.tag)
+        superseded = self.client.images.prune(filters={"dangling": True, "label": labels.IMAGE})
+        removed += [
+            item["Deleted"] for item in superseded.get("ImagesDeleted") or [] if "Deleted" in item
+        ]
         return removed
 
 

@@ -5,6 +5,9 @@ RUN = "io.saltline.run"
 MINION = "io.saltline.minion"
 PLATFORM = "io.saltline.platform"
 KIND = "io.saltline.kind"
+# On images only. Containers inherit their image's labels, so images must not carry
+# MANAGED: a container someone starts by hand from a saltline image is not ours.
+IMAGE = "io.saltline.image"
 INPUT_HASH = "io.saltline.input-hash"
 SALT_VERSION = "io.saltline.salt-version"
 
@@ -15,3 +18,4 @@ def for_run(run_id: str, **extra: str) -> dict[str, str]:
 
 
 MANAGED_FILTER = {"label": f"{MANAGED}=true"}
+IMAGE_FILTER = {"label": IMAGE}

@@ -17,11 +17,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from saltline.config import Config
 from saltline.errors import SaltlineError
 from saltline.results import Case, StageResult
+
+DEFAULT_YAMLLINT = Path(str(resources.files("saltline.data").joinpath("yamllint.yml")))
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,9 @@ class Tool:
 def _yamllint(config: Config) -> list[str]:
     # yamllint picks YAML files by base name, so pillar SLS (plain YAML) are named explicitly.
     pillar = sorted(str(p.relative_to(config.root)) for p in config.pillar_dir.rglob("*.sls"))
-    return ["yamllint", "-f", "parsable", ".", *pillar]
+    own = [config.root / name for name in (".yamllint", ".yamllint.yaml", ".yamllint.yml")]
+    settings = [] if any(path.is_file() for path in own) else ["-c", str(DEFAULT_YAMLLINT)]
+    return ["yamllint", "-f", "parsable", *settings, ".", *pillar]
 
 
 def _salt_lint(config: Config) -> list[str] | None:

@@ -61,19 +61,23 @@ class Minion(Protocol):
     def apply(self, timeout: int) -> ApplyRun: ...
 
 
-def minion_config(target: Target, config: Config) -> str:
-    """The minion configuration: local file client, the estate's roots, id, grains, pillarenv."""
+def minion_config(target: Target, config: Config, environment: str | None = None) -> str:
+    """The minion configuration: local file client, the estate's roots, id, grains, pillarenv.
+
+    `environment` renders the minion as if it belonged to another environment.
+    """
     minion = target.minion
+    environment = environment or minion.environment
     document = {
         "id": minion.name,
         "file_client": "local",
         "file_roots": {"base": ["/srv/salt"]},
         "pillar_roots": {env: ["/srv/pillar"] for env in config.environments},
-        "pillarenv": minion.environment,
+        "pillarenv": environment,
         "grains": {
             **minion.grains,
             "roles": list(minion.roles),
-            "saltline_environment": minion.environment,
+            "saltline_environment": environment,
             "saltline_platform": target.platform.name,
         },
     }

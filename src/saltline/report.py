@@ -11,7 +11,7 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from saltline.results import RunResult, TargetResult
+from saltline.results import RunResult
 
 SLOWEST_STATES = 10
 
@@ -36,13 +36,13 @@ def write(result: RunResult, reports_dir: Path) -> list[Path]:
 def junit_xml(result: RunResult) -> str:
     """One <testsuite> per minion × platform; one <testcase> per state and per testinfra check."""
     suites = ET.Element("testsuites", name="saltline", time=f"{result.duration:.3f}")
-    for target in result.targets:
-        suite = ET.SubElement(suites, "testsuite", name=target.key)
+    for label, _, stages in result.rows():
+        suite = ET.SubElement(suites, "testsuite", name=label)
         counts = {"tests": 0, "failures": 0, "skipped": 0}
-        for stage in target.stages:
+        for stage in stages:
             cases = stage.cases or []
             if not cases and stage.status != "passed":
-                _stage_case(suite, target, stage.stage, stage.status, stage.message)
+                _stage_case(suite, label, stage.stage, stage.status, stage.message)
                 counts["tests"] += 1
                 counts["failures" if stage.status in ("failed", "error") else "skipped"] += 1
             for case in cases:
@@ -62,19 +62,15 @@ def junit_xml(result: RunResult) -> str:
                 elif case.skipped is not None:
                     ET.SubElement(element, "skipped", message=case.skipped)
                     counts["skipped"] += 1
-        suite.set("time", f"{sum(stage.duration for stage in target.stages):.3f}")
+        suite.set("time", f"{sum(stage.duration for stage in stages):.3f}")
         for key, value in counts.items():
             suite.set(key, str(value))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _stage_case(
-    suite: ET.Element, target: TargetResult, stage: str, status: str, message: str
-) -> None:
-    element = ET.SubElement(
-        suite, "testcase", name=stage, classname=f"{target.key}.{stage}", time="0"
-    )
+def _stage_case(suite: ET.Element, label: str, stage: str, status: str, message: str) -> None:
+    element = ET.SubElement(suite, "testcase", name=stage, classname=f"{label}.{stage}", time="0")
     tag = "failure" if status in ("failed", "error") else "skipped"
     ET.SubElement(element, tag, message=(message.splitlines() or [status])[0][:200]).text = message
 
@@ -82,7 +78,7 @@ def _stage_case(
 def summary_markdown(result: RunResult) -> str:
     """The merge-request comment: verdict, minion × stage table, failures, slowest states."""
     verdict = "✅ passed" if result.passed else "❌ failed"
-    stage_names = list(dict.fromkeys(s.stage for t in result.targets for s in t.stages))
+    stage_names = result.stage_names()
     lines = [
         f"## saltline: {verdict}",
         "",
@@ -92,24 +88,23 @@ def summary_markdown(result: RunResult) -> str:
         "| minion | environment | " + " | ".join(stage_names) + " |",
         "|---|---|" + "---|" * len(stage_names),
     ]
-    for target in result.targets:
+    for label, environment, stages in result.rows():
+        by_name = {stage.stage: stage for stage in stages}
         cells = []
         for name in stage_names:
-            stage = target.stage(name)
+            stage = by_name.get(name)
             cells.append("–" if stage is None else f"{_ICON[stage.status]} {stage.duration:.1f}s")
-        lines.append(f"| {target.key} | {target.environment} | " + " | ".join(cells) + " |")
-    failures = [(t, s) for t in result.targets for s in t.stages if s.status in ("failed", "error")]
+        lines.append(f"| {label} | {environment} | " + " | ".join(cells) + " |")
+    failures = [
+        (label, stage)
+        for label, _, stages in result.rows()
+        for stage in stages
+        if stage.status in ("failed", "error")
+    ]
     if failures:
         lines += ["", "### What failed", ""]
-        for target, stage in failures:
-            lines += [
-                f"**{target.key} · {stage.stage}**",
-                "",
-                "```",
-                stage.message.strip(),
-                "```",
-                "",
-            ]
+        for label, stage in failures:
+            lines += [f"**{label} · {stage.stage}**", "", "```", stage.message.strip(), "```", ""]
     slowest = sorted(
         (
             (case.duration, target.key, case.name)

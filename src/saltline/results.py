@@ -58,12 +58,24 @@ class TargetResult:
 class RunResult:
     run_id: str
     salt_version: str
+    estate: list[StageResult] = field(default_factory=list)  # lint, render: once per run
     targets: list[TargetResult] = field(default_factory=list)
     duration: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return bool(self.targets) and all(target.passed for target in self.targets)
+        ran = self.estate or self.targets
+        return (
+            bool(ran) and all(s.passed for s in self.estate) and all(t.passed for t in self.targets)
+        )
+
+    def rows(self) -> list[tuple[str, str, list[StageResult]]]:
+        """(label, environment, stages): the estate's stages first, then each target's."""
+        estate = [("estate", "all", self.estate)] if self.estate else []
+        return estate + [(t.key, t.environment, t.stages) for t in self.targets]
+
+    def stage_names(self) -> list[str]:
+        return list(dict.fromkeys(stage.stage for _, _, stages in self.rows() for stage in stages))
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}

@@ -35,7 +35,7 @@ class Run:
 
 def saltline(*args: str, estate: Path, reports: Path, timeout: int = 900) -> Run:
     """Run the saltline CLI as a user would, from the estate's directory."""
-    if args[0] == "test":
+    if args[0] in ("test", "lint", "render"):
         args = (*args, "--reports", str(reports))
     done = subprocess.run(
         [sys.executable, "-m", "saltline.cli", *args],

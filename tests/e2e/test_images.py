@@ -23,7 +23,7 @@ def test_images_list_shows_the_base_and_minion_images(tmp_path):
     listed = saltline("images", "list", estate=REPO, reports=tmp_path)
     assert listed.exit_code == 0, listed.output
     assert re.search(
-        r"saltline/minion:debian12-salt3007\.13\s+minion-image\s+debian12\s+3007\.13\s",
+        r"saltline/minion:debian12-salt3007\.13\s+minion\s+debian12\s+3007\.13\s",
         listed.output,
     )
-    assert re.search(r"saltline/base:bookworm\s+base-image\s+debian12\s", listed.output)
+    assert re.search(r"saltline/base:bookworm\s+base\s+debian12\s", listed.output)

@@ -69,7 +69,7 @@ def test_a_good_minion_passes_beside_failing_ones(mixed_run):
 def test_reports_from_parallel_minions_are_whole(mixed_run):
     root = ET.parse(mixed_run.reports / "junit.xml").getroot()
     suites = {s.get("name"): s for s in root.findall("testsuite")}
-    assert set(suites) == {"good1@debian12", "broken1@debian12", "flappy1@debian12"}
+    assert set(suites) == {"estate", "good1@debian12", "broken1@debian12", "flappy1@debian12"}
     failures = [
         c.get("name")
         for c in suites["broken1@debian12"].iter("testcase")

@@ -48,7 +48,7 @@ def sample_run() -> RunResult:
             StageResult("verify", "skipped", message="needs converge to pass"),
         ],
     )
-    return RunResult("abcd1234", "3007.13", [good, bad], duration=12.0)
+    return RunResult("abcd1234", "3007.13", targets=[good, bad], duration=12.0)
 
 
 def test_junit_has_a_suite_per_target_and_a_case_per_state_and_check():

@@ -1,0 +1,1 @@
+"""Files shipped with the package: the minion image recipe, default lint configs."""

@@ -1,1 +1,0 @@
-"""Image recipes shipped with the package (read with importlib.resources)."""

@@ -1,0 +1,145 @@
+"""The render stage: every minion's highstate and pillar, in every environment, without applying.
+
+One container per platform, from the minion image but without systemd (nothing is
+applied, so nothing needs it), runs `salt-call --local state.apply mock=True` per
+minion × environment. Jinja, YAML, include, requisite and pillar errors stop here,
+named by file and line (see `render_errors`), before any minion starts.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import io
+import os
+import tarfile
+import time
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+import yaml
+from docker.models.containers import Container
+
+from saltline import labels
+from saltline.config import Config, Target
+from saltline.minion import minion_config
+from saltline.render_errors import Estate, RenderError, locate
+from saltline.results import Case, StageResult
+from saltline.salt_results import SaltOutputError, parse_apply
+
+CONFIG_ROOT = "/tmp/saltline-render"
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One minion × platform rendered as a member of one environment."""
+
+    target: Target
+    environment: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.target.key} ({self.environment})"
+
+    @property
+    def config_dir(self) -> str:
+        minion, platform = self.target.minion.name, self.target.platform.name
+        return f"{CONFIG_ROOT}/{minion}-{platform}-{self.environment}"
+
+
+def jobs_for(targets: list[Target], environments: tuple[str, ...]) -> list[RenderJob]:
+    return [RenderJob(target, env) for target in targets for env in environments]
+
+
+def run(
+    client: docker.DockerClient,
+    config: Config,
+    targets: list[Target],
+    image_for: dict[str, str],
+    run_id: str,
+    jobs: int = 0,
+) -> StageResult:
+    """Render every target in every environment; fails on any render error."""
+    started = time.monotonic()
+    estate = Estate(config.state_dir, config.pillar_dir)
+    render_jobs = jobs_for(targets, config.environments)
+    containers: dict[str, Container] = {}
+    try:
+        for platform in sorted({job.target.platform.name for job in render_jobs}):
+            containers[platform] = _start(client, config, image_for[platform], run_id, platform)
+        for platform, container in containers.items():
+            mine = [job for job in render_jobs if job.target.platform.name == platform]
+            container.put_archive("/", _config_archive(config, mine))
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(render_jobs)))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            cases = list(
+                pool.map(
+                    lambda job: _render(containers[job.target.platform.name], job, estate),
+                    render_jobs,
+                )
+            )
+    finally:
+        for container in containers.values():
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)
+    failed = [case for case in cases if case.failure]
+    message = (
+        "\n".join(f"{case.name}:\n{case.failure}" for case in failed)
+        if failed
+        else f"{len(cases)} minion × environment renders, no errors"
+    )
+    return StageResult(
+        "render", "failed" if failed else "passed", time.monotonic() - started, message, cases
+    )
+
+
+def _start(
+    client: docker.DockerClient, config: Config, image: str, run_id: str, platform: str
+) -> Container:
+    return client.containers.run(
+        image,
+        command=["sleep", "infinity"],
+        name=f"saltline-{run_id}-render-{platform}",
+        labels=labels.for_run(run_id, **{labels.PLATFORM: platform, labels.KIND: "render"}),
+        detach=True,
+        network_mode="none",
+        volumes={
+            str(config.state_dir.resolve()): {"bind": "/srv/salt", "mode": "ro"},
+            str(config.pillar_dir.resolve()): {"bind": "/srv/pillar", "mode": "ro"},
+        },
+    )
+
+
+def _config_archive(config: Config, jobs: list[RenderJob]) -> bytes:
+    """A tar of one config directory per job, each with its own cache."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for job in jobs:
+            document = yaml.safe_load(minion_config(job.target, config, job.environment))
+            document["cachedir"] = f"{job.config_dir}/cache"
+            data = yaml.safe_dump(document, sort_keys=False).encode()
+            info = tarfile.TarInfo(f"{job.config_dir.lstrip('/')}/minion")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _render(container: Container, job: RenderJob, estate: Estate) -> Case:
+    started = time.monotonic()
+    command = [
+        "salt-call", "--config-dir", job.config_dir, "--local", "--out=json",
+        "--log-level=critical", "state.apply", "mock=True",
+    ]  # fmt: skip
+    _, (stdout, stderr) = container.exec_run(command, demux=True)
+    out, err = (stdout or b"").decode(), (stderr or b"").decode()
+    try:
+        errors = locate(parse_apply(out), err, estate)
+    except SaltOutputError as exc:
+        errors = [RenderError(estate.shown(estate.state_dir), 0, str(exc))]
+    return Case(
+        name=job.name,
+        classname="estate.render",
+        duration=time.monotonic() - started,
+        failure="\n".join(map(str, errors)) or None,
+    )

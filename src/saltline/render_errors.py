@@ -1,0 +1,150 @@
+"""Turn Salt's render errors into findings that name a file and line of the estate.
+
+Salt reports render failures as free text; each kind names what failed in its own
+way. These pure functions read what `salt-call --local --out=json state.apply
+mock=True` printed (stdout and stderr) plus the estate's files, and point at the
+line to fix:
+
+    >>> locate(parse_apply(stdout), stderr, Estate(Path("salt"), Path("pillar")))
+    [RenderError(path='salt/web.sls', line=4, message="Jinja variable 'x' is undefined")]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from saltline.salt_results import ApplyRun
+
+
+@dataclass(frozen=True)
+class Estate:
+    """Where the SLS files live: state and pillar roots."""
+
+    state_dir: Path
+    pillar_dir: Path
+
+    @property
+    def root(self) -> Path:
+        return self.state_dir.parent
+
+    def sls_file(self, sls: str, pillar: bool = False) -> Path:
+        """`nginx.config` → `salt/nginx/config.sls`, or `salt/nginx/config/init.sls`."""
+        base = (self.pillar_dir if pillar else self.state_dir).joinpath(*sls.split("."))
+        flat = base.with_name(base.name + ".sls")
+        return flat if flat.is_file() or not (base / "init.sls").is_file() else base / "init.sls"
+
+    def shown(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+@dataclass(frozen=True)
+class RenderError:
+    path: str
+    line: int
+    message: str
+    state_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        state = f" (state {self.state_id})" if self.state_id else ""
+        return f"{where}:{state} {self.message}"
+
+
+_RENDERING_STATE = re.compile(
+    r"^Rendering SLS '(?P<env>[^:']+):(?P<sls>[^']+)' failed: (?P<detail>.*)", re.S
+)
+_RENDERING_PILLAR = re.compile(r"^Rendering SLS '(?P<sls>[^']+)' failed")
+_MISSING_STATE_SLS = re.compile(
+    r"^Specified SLS (?P<sls>\S+) in saltenv (?P<env>\S+) is not available"
+)
+_MISSING_PILLAR_SLS = re.compile(r"^Specified SLS '(?P<sls>[^']+)' in environment '(?P<env>[^']+)'")
+_PILLAR_DETAIL = re.compile(
+    r"^\[CRITICAL\] Rendering SLS '(?P<sls>[^']+)' failed, render error:\n"
+    r"(?P<detail>.*?)(?=^Traceback|^\[|\Z)",
+    re.S | re.M,
+)
+_TEMPLATE_FRAME = re.compile(r"^(?P<path>/\S+?/files/[^/]+/(?P<rel>\S+))\((?P<line>\d+)\):", re.M)
+_JINJA_LINE = re.compile(r"; line (?P<line>\d+)")
+_YAML_LINE = re.compile(r"line (?P<line>\d+), column \d+")
+_REQUISITE_TARGET = re.compile(r"^\s+(?P<module>\w+): (?P<target>.+?)\s*$", re.M)
+
+
+def locate(run: ApplyRun, stderr: str, estate: Estate) -> list[RenderError]:
+    """Every render problem in one mock apply, each pinned to a file and line."""
+    errors: list[RenderError] = []
+    pillar_details = {m["sls"]: m["detail"].strip() for m in _PILLAR_DETAIL.finditer(stderr)}
+    for message in run.errors:
+        if message.startswith("Pillar failed to render"):
+            continue  # a header; the messages that follow name the pillar SLS
+        errors.append(_locate_message(message, pillar_details, estate))
+    for state in run.failed:  # under mock=True only compile-time problems fail
+        errors.append(_locate_requisite(state.sls, state.state_id, state.comment, estate))
+    return errors
+
+
+def _locate_message(message: str, pillar_details: dict[str, str], estate: Estate) -> RenderError:
+    if match := _RENDERING_STATE.match(message):
+        return _rendering_failure(match["sls"], match["detail"], estate, pillar=False)
+    if match := _RENDERING_PILLAR.match(message):
+        detail = pillar_details.get(match["sls"], message)
+        return _rendering_failure(match["sls"], detail, estate, pillar=True)
+    if match := _MISSING_STATE_SLS.match(message):
+        path, line = _find_reference(estate.state_dir, match["sls"], estate)
+        return RenderError(path, line, f"includes {match['sls']}, which does not exist")
+    if match := _MISSING_PILLAR_SLS.match(message):
+        path, line = _find_reference(estate.pillar_dir, match["sls"], estate)
+        return RenderError(path, line, f"pillar SLS {match['sls']} does not exist ({match['env']})")
+    return RenderError(estate.shown(estate.state_dir), 0, message.strip())
+
+
+def _rendering_failure(sls: str, detail: str, estate: Estate, pillar: bool) -> RenderError:
+    """A Jinja or YAML error in an SLS, or in a template it imports."""
+    first_line = detail.strip().split("\n---", 1)[0].strip()
+    if frame := _TEMPLATE_FRAME.search(detail):  # the error is in an imported template
+        root = estate.pillar_dir if pillar else estate.state_dir
+        summary = first_line.splitlines()[0]
+        return RenderError(estate.shown(root / frame["rel"]), int(frame["line"]), summary)
+    path = estate.shown(estate.sls_file(sls, pillar))
+    if match := _JINJA_LINE.search(first_line):
+        return RenderError(path, int(match["line"]), first_line[: match.start()].strip())
+    yaml_lines = _YAML_LINE.findall(detail)
+    if yaml_lines:  # the last mark is where the parser gave up
+        summary = " ".join(
+            line.strip() for line in detail.splitlines() if "<unicode string>" not in line
+        )
+        return RenderError(path, int(yaml_lines[-1]), f"invalid YAML: {summary.strip()}")
+    return RenderError(path, 0, first_line)
+
+
+def _locate_requisite(sls: str, state_id: str, comment: str, estate: Estate) -> RenderError:
+    """A requisite naming a state that does not exist: point at the requisite's line."""
+    file = estate.sls_file(sls)
+    targets = [m["target"] for m in _REQUISITE_TARGET.finditer(comment)]
+    line = _line_of(file, targets[0]) if targets else _line_of(file, f"{state_id}:")
+    summary = " ".join(comment.split())
+    return RenderError(estate.shown(file), line, summary, state_id=state_id)
+
+
+def _find_reference(root: Path, sls: str, estate: Estate) -> tuple[str, int]:
+    """The first SLS that lists `sls` (in an include or a top file), and the line."""
+    pattern = re.compile(rf"^\s*-\s*['\"]?{re.escape(sls)}['\"]?\s*$", re.M)
+    for file in sorted(root.rglob("*.sls")):
+        text = file.read_text(errors="replace")
+        if match := pattern.search(text):
+            return estate.shown(file), text.count("\n", 0, match.start()) + 1
+    return estate.shown(root), 0
+
+
+def _line_of(file: Path, needle: str) -> int:
+    try:
+        for number, line in enumerate(file.read_text(errors="replace").splitlines(), start=1):
+            if needle in line:
+                return number
+    except OSError:
+        pass
+    return 0

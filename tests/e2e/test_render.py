@@ -1,0 +1,90 @@
+"""The render stage against tests/fixtures/render-errors: one minion per kind of failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import REPO, leftovers, saltline
+
+ESTATE = REPO / "tests" / "fixtures" / "render-errors"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    return saltline("render", estate=ESTATE, reports=tmp_path_factory.mktemp("reports"))
+
+
+def render_case(run, name: str) -> dict:
+    stage = next(s for s in run.results["estate"] if s["stage"] == "render")
+    return next(c for c in stage["cases"] if c["name"] == name)
+
+
+@pytest.mark.parametrize(
+    ("minion", "expected"),
+    [
+        ("jinja-syntax", "salt/jinja_syntax.sls:4: Jinja syntax error"),
+        (
+            "undefined-var",
+            "salt/undefined_var.sls:4: Jinja variable 'not_defined_var' is undefined",
+        ),
+        ("invalid-yaml", "salt/invalid_yaml.sls:4: invalid YAML"),
+        ("missing-include", "salt/missing_include.sls:2: includes does.not.exist"),
+        (
+            "missing-requisite",
+            "salt/missing_requisite.sls:5: (state ok-file) The following requisites",
+        ),
+        ("missing-pillar", "salt/missing_pillar.sls:4: Jinja variable"),
+        (
+            "deep-template",
+            "salt/deep/map.jinja:2: Jinja variable 'str object' has no attribute 'nope'",
+        ),
+    ],
+)
+def test_each_render_failure_names_file_and_line(rendered, minion, expected):
+    assert rendered.exit_code == 1
+    failure = render_case(rendered, f"{minion}@debian12 (dev)")["failure"]
+    assert failure.startswith(expected), failure
+    assert expected in rendered.output
+
+
+def test_pillar_failures_are_found_in_every_environment_that_has_them(rendered):
+    assert render_case(rendered, "ok@debian12 (dev)")["failure"] is None
+    failure = render_case(rendered, "ok@debian12 (broken)")["failure"]
+    assert failure.splitlines() == [
+        "pillar/broken.sls:3: invalid YAML: "
+        "while parsing a block mapping did not find expected key",
+        "pillar/top.sls:8: pillar SLS nosuch does not exist (broken)",
+    ]
+
+
+def test_a_render_failure_stops_the_run_before_any_minion_starts(engine, tmp_path):
+    run = saltline("test", "jinja-syntax", "--skip", "lint", estate=ESTATE, reports=tmp_path)
+    assert run.exit_code == 1
+    assert [s["stage"] for s in run.results["estate"]] == ["render"]
+    assert run.results["targets"] == []
+    assert "converge" not in run.output
+    assert leftovers(engine, run.results["run_id"]) == []
+
+
+def test_the_reference_estate_renders_in_every_environment(tmp_path):
+    run = saltline("render", estate=REPO, reports=tmp_path)
+    assert run.exit_code == 0, run.output
+    names = [c["name"] for c in run.results["estate"][0]["cases"]]
+    assert names == ["web1@debian12 (dev)", "web1@debian12 (staging)", "web1@debian12 (prod)"]
+
+
+def test_lint_findings_name_file_line_and_rule(tmp_path: Path):
+    estate = tmp_path / "estate"
+    (estate / "salt").mkdir(parents=True)
+    (estate / "pillar").mkdir()
+    (estate / "saltline.yml").write_text((REPO / "tests/e2e/estate/saltline.yml").read_text())
+    (estate / "salt" / "app.sls").write_text(
+        "app:\n  file.managed:\n    - name: /x\n    - mode: 644\n"
+    )
+    (estate / "pillar" / "app.sls").write_text("a:\n  b: 1\n   c: 2\n")
+    run = saltline("lint", estate=estate, reports=tmp_path / "reports")
+    assert run.exit_code == 1
+    assert "salt/app.sls:4: [salt-lint 207] File modes should always be encapsulated" in run.output
+    assert "pillar/app.sls:3: [yamllint syntax]" in run.output

@@ -1,0 +1,78 @@
+"""Salt's render errors, recorded from real mock applies of tests/fixtures/render-errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from saltline.render_errors import Estate, locate
+from saltline.salt_results import parse_apply
+
+ESTATE_DIR = Path(__file__).parents[1] / "fixtures" / "render-errors"
+ESTATE = Estate(ESTATE_DIR / "salt", ESTATE_DIR / "pillar")
+
+
+def located(fixture_text, case: str) -> list[str]:
+    run = parse_apply(fixture_text("render", f"{case}.stdout"))
+    return [str(error) for error in locate(run, fixture_text("render", f"{case}.stderr"), ESTATE)]
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        (
+            "jinja_syntax",
+            "salt/jinja_syntax.sls:4: Jinja syntax error: "
+            "expected token 'end of print statement', got 'bar'",
+        ),
+        (
+            "undefined_var",
+            "salt/undefined_var.sls:4: Jinja variable 'not_defined_var' is undefined",
+        ),
+        (
+            "missing_pillar",
+            "salt/missing_pillar.sls:4: Jinja variable 'collections.OrderedDict object' "
+            "has no attribute 'secret_key'",
+        ),
+        (
+            "missing_include",
+            "salt/missing_include.sls:2: includes does.not.exist, which does not exist",
+        ),
+        (
+            "missing_requisite",
+            "salt/missing_requisite.sls:5: (state ok-file) "
+            "The following requisites were not found: require: file: no-such-state",
+        ),
+        ("deep", "salt/deep/map.jinja:2: Jinja variable 'str object' has no attribute 'nope'"),
+    ],
+)
+def test_each_state_render_failure_names_file_and_line(fixture_text, case, expected):
+    assert located(fixture_text, case) == [expected]
+
+
+def test_invalid_yaml_names_the_line_where_the_parser_gave_up(fixture_text):
+    [message] = located(fixture_text, "invalid_yaml")
+    assert message.startswith(
+        "salt/invalid_yaml.sls:4: invalid YAML: while parsing a block mapping"
+    )
+    assert "did not find expected key" in message
+
+
+def test_pillar_failures_name_the_pillar_file_and_the_top_file_line(fixture_text):
+    messages = located(fixture_text, "pillar_errors")
+    assert len(messages) == 2
+    assert messages[0].startswith(
+        "pillar/broken.sls:3: invalid YAML: while parsing a block mapping"
+    )
+    assert messages[1] == "pillar/top.sls:8: pillar SLS nosuch does not exist (dev)"
+
+
+def test_an_sls_name_maps_to_its_file_or_its_init(tmp_path):
+    (tmp_path / "salt" / "nginx" / "config").mkdir(parents=True)
+    (tmp_path / "salt" / "nginx" / "config" / "init.sls").write_text("")
+    (tmp_path / "salt" / "nginx" / "package.sls").write_text("")
+    estate = Estate(tmp_path / "salt", tmp_path / "pillar")
+    assert estate.shown(estate.sls_file("nginx.config")) == "salt/nginx/config/init.sls"
+    assert estate.shown(estate.sls_file("nginx.package")) == "salt/nginx/package.sls"
+    assert estate.shown(estate.sls_file("nginx.missing")) == "salt/nginx/missing.sls"
