@@ -17,10 +17,12 @@ def test_the_reference_estate_passes_and_leaves_nothing_behind(engine, tmp_path)
     verify = run.stage("web1@debian12", "verify")
     assert verify["status"] == "passed"
     assert "test_web::test_page_shows_the_pillar_message" in {c["name"] for c in verify["cases"]}
-    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
-    assert (
-        suite is not None and suite.get("name") == "web1@debian12" and suite.get("failures") == "0"
-    )
+    suites = {
+        s.get("name"): s for s in ET.parse(tmp_path / "junit.xml").getroot().iter("testsuite")
+    }
+    assert set(suites) == {"estate", "web1@debian12"}
+    assert {s.get("failures") for s in suites.values()} == {"0"}
+    assert [s["stage"] for s in run.results["estate"]] == ["lint", "render"]
     assert "## saltline: ✅ passed" in (tmp_path / "summary.md").read_text()
     assert "web1@debian12  PASS" in run.output  # the final table
     assert leftovers(engine, run.results["run_id"]) == []
