@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -24,7 +25,9 @@ def test_the_reference_estate_passes_and_leaves_nothing_behind(engine, tmp_path)
     assert {s.get("failures") for s in suites.values()} == {"0"}
     assert [s["stage"] for s in run.results["estate"]] == ["lint", "render"]
     assert "## saltline: ✅ passed" in (tmp_path / "summary.md").read_text()
-    assert "web1@debian12  PASS" in run.output  # the final table
+    # the final table: the estate's stages, then the minion's
+    assert re.search(r"^estate\s+PASS\s+[\d.]+s\s+PASS\s+[\d.]+s\s+-", run.output, re.M)
+    assert re.search(r"^web1@debian12\s+-\s+-\s+PASS.*PASS.*PASS", run.output, re.M)
     assert leftovers(engine, run.results["run_id"]) == []
 
 
