@@ -125,3 +125,12 @@ def test_the_ca_bundle_can_come_from_the_environment(write_config, tmp_path, mon
 def config_text(old: str, new: str) -> str:
     assert old in VALID_CONFIG
     return VALID_CONFIG.replace(old, new, 1)
+
+
+def test_shards_split_the_targets_without_overlap(write_config):
+    cfg = config.load(write_config(VALID_CONFIG))
+    everything = [t.key for t in cfg.targets()]
+    parts = [[t.key for t in cfg.targets(shard=(i, 2))] for i in (1, 2)]
+    assert parts == [["web1@debian12"], ["db1@debian12"]]
+    assert sorted(parts[0] + parts[1]) == sorted(everything)
+    assert [t.key for t in cfg.targets(shard=(3, 3))] == []

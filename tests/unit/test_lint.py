@@ -1,0 +1,67 @@
+"""Lint output parsers: yamllint, salt-lint and ruff, as their machine formats print them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from saltline.lint import Finding, parse_ruff, parse_salt_lint, parse_yamllint
+
+ROOT = Path("/srv/estate")
+
+
+def test_yamllint_parsable_lines_become_findings():
+    output = (
+        "./pillar/web.sls:3:5: [error] syntax error: mapping values are not allowed here (syntax)\n"
+        'saltline.yml:1:1: [warning] missing document start "---" (document-start)\n'
+    )
+    assert parse_yamllint(output, ROOT) == [
+        Finding(
+            "yamllint",
+            "pillar/web.sls",
+            3,
+            "syntax",
+            "syntax error: mapping values are not allowed here",
+        ),
+        Finding("yamllint", "saltline.yml", 1, "document-start", 'missing document start "---"'),
+    ]
+
+
+def test_salt_lint_json_becomes_findings():
+    output = json.dumps(
+        [
+            {
+                "id": "207",
+                "message": "File modes should always be encapsulated in quotation marks",
+                "filename": "salt/app.sls",
+                "linenumber": 4,
+                "line": "    - mode: 644",
+                "severity": "HIGH",
+            }
+        ]
+    )
+    [finding] = parse_salt_lint(output, ROOT)
+    assert str(finding) == (
+        "salt/app.sls:4: [salt-lint 207] "
+        "File modes should always be encapsulated in quotation marks"
+    )
+
+
+def test_ruff_json_paths_are_shown_relative_to_the_estate():
+    output = json.dumps(
+        [
+            {
+                "code": "F821",
+                "message": "Undefined name `shard`",
+                "filename": "/srv/estate/tests/infra/test_web.py",
+                "location": {"row": 115, "column": 12},
+            }
+        ]
+    )
+    assert parse_ruff(output, ROOT) == [
+        Finding("ruff", "tests/infra/test_web.py", 115, "F821", "Undefined name `shard`")
+    ]
+
+
+def test_no_output_is_no_finding():
+    assert parse_yamllint("", ROOT) == parse_salt_lint("", ROOT) == parse_ruff("[]", ROOT) == []
