@@ -3,11 +3,14 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# CI splits the minions across parallel jobs: make pipeline SHARD=1/2
+SHARD  ?=
+SALTLINE_ARGS ?=
 
 .PHONY: pipeline test unit e2e lint images destroy clean docker venv
 
 pipeline: venv docker  ## the main job: the full pipeline on the estate, with reports
-	$(BIN)/saltline test
+	$(BIN)/saltline test $(if $(SHARD),--shard $(SHARD)) $(SALTLINE_ARGS)
 
 test: venv docker  ## the project's tests: unit, then end to end in real containers
 	$(BIN)/pytest tests/unit
@@ -20,8 +23,8 @@ unit: venv
 e2e: venv docker
 	$(BIN)/pytest tests/e2e
 
-lint: venv
-	$(BIN)/ruff check src tests bench
+lint: venv  ## yamllint, salt-lint, ruff: no containers
+	$(BIN)/saltline lint
 	$(BIN)/ruff format --check src tests bench
 
 images: venv docker

@@ -55,5 +55,6 @@ def render_table(result: RunResult) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     verdict = "PASSED" if result.passed else "FAILED"
-    lines.append(f"\n{verdict}: {len(result.targets)} minion(s) in {result.duration:.1f}s")
+    scope = f"{len(result.targets)} minion(s) " if result.targets else ""
+    lines.append(f"\n{verdict}: {scope}in {result.duration:.1f}s")
     return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""The CI definitions: valid against their schemas, and calling make targets only.
+
+Nothing here runs GitLab or GitHub; these checks keep both files honest.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+GITLAB = REPO / "ci" / "gitlab-ci.yml"
+GITHUB = REPO / ".github" / "workflows" / "saltline.yml"
+REPORTING = {'cat reports/summary.md >> "$GITHUB_STEP_SUMMARY"'}
+
+
+def make_targets() -> set[str]:
+    text = (REPO / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][\w-]*):", text, re.M))
+
+
+def gitlab_jobs() -> dict[str, dict]:
+    document = yaml.safe_load(GITLAB.read_text())
+    return {
+        name: job for name, job in document.items() if isinstance(job, dict) and "script" in job
+    }
+
+
+def github_jobs() -> dict[str, dict]:
+    return yaml.safe_load(GITHUB.read_text())["jobs"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "path"),
+    [
+        ("vendor.gitlab-ci", GITLAB),
+        ("vendor.gitlab-ci", REPO / ".gitlab-ci.yml"),
+        ("vendor.github-workflows", GITHUB),
+    ],
+)
+def test_definitions_validate_against_their_schema(schema, path):
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    done = subprocess.run(
+        [str(checker), "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def commands() -> list[str]:
+    lines = [line for job in gitlab_jobs().values() for line in job["script"]]
+    lines += [
+        step["run"] for job in github_jobs().values() for step in job["steps"] if "run" in step
+    ]
+    return lines
+
+
+def test_every_command_is_a_make_target_that_exists():
+    targets = make_targets()
+    for command in commands():
+        if command in REPORTING:
+            continue
+        assert command.startswith("make "), command
+        assert command.split()[1] in targets, f"{command}: no such make target"
+
+
+def test_gitlab_runs_merge_requests_lint_test_promote_with_shards_and_junit():
+    document = yaml.safe_load(GITLAB.read_text())
+    assert document["stages"] == ["lint", "test", "promote"]
+    assert {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'} in document["workflow"]["rules"]
+    pipeline = gitlab_jobs()["pipeline"]
+    assert pipeline["parallel"] >= 2
+    assert "SHARD=$CI_NODE_INDEX/$CI_NODE_TOTAL" in pipeline["script"][0]
+    assert pipeline["artifacts"]["reports"]["junit"] == "reports/junit.xml"
+    assert pipeline["artifacts"]["when"] == "always"
+    promotions = [job for name, job in gitlab_jobs().items() if job["stage"] == "promote"]
+    assert promotions
+    for job in promotions:
+        assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "when": "manual"}]
+
+
+def test_github_mirrors_the_gitlab_pipeline():
+    jobs = github_jobs()
+    assert set(jobs) == {"lint", "unit", "pipeline", "promote"}
+    pipeline = jobs["pipeline"]
+    assert pipeline["needs"] == "lint"
+    shards = pipeline["strategy"]["matrix"]["shard"]
+    run = next(step["run"] for step in pipeline["steps"] if "run" in step)
+    assert f"SHARD=${{{{ matrix.shard }}}}/{len(shards)}" in run
+    uses = [step.get("uses", "") for job in jobs.values() for step in job["steps"]]
+    assert any(u.startswith("mikepenz/action-junit-report@") for u in uses)
+    for action in filter(None, uses):
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), (
+            f"{action} is not pinned to a SHA"
+        )
+    assert (
+        jobs["promote"]["if"]
+        == "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    )
