@@ -7,7 +7,10 @@ STAMP  := $(VENV)/.installed
 SHARD  ?=
 SALTLINE_ARGS ?=
 
-.PHONY: pipeline test unit e2e lint images destroy clean docker venv
+ENV    ?= staging
+REV    ?= HEAD
+
+.PHONY: pipeline test unit e2e lint images fleet promote destroy clean docker venv
 
 pipeline: venv docker  ## the main job: the full pipeline on the estate, with reports
 	$(BIN)/saltline test $(if $(SHARD),--shard $(SHARD)) $(SALTLINE_ARGS)
@@ -29,6 +32,12 @@ lint: venv  ## yamllint, salt-lint, ruff: no containers
 
 images: venv docker
 	$(BIN)/saltline images build
+
+fleet: venv docker  ## a local salt-master + minions per environment to promote to
+	$(BIN)/saltline fleet up
+
+promote: venv docker  ## promote a tested commit: make promote ENV=staging [REV=…]
+	$(BIN)/saltline promote $(ENV) $(REV)
 
 destroy: venv docker
 	$(BIN)/saltline destroy

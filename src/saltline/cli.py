@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from saltline import cleanup, config, engine, labels, runner
+from saltline import cleanup, config, engine, fleet, gate, git, labels, promote, runner
 from saltline.console import Console
 from saltline.errors import SaltlineError
 from saltline.images import Images
@@ -67,6 +67,40 @@ def build_parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("--reports", type=Path, help="report directory (default: reports/)")
     render_cmd.set_defaults(handler=cmd_render)
 
+    promote_cmd = commands.add_parser("promote", help="deploy a tested commit to an environment")
+    promote_cmd.add_argument("environment", metavar="ENV")
+    promote_cmd.add_argument("rev", nargs="?", default="HEAD", metavar="REV")
+    promote_cmd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="upload and test=True, then switch back; apply nothing",
+    )
+    promote_cmd.add_argument("--batch-size", type=_positive, metavar="N", help="minions per batch")
+    promote_cmd.add_argument("--force", action="store_true", help="override the gate (audited)")
+    promote_cmd.add_argument("--reason", help="why the override is safe (required with --force)")
+    promote_cmd.set_defaults(handler=cmd_promote)
+
+    rollback_cmd = commands.add_parser(
+        "rollback", help="return an environment to its previous release"
+    )
+    rollback_cmd.add_argument("environment", metavar="ENV")
+    rollback_cmd.add_argument("--batch-size", type=_positive, metavar="N")
+    rollback_cmd.set_defaults(handler=cmd_rollback)
+
+    status_cmd = commands.add_parser("status", help="the release on each master")
+    status_cmd.add_argument("environment", nargs="?", metavar="ENV")
+    status_cmd.set_defaults(handler=cmd_status)
+
+    drift_cmd = commands.add_parser("drift", help="test=True against an environment")
+    drift_cmd.add_argument("environment", metavar="ENV")
+    drift_cmd.set_defaults(handler=cmd_drift)
+
+    fleet_cmd = commands.add_parser(
+        "fleet", help="a local containerized master + minions per environment"
+    )
+    fleet_cmd.add_argument("action", choices=["up", "down", "status"])
+    fleet_cmd.set_defaults(handler=cmd_fleet)
+
     login = commands.add_parser("login", help="a shell in a kept test minion")
     login.add_argument("minion", metavar="MINION")
     login.set_defaults(handler=cmd_login)
@@ -103,6 +137,12 @@ def _load(args: argparse.Namespace) -> config.Config:
     return config.load(args.config or config.find())
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
 def _shard(text: str) -> tuple[int, int]:
     try:
         index, total = (int(part) for part in text.split("/"))
@@ -122,7 +162,19 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     if args.salt_version:
         cfg = dataclasses.replace(cfg, salt_version=args.salt_version)
     stages = runner.select_stages(_split(args.only), _split(args.skip))
-    return _run(cfg, cfg.targets(args.minions, args.platform, args.shard), stages, args, console)
+    targets = cfg.targets(args.minions, args.platform, args.shard)
+    exit_code = _run(cfg, targets, stages, args, console)
+    whole_matrix = not args.minions and not args.platform and not args.salt_version
+    if exit_code == 0 and stages == runner.PIPELINE and whole_matrix:
+        reports = args.reports or cfg.root / "reports"
+        recorded = gate.record(
+            cfg.root, reports, cfg.salt_version, [t.key for t in targets], args.shard
+        )
+        if recorded:
+            console.say(f"recorded a pass for {recorded.sha[:12]} (git notes {git.NOTES_REF})")
+        else:
+            console.say("no pass recorded: the tree is not a clean git checkout")
+    return exit_code
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
@@ -158,6 +210,39 @@ def _run(
     if keep:
         console.say("containers kept: `saltline login MINION`, then `saltline destroy`")
     return 0 if result.passed else 1
+
+
+def cmd_promote(args: argparse.Namespace, console: Console) -> int:
+    cfg = _load(args)
+    options = promote.PromoteOptions(
+        environment=args.environment, rev=args.rev, dry_run=args.dry_run,
+        batch_size=args.batch_size, force=args.force, reason=args.reason,
+    )  # fmt: skip
+    return promote.promote(cfg, options, engine.connect, console)
+
+
+def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
+    return promote.rollback(_load(args), args.environment, engine.connect, console, args.batch_size)
+
+
+def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    return promote.status(_load(args), args.environment, engine.connect, console)
+
+
+def cmd_drift(args: argparse.Namespace, console: Console) -> int:
+    return promote.drift(_load(args), args.environment, engine.connect, console)
+
+
+def cmd_fleet(args: argparse.Namespace, console: Console) -> int:
+    client = engine.connect()
+    if args.action == "down":
+        return fleet.down(client, console)
+    cfg = _load(args)
+    return (
+        fleet.up(client, cfg, console)
+        if args.action == "up"
+        else fleet.status(client, cfg, console)
+    )
 
 
 def cmd_login(args: argparse.Namespace, console: Console) -> int:

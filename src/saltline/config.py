@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from saltline.errors import ConfigError
+from saltline.master_url import MasterAddress, parse_master_url
 
 CONFIG_NAME = "saltline.yml"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -62,6 +63,13 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Promotion:
+    keep_releases: int = 5  # release directories kept on each master
+    batch_size: int = 1  # minions applied at once during a rollout
+    timeout: int = 900  # seconds for one salt command on a master
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     salt_version: str
@@ -71,6 +79,13 @@ class Config:
     timeouts: dict[str, int]
     ca_bundle: Path | None = None
     python_paths: tuple[str, ...] = DEFAULT_PYTHON_PATHS  # what ruff lints
+    masters: dict[str, tuple[MasterAddress, ...]] = field(default_factory=dict)
+    promotion: Promotion = field(default_factory=lambda: Promotion())
+
+    @property
+    def promotion_order(self) -> tuple[str, ...]:
+        """The environments a commit passes through, in order: those with masters."""
+        return tuple(env for env in self.environments if self.masters.get(env))
 
     @property
     def root(self) -> Path:
@@ -234,11 +249,13 @@ class _Validator:
                 "timeouts",
                 "ca_bundle",
                 "lint",
+                "promotion",
             },
             required={"salt_version", "platforms", "minions", "environments"},
         )
         salt_version = self.string(top["salt_version"], ("salt_version",), SALT_VERSION_PATTERN)
-        environments = self.environments(top["environments"])
+        masters = self.masters(top["environments"])
+        environments = tuple(masters)
         platforms = self.platforms(top["platforms"])
         minions = self.minions(top["minions"], set(platforms), set(environments))
         return Config(
@@ -250,18 +267,48 @@ class _Validator:
             timeouts=self.timeouts(top.get("timeouts", {})),
             ca_bundle=self.ca_bundle(top.get("ca_bundle")),
             python_paths=self.python_paths(top.get("lint", {})),
+            masters=masters,
+            promotion=self.promotion(top.get("promotion", {})),
         )
 
-    def environments(self, value: Any) -> tuple[str, ...]:
+    def masters(self, value: Any) -> dict[str, tuple[MasterAddress, ...]]:
+        """Environments in order, each with the masters promotion deploys to (maybe none)."""
         at = ("environments",)
-        if isinstance(value, dict):
-            if not value:
-                raise self.fail(at, "declare at least one environment")
-            for name, body in value.items():
-                self.string(name, (*at, str(name)), NAME_PATTERN)
-                self.mapping(body or {}, (*at, str(name)), allowed={"masters"}, required=set())
-            return tuple(value)
-        return self.names(value, at)
+        if isinstance(value, list):
+            return {name: () for name in self.names(value, at)}
+        if not isinstance(value, dict) or not value:
+            raise self.fail(at, "declare at least one environment")
+        environments = {}
+        for name, body in value.items():
+            here = (*at, str(name))
+            self.string(name, here, NAME_PATTERN)
+            body = self.mapping(body or {}, here, allowed={"masters"}, required=set())
+            urls = body.get("masters", [])
+            if not isinstance(urls, list):
+                raise self.fail((*here, "masters"), "expected a list of master URLs")
+            addresses = []
+            for index, url in enumerate(urls):
+                try:
+                    addresses.append(
+                        parse_master_url(self.string(url, (*here, "masters", str(index))))
+                    )
+                except ValueError as exc:
+                    raise self.fail((*here, "masters", str(index)), str(exc)) from None
+            environments[name] = tuple(addresses)
+        return environments
+
+    def promotion(self, value: Any) -> Promotion:
+        at = ("promotion",)
+        body = self.mapping(
+            value, at, allowed={"keep_releases", "batch_size", "timeout"}, required=set()
+        )
+        numbers = {}
+        for key, default in (("keep_releases", 5), ("batch_size", 1), ("timeout", 900)):
+            number = body.get(key, default)
+            if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+                raise self.fail((*at, key), f"expected a positive whole number, got {number!r}")
+            numbers[key] = number
+        return Promotion(**numbers)
 
     def platforms(self, value: Any) -> dict[str, Platform]:
         at = ("platforms",)

@@ -47,8 +47,13 @@ def digest(*parts: str | bytes) -> str:
     return sha.hexdigest()[:16]
 
 
-def minion_recipe() -> str:
-    return resources.files("saltline.data").joinpath("minion.Dockerfile").read_text()
+RECIPE_FILES = ("minion.Dockerfile", "salt-minion.service", "salt-master.service")
+
+
+def recipe_files() -> dict[str, str]:
+    """The image recipe and the files it copies, by name."""
+    data = resources.files("saltline.data")
+    return {name: data.joinpath(name).read_text() for name in RECIPE_FILES}
 
 
 @dataclass(frozen=True)
@@ -80,17 +85,18 @@ class Images:
         wheels = wheelhouse.ensure(
             cache_dir() / "wheelhouse", self.config.salt_version, python, self.config.ca_bundle
         )
-        recipe = minion_recipe()
+        recipe = recipe_files()
         ca_bundle = self.config.ca_bundle.read_bytes() if self.config.ca_bundle else b""
         requirements = (wheels / "requirements.txt").read_bytes()
-        input_hash = digest(BUILD_SCHEMA, base.id, recipe, requirements, ca_bundle)
+        input_hash = digest(BUILD_SCHEMA, base.id, *recipe.values(), requirements, ca_bundle)
         tag = self.minion_tag(platform)
         if self._hash_of(tag) == input_hash:
             return tag
         self.log(f"building {tag} (Salt {self.config.salt_version} on {platform.suite})")
         with tempfile.TemporaryDirectory(prefix="saltline-build-") as context:
             root = Path(context)
-            (root / "Dockerfile").write_text(recipe)
+            for name, text in recipe.items():
+                (root / ("Dockerfile" if name.endswith(".Dockerfile") else name)).write_text(text)
             (root / "ca-bundle.crt").write_bytes(ca_bundle)
             shutil.copytree(wheels, root / "wheelhouse")
             try:

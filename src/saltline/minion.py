@@ -10,9 +10,6 @@ True
 from __future__ import annotations
 
 import contextlib
-import io
-import tarfile
-import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,9 +20,9 @@ from docker.models.containers import Container
 
 from saltline import labels
 from saltline.config import Config, Target
+from saltline.containers import create_systemd_container, put_file, wait_for_systemd
 from saltline.salt_results import ApplyRun, parse_apply
 
-SYSTEMD_BOOT_TIMEOUT = 90
 TIMED_OUT = 124  # exit code of coreutils' timeout
 
 
@@ -104,7 +101,8 @@ class DockerMinion:
 
     def start(self) -> None:
         config = self.run_context.config
-        self.container = self.client.containers.create(
+        self.container = create_systemd_container(
+            self.client,
             self.image,
             name=self.container_name,
             hostname=self.name,
@@ -112,27 +110,20 @@ class DockerMinion:
                 self.run_context.run_id,
                 **{labels.MINION: self.name, labels.PLATFORM: self.target.platform.name},
             ),
-            detach=True,
-            # systemd as PID 1 without --privileged (see DESIGN.md)
-            cap_add=["SYS_ADMIN"],
-            security_opt=["seccomp=unconfined"],
-            cgroupns="host",
-            tmpfs={"/run": "", "/run/lock": ""},
+            network=self.run_context.network,
             volumes={
-                "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                 str(config.state_dir.resolve()): {"bind": "/srv/salt", "mode": "ro"},
                 str(config.pillar_dir.resolve()): {"bind": "/srv/pillar", "mode": "ro"},
             },
-            network=self.run_context.network,
-            networking_config={
-                self.run_context.network: self.client.api.create_endpoint_config(
-                    aliases=[self.name]
-                )
-            },
         )
-        self._put_file("/etc/salt/minion.d", "saltline.conf", minion_config(self.target, config))
+        put_file(
+            self.container,
+            "/etc/salt/minion.d",
+            "saltline.conf",
+            minion_config(self.target, config),
+        )
         self.container.start()
-        self._wait_for_systemd()
+        wait_for_systemd(self.container)
 
     def run(self, command: list[str], timeout: int | None = None) -> CommandResult:
         """Run a command (arguments passed separately, no shell) inside the container."""
@@ -163,26 +154,3 @@ class DockerMinion:
         with contextlib.suppress(docker.errors.NotFound):
             self.container.remove(force=True, v=True)
         self.container = None
-
-    def _put_file(self, directory: str, name: str, text: str) -> None:
-        assert self.container is not None
-        data = text.encode()
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as archive:
-            info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), 0o644
-            archive.addfile(info, io.BytesIO(data))
-        self.container.put_archive(directory, buffer.getvalue())
-
-    def _wait_for_systemd(self) -> None:
-        deadline = time.monotonic() + SYSTEMD_BOOT_TIMEOUT
-        state = ""
-        while time.monotonic() < deadline:
-            state = self.run(["systemctl", "is-system-running"]).stdout.strip()
-            if state in ("running", "degraded"):
-                return
-            time.sleep(0.2)
-        raise RuntimeError(
-            f"systemd in {self.container_name} did not finish booting within "
-            f"{SYSTEMD_BOOT_TIMEOUT}s (state: {state or 'unknown'})"
-        )

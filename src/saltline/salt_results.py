@@ -68,7 +68,32 @@ def parse_apply(stdout: str) -> ApplyRun:
         raise SaltOutputError(f"salt-call did not print JSON ({exc.msg}): {excerpt}") from None
     if not isinstance(document, dict) or len(document) != 1:
         raise SaltOutputError(f"expected one minion's return, got: {str(document)[:300]}")
-    ret = next(iter(document.values()))
+    return parse_return(next(iter(document.values())))
+
+
+def parse_minion_returns(stdout: str, expected: list[str]) -> dict[str, ApplyRun | None]:
+    """`salt --out=json --static TARGET state.apply` on a master: each expected minion's run.
+
+    A minion that did not return (down, disconnected) maps to None.
+    """
+    try:
+        document = json.loads(stdout) if stdout.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise SaltOutputError(
+            f"salt did not print JSON ({exc.msg}): {stdout.strip()[-500:]}"
+        ) from None
+    if not isinstance(document, dict):
+        raise SaltOutputError(f"expected returns by minion, got: {str(document)[:300]}")
+    runs: dict[str, ApplyRun | None] = {}
+    for minion in expected:
+        ret = document.get(minion)
+        did_not_return = ret is None or (isinstance(ret, str) and "did not return" in ret)
+        runs[minion] = None if did_not_return else parse_return(ret)
+    return runs
+
+
+def parse_return(ret: Any) -> ApplyRun:
+    """One minion's state.apply return, already decoded from JSON."""
     if isinstance(ret, list):  # Salt reports render and compile errors as a list of strings
         return ApplyRun(errors=[str(item) for item in ret])
     if isinstance(ret, str):

@@ -1,5 +1,7 @@
-# A test minion: systemd as PID 1, Python, and Salt installed from a wheelhouse
-# built on the host (no network access to PyPI is needed inside the build).
+# A test minion (and, for the local fleet, a salt-master or a connected minion):
+# systemd as PID 1, Python, and Salt installed from a wheelhouse built on the host
+# (no network access to PyPI is needed inside the build). The salt-minion and
+# salt-master units are installed, not enabled: the fleet enables what it needs.
 ARG BASE_IMAGE
 FROM ${BASE_IMAGE}
 ENV DEBIAN_FRONTEND=noninteractive \
@@ -15,11 +17,13 @@ RUN apt-get update \
  && systemctl mask getty.target console-getty.service systemd-firstboot.service \
       systemd-remount-fs.service sys-kernel-config.mount sys-kernel-debug.mount \
  && mkdir -p /etc/salt/minion.d /srv/salt /srv/pillar
+COPY salt-minion.service salt-master.service /etc/systemd/system/
 COPY wheelhouse /tmp/wheelhouse
 RUN python3 -m venv --system-site-packages /opt/saltstack \
  && /opt/saltstack/bin/pip install --no-cache-dir --no-index \
       --find-links /tmp/wheelhouse -r /tmp/wheelhouse/requirements.txt \
- && ln -s /opt/saltstack/bin/salt-call /usr/local/bin/salt-call \
+ && for tool in salt salt-call salt-key salt-master salt-minion salt-run; do \
+      ln -s /opt/saltstack/bin/$tool /usr/local/bin/$tool; done \
  && rm -rf /tmp/wheelhouse \
  && salt-call --version
 STOPSIGNAL SIGRTMIN+3

@@ -1,0 +1,47 @@
+"""The append-only audit log of promotions: one JSON line per event, locally and on masters."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+LOCAL_LOG = Path(".saltline") / "audit.jsonl"
+
+
+def pipeline_id() -> str:
+    """Which CI pipeline (or which machine) did this."""
+    if url := os.environ.get("CI_PIPELINE_URL"):
+        return url
+    if run := os.environ.get("GITHUB_RUN_ID"):
+        server = os.environ.get("GITHUB_SERVER_URL", "")
+        return f"{server}/{os.environ.get('GITHUB_REPOSITORY', '')}/actions/runs/{run}"
+    return f"local:{socket.gethostname()}"
+
+
+def entry(
+    action: str, environment: str, sha: str | None, outcome: str, **details: Any
+) -> dict[str, Any]:
+    return {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "action": action,
+        "environment": environment,
+        "sha": sha,
+        "outcome": outcome,
+        "by": os.environ.get("GITLAB_USER_LOGIN")
+        or os.environ.get("GITHUB_ACTOR")
+        or getpass.getuser(),
+        "pipeline": pipeline_id(),
+        **details,
+    }
+
+
+def append_local(root: Path, event: dict[str, Any]) -> None:
+    path = root / LOCAL_LOG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(json.dumps(event, sort_keys=True) + "\n")

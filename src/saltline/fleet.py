@@ -1,0 +1,188 @@
+"""`saltline fleet up|down|status`: a local salt-master and minions per environment.
+
+For each environment whose masters are `docker://NAME`, the fleet is a network
+`saltline-fleet-<env>`, the master container NAME (file_roots and pillar_roots on
+the release symlink, see `release`), and one minion per minion of `saltline.yml`,
+connected to the master over ZeroMQ with the same id, roles and pillarenv. It is
+what a newcomer promotes to, and what the promotion e2e tests use.
+"""
+
+from __future__ import annotations
+
+import time
+
+import docker
+import docker.errors
+import yaml
+from docker.models.containers import Container
+
+from saltline import labels
+from saltline.config import Config, Minion
+from saltline.console import Console
+from saltline.containers import create_systemd_container, put_file, wait_for_systemd
+from saltline.errors import SaltlineError
+from saltline.images import Images
+from saltline.release import CURRENT, RELEASES
+
+FLEET = "io.saltline.fleet"
+KEY_TIMEOUT = 90
+
+
+def fleet_environments(config: Config) -> dict[str, str]:
+    """Environment → master container name, for environments on local masters."""
+    return {
+        env: addresses[0].host
+        for env, addresses in config.masters.items()
+        if addresses and all(a.scheme == "docker" for a in addresses)
+    }
+
+
+def minion_container(environment: str, minion: str) -> str:
+    return f"saltline-fleet-{environment}-{minion}"
+
+
+def master_config(environment: str) -> str:
+    return yaml.safe_dump(
+        {
+            "auto_accept": True,  # a throw-away local fleet; real masters keep key review
+            "file_roots": {"base": [f"{CURRENT}/salt"]},
+            "pillar_roots": {environment: [f"{CURRENT}/pillar"]},
+            "pillarenv": environment,
+        },
+        sort_keys=False,
+    )
+
+
+def fleet_minion_config(master: str, minion: Minion, environment: str) -> str:
+    return yaml.safe_dump(
+        {
+            "master": master,
+            "id": minion.name,
+            "pillarenv": environment,
+            "grains": {
+                **minion.grains,
+                "roles": list(minion.roles),
+                "saltline_environment": environment,
+            },
+        },
+        sort_keys=False,
+    )
+
+
+def up(client: docker.DockerClient, config: Config, console: Console) -> int:
+    environments = fleet_environments(config)
+    if not environments:
+        raise SaltlineError(
+            f"{config.path}: no environment has docker:// masters; nothing to start"
+        )
+    platform = next(iter(config.platforms.values()))
+    image = Images(client, config, log=console.say).ensure_minion(platform)
+    for env, master_name in environments.items():
+        network = _network(client, env)
+        fleet_labels = {labels.MANAGED: "true", FLEET: env}
+        master = _existing(client, master_name)
+        if master is None:
+            master = create_systemd_container(
+                client, image, name=master_name, hostname=master_name,
+                labels={**fleet_labels, labels.KIND: "master"}, network=network,
+            )  # fmt: skip
+            put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env))
+            master.start()
+            wait_for_systemd(master)
+            _check(
+                master, ["sh", "-c", f"mkdir -p {RELEASES} && systemctl enable --now salt-master"]
+            )
+        expected = []
+        for minion in config.minions.values():
+            name = minion_container(env, minion.name)
+            expected.append(minion.name)
+            if _existing(client, name) is not None:
+                continue
+            container = create_systemd_container(
+                client, image, name=name, hostname=minion.name,
+                labels={**fleet_labels, labels.KIND: "minion", labels.MINION: minion.name},
+                network=network,
+            )  # fmt: skip
+            put_file(container, "/etc/salt/minion.d", "saltline.conf",
+                     fleet_minion_config(master_name, minion, env))  # fmt: skip
+            container.start()
+            wait_for_systemd(container)
+            _check(container, ["systemctl", "enable", "--now", "salt-minion"])
+        _wait_for_minions(master, sorted(expected))
+        console.say(f"fleet {env}: master {master_name}, minions {', '.join(sorted(expected))}")
+    return 0
+
+
+def down(client: docker.DockerClient, console: Console) -> int:
+    fleet_filter = {"label": FLEET}
+    for container in client.containers.list(all=True, filters=fleet_filter):
+        container.remove(force=True, v=True)
+        console.say(f"removed {container.name}")
+    for network in client.networks.list(filters=fleet_filter):
+        network.remove()
+        console.say(f"removed network {network.name}")
+    return 0
+
+
+def status(client: docker.DockerClient, config: Config, console: Console) -> int:
+    environments = fleet_environments(config)
+    for env, master_name in environments.items():
+        master = _existing(client, master_name)
+        if master is None:
+            console.say(f"fleet {env}: not running (`saltline fleet up`)")
+            continue
+        _, keys = master.exec_run(["salt-key", "-L", "--out=json"])
+        accepted = yaml.safe_load(keys.decode() or "{}").get("minions", []) if keys else []
+        console.say(
+            f"fleet {env}: master {master_name} ({master.status}); minions: {', '.join(accepted)}"
+        )
+    return 0
+
+
+def _network(client: docker.DockerClient, env: str) -> str:
+    name = f"saltline-fleet-{env}"
+    if not client.networks.list(names=[name]):
+        client.networks.create(name, labels={labels.MANAGED: "true", FLEET: env})
+    return name
+
+
+def _existing(client: docker.DockerClient, name: str) -> Container | None:
+    try:
+        container = client.containers.get(name)
+    except docker.errors.NotFound:
+        return None
+    if container.status != "running":
+        container.start()
+        wait_for_systemd(container)
+    return container
+
+
+def _check(container: Container, command: list[str]) -> None:
+    exit_code, output = container.exec_run(command)
+    if exit_code != 0:
+        raise SaltlineError(
+            f"{container.name}: {' '.join(command)} failed: {output.decode().strip()}"
+        )
+
+
+def _wait_for_minions(master: Container, expected: list[str]) -> None:
+    """Until every minion's key is accepted and it answers a ping over ZeroMQ."""
+    deadline = time.monotonic() + KEY_TIMEOUT
+    answered: list[str] = []
+    while time.monotonic() < deadline:
+        _, output = master.exec_run(
+            ["salt", "--out=json", "--static", "--timeout=5", "*", "test.ping"]
+        )
+        try:
+            answered = sorted(
+                m for m, ok in yaml.safe_load(output.decode() or "{}").items() if ok is True
+            )
+        except (AttributeError, yaml.YAMLError):
+            answered = []
+        if answered == expected:
+            return
+        time.sleep(1)
+    missing = sorted(set(expected) - set(answered))
+    raise SaltlineError(
+        f"{master.name}: minions did not connect within {KEY_TIMEOUT}s: {', '.join(missing)}"
+    )

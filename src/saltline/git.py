@@ -1,0 +1,79 @@
+"""The few git facts promotion needs, through the git command line."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from saltline.errors import SaltlineError
+
+NOTES_REF = "refs/notes/saltline"
+
+
+class GitError(SaltlineError):
+    pass
+
+
+def _git(root: Path, *args: str, check: bool = True, input_text: str | None = None) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        input=input_text,
+        check=False,
+    )
+    if check and done.returncode != 0:
+        raise GitError(f"git {' '.join(args)} failed in {root}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def is_repository(root: Path) -> bool:
+    done = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--git-dir"], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+def resolve(root: Path, rev: str) -> str:
+    """The full SHA of a commit; a REV that does not resolve is an error (exit 2)."""
+    done = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise GitError(f"{rev!r} does not name a commit in {root}; try a SHA, a branch or HEAD")
+    return done.stdout.strip()
+
+
+def tree_of(root: Path, sha: str) -> str:
+    return _git(root, "rev-parse", f"{sha}^{{tree}}").strip()
+
+
+def dirty_paths(root: Path) -> list[str]:
+    """Changed, staged or untracked paths (ignored files excepted)."""
+    return [line[3:] for line in _git(root, "status", "--porcelain").splitlines() if line.strip()]
+
+
+def archive(root: Path, sha: str, paths: list[str]) -> bytes:
+    """A tar of `paths` as they are in commit `sha`."""
+    done = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", sha, "--", *paths],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise GitError(f"git archive {sha} failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def user(root: Path) -> str:
+    name = _git(root, "config", "user.name", check=False).strip()
+    email = _git(root, "config", "user.email", check=False).strip()
+    return f"{name} <{email}>" if name or email else "unknown"
+
+
+def read_notes(root: Path, sha: str) -> str:
+    return _git(root, "notes", f"--ref={NOTES_REF}", "show", sha, check=False)
+
+
+def append_note(root: Path, sha: str, line: str) -> None:
+    _git(root, "notes", f"--ref={NOTES_REF}", "append", "-m", line, sha)
