@@ -10,6 +10,7 @@ what a newcomer promotes to, and what the promotion e2e tests use.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import docker
 import docker.errors
@@ -25,7 +26,8 @@ from saltline.images import Images
 from saltline.release import CURRENT, RELEASES
 
 FLEET = "io.saltline.fleet"
-KEY_TIMEOUT = 90
+KEY_TIMEOUT = 120
+KICK_AFTER = 30
 
 
 def fleet_environments(config: Config) -> dict[str, str]:
@@ -70,6 +72,7 @@ def fleet_minion_config(master: str, minion: Minion, environment: str) -> str:
 
 
 def up(client: docker.DockerClient, config: Config, console: Console) -> int:
+    """Start (or complete) the fleet; a failure removes the whole fleet again."""
     environments = fleet_environments(config)
     if not environments:
         raise SaltlineError(
@@ -77,40 +80,55 @@ def up(client: docker.DockerClient, config: Config, console: Console) -> int:
         )
     platform = next(iter(config.platforms.values()))
     image = Images(client, config, log=console.say).ensure_minion(platform)
-    for env, master_name in environments.items():
-        network = _network(client, env)
-        fleet_labels = {labels.MANAGED: "true", FLEET: env}
-        master = _existing(client, master_name)
-        if master is None:
-            master = create_systemd_container(
-                client, image, name=master_name, hostname=master_name,
-                labels={**fleet_labels, labels.KIND: "master"}, network=network,
-            )  # fmt: skip
-            put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env))
-            master.start()
-            wait_for_systemd(master)
-            _check(
-                master, ["sh", "-c", f"mkdir -p {RELEASES} && systemctl enable --now salt-master"]
-            )
-        expected = []
-        for minion in config.minions.values():
-            name = minion_container(env, minion.name)
-            expected.append(minion.name)
-            if _existing(client, name) is not None:
-                continue
-            container = create_systemd_container(
-                client, image, name=name, hostname=minion.name,
-                labels={**fleet_labels, labels.KIND: "minion", labels.MINION: minion.name},
-                network=network,
-            )  # fmt: skip
-            put_file(container, "/etc/salt/minion.d", "saltline.conf",
-                     fleet_minion_config(master_name, minion, env))  # fmt: skip
-            container.start()
-            wait_for_systemd(container)
-            _check(container, ["systemctl", "enable", "--now", "salt-minion"])
-        _wait_for_minions(master, sorted(expected))
-        console.say(f"fleet {env}: master {master_name}, minions {', '.join(sorted(expected))}")
+    try:
+        for env, master_name in environments.items():
+            _up_environment(client, config, env, master_name, image)
+            console.say(f"fleet {env}: master {master_name}, minions {', '.join(config.minions)}")
+    except BaseException:
+        down(client, Console())
+        raise
     return 0
+
+
+def _up_environment(
+    client: docker.DockerClient, config: Config, env: str, master_name: str, image: str
+) -> None:
+    network = _network(client, env)
+    fleet_labels = {labels.MANAGED: "true", FLEET: env}
+    master = _existing(client, master_name)
+    if master is None:
+        master = create_systemd_container(
+            client, image, name=master_name, hostname=master_name,
+            labels={**fleet_labels, labels.KIND: "master"}, network=network,
+        )  # fmt: skip
+        put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env))
+        master.start()
+        wait_for_systemd(master)
+        _check(master, ["sh", "-c", f"mkdir -p {RELEASES} && systemctl enable --now salt-master"])
+    for minion in config.minions.values():
+        name = minion_container(env, minion.name)
+        if _existing(client, name) is not None:
+            continue
+        container = create_systemd_container(
+            client, image, name=name, hostname=minion.name,
+            labels={**fleet_labels, labels.KIND: "minion", labels.MINION: minion.name},
+            network=network,
+        )  # fmt: skip
+        put_file(container, "/etc/salt/minion.d", "saltline.conf",
+                 fleet_minion_config(master_name, minion, env))  # fmt: skip
+        container.start()
+        wait_for_systemd(container)
+        _check(container, ["systemctl", "enable", "--now", "salt-minion"])
+    restart = {
+        name: minion_container(env, name) for name in config.minions
+    }  # a minion that missed the master's first start retries slowly: kick it
+    _wait_for_minions(
+        master,
+        sorted(config.minions),
+        kick=lambda name: _check(
+            client.containers.get(restart[name]), ["systemctl", "restart", "salt-minion"]
+        ),
+    )
 
 
 def down(client: docker.DockerClient, console: Console) -> int:
@@ -165,11 +183,17 @@ def _check(container: Container, command: list[str]) -> None:
         )
 
 
-def _wait_for_minions(master: Container, expected: list[str]) -> None:
+def _wait_for_minions(master: Container, expected: list[str], kick: Callable[[str], None]) -> None:
     """Until every minion's key is accepted and it answers a ping over ZeroMQ."""
-    deadline = time.monotonic() + KEY_TIMEOUT
+    started = time.monotonic()
+    deadline = started + KEY_TIMEOUT
+    kicked = False
     answered: list[str] = []
     while time.monotonic() < deadline:
+        if not kicked and time.monotonic() - started > KICK_AFTER:
+            for name in sorted(set(expected) - set(answered)):
+                kick(name)
+            kicked = True
         _, output = master.exec_run(
             ["salt", "--out=json", "--static", "--timeout=5", "*", "test.ping"]
         )

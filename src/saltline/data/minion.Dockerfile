@@ -16,7 +16,7 @@ RUN apt-get update \
  && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && systemctl mask getty.target console-getty.service systemd-firstboot.service \
       systemd-remount-fs.service sys-kernel-config.mount sys-kernel-debug.mount \
- && mkdir -p /etc/salt/minion.d /srv/salt /srv/pillar
+ && mkdir -p /etc/salt/minion.d /etc/salt/master.d /srv/salt /srv/pillar
 COPY salt-minion.service salt-master.service /etc/systemd/system/
 COPY wheelhouse /tmp/wheelhouse
 RUN python3 -m venv --system-site-packages /opt/saltstack \
