@@ -1,8 +1,8 @@
 """`saltline fleet up|down|status`: a local salt-master and minions per environment.
 
 For each environment whose masters are `docker://NAME`, the fleet is a network
-`saltline-fleet-<env>`, the master container NAME (file_roots and pillar_roots on
-the release symlink, see `release`), and one minion per minion of `saltline.yml`,
+`NAME-net`, the master container NAME (file_roots and pillar_roots on the release
+symlink, see `release`), and a container `NAME-<minion>` per minion of `saltline.yml`,
 connected to the master over ZeroMQ with the same id, roles and pillarenv. It is
 what a newcomer promotes to, and what the promotion e2e tests use.
 """
@@ -39,8 +39,8 @@ def fleet_environments(config: Config) -> dict[str, str]:
     }
 
 
-def minion_container(environment: str, minion: str) -> str:
-    return f"saltline-fleet-{environment}-{minion}"
+def minion_container(master: str, minion: str) -> str:
+    return f"{master}-{minion}"
 
 
 def master_config(environment: str) -> str:
@@ -85,7 +85,7 @@ def up(client: docker.DockerClient, config: Config, console: Console) -> int:
             _up_environment(client, config, env, master_name, image)
             console.say(f"fleet {env}: master {master_name}, minions {', '.join(config.minions)}")
     except BaseException:
-        down(client, Console())
+        down(client, config, Console())
         raise
     return 0
 
@@ -93,8 +93,8 @@ def up(client: docker.DockerClient, config: Config, console: Console) -> int:
 def _up_environment(
     client: docker.DockerClient, config: Config, env: str, master_name: str, image: str
 ) -> None:
-    network = _network(client, env)
-    fleet_labels = {labels.MANAGED: "true", FLEET: env}
+    network = _network(client, master_name)
+    fleet_labels = {labels.MANAGED: "true", FLEET: master_name}
     master = _existing(client, master_name)
     if master is None:
         master = create_systemd_container(
@@ -106,7 +106,7 @@ def _up_environment(
         wait_for_systemd(master)
         _check(master, ["sh", "-c", f"mkdir -p {RELEASES} && systemctl enable --now salt-master"])
     for minion in config.minions.values():
-        name = minion_container(env, minion.name)
+        name = minion_container(master_name, minion.name)
         if _existing(client, name) is not None:
             continue
         container = create_systemd_container(
@@ -120,7 +120,7 @@ def _up_environment(
         wait_for_systemd(container)
         _check(container, ["systemctl", "enable", "--now", "salt-minion"])
     restart = {
-        name: minion_container(env, name) for name in config.minions
+        name: minion_container(master_name, name) for name in config.minions
     }  # a minion that missed the master's first start retries slowly: kick it
     _wait_for_minions(
         master,
@@ -131,14 +131,16 @@ def _up_environment(
     )
 
 
-def down(client: docker.DockerClient, console: Console) -> int:
-    fleet_filter = {"label": FLEET}
-    for container in client.containers.list(all=True, filters=fleet_filter):
-        container.remove(force=True, v=True)
-        console.say(f"removed {container.name}")
-    for network in client.networks.list(filters=fleet_filter):
-        network.remove()
-        console.say(f"removed network {network.name}")
+def down(client: docker.DockerClient, config: Config, console: Console) -> int:
+    """Remove this configuration's fleet: its masters, their minions and networks."""
+    for master_name in fleet_environments(config).values():
+        fleet_filter = {"label": f"{FLEET}={master_name}"}
+        for container in client.containers.list(all=True, filters=fleet_filter):
+            container.remove(force=True, v=True)
+            console.say(f"removed {container.name}")
+        for network in client.networks.list(filters=fleet_filter):
+            network.remove()
+            console.say(f"removed network {network.name}")
     return 0
 
 
@@ -157,10 +159,10 @@ def status(client: docker.DockerClient, config: Config, console: Console) -> int
     return 0
 
 
-def _network(client: docker.DockerClient, env: str) -> str:
-    name = f"saltline-fleet-{env}"
+def _network(client: docker.DockerClient, master_name: str) -> str:
+    name = f"{master_name}-net"
     if not client.networks.list(names=[name]):
-        client.networks.create(name, labels={labels.MANAGED: "true", FLEET: env})
+        client.networks.create(name, labels={labels.MANAGED: "true", FLEET: master_name})
     return name
 
 

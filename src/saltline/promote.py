@@ -117,7 +117,8 @@ def rollback(
         targets = [store.previous() for store in environment.stores]
         if None in targets:
             log("rollback", None, "refused", reasons=["no previous release"])
-            raise SaltlineError(f"{name}: a master has no previous release to roll back to")
+            console.say(f"refused: a master of {name} has no previous release to roll back to")
+            return 1
         for store, sha in zip(environment.stores, targets, strict=True):
             assert sha is not None
             entry = audit.entry("rollback", name, sha, "switched")
