@@ -1,0 +1,278 @@
+"""Promotion end to end: a copy of the reference estate in its own git repository, promoted
+to a local fleet (a salt-master and a minion per environment, talking over ZeroMQ).
+
+The tests run in file order and build on each other, as a team's week would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import REPO, saltline
+
+MASTERS = {"staging": "saltline-e2e-staging-master", "prod": "saltline-e2e-prod-master"}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commit(repo: Path, message: str) -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def set_prod_message(repo: Path, text: str) -> None:
+    path = repo / "pillar" / "environments" / "prod" / "web.sls"
+    lines = [line for line in path.read_text().splitlines() if "message:" not in line]
+    path.write_text("\n".join(lines) + f"\n    message: {text}\n")
+
+
+def exec_in(container: str, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker", "exec", container, *command], capture_output=True, text=True, check=False
+    )
+
+
+def page(environment: str) -> str:
+    script = (
+        "import urllib.request; print(urllib.request.urlopen('http://localhost/').read().decode())"
+    )
+    return exec_in(f"{MASTERS[environment]}-web1", "python3", "-c", script).stdout
+
+
+def current_release(environment: str) -> str:
+    return (
+        exec_in(MASTERS[environment], "readlink", "/srv/saltline/current")
+        .stdout.strip()
+        .rsplit("/", 1)[-1]
+    )
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    """The estate in a git repository of its own, and its fleet, removed afterwards."""
+    repo = tmp_path_factory.mktemp("estate")
+    for part in ("salt", "pillar", "tests/infra", ".yamllint", ".salt-lint"):
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, repo / part)
+    settings = (REPO / "saltline.yml").read_text()
+    for env, name in MASTERS.items():
+        settings = settings.replace(f"docker://saltline-{env}-master", f"docker://{name}")
+    settings = settings.replace("  batch_size: 1\n", "  batch_size: 1\n  timeout: 20\n")
+    settings = settings.replace("  python: [src, tests, bench]", "  python: [tests]")
+    (repo / "saltline.yml").write_text(settings)
+    (repo / ".gitignore").write_text("reports/\n.saltline/\n__pycache__/\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "ops@example.test")
+    git(repo, "config", "user.name", "Ops Team")
+    commit(repo, "the estate")
+    up = saltline("fleet", "up", estate=repo, reports=repo / "reports")
+    assert up.exit_code == 0, up.output
+    yield repo
+    saltline("fleet", "down", estate=repo, reports=repo / "reports")
+
+
+def promote(repo: Path, *args: str):
+    return saltline("promote", *args, estate=repo, reports=repo / "reports")
+
+
+def test_an_untested_commit_is_refused(repo):
+    run = promote(repo, "staging")
+    assert run.exit_code == 1
+    assert "has no recorded pass" in run.output
+    assert current_release("staging") == ""
+
+
+def test_prod_before_staging_is_refused(repo):
+    tested = saltline("test", estate=repo, reports=repo / "reports")
+    assert tested.exit_code == 0, tested.output
+    assert "recorded a pass" in tested.output
+    run = promote(repo, "prod")
+    assert run.exit_code == 1
+    assert "has not reached staging" in run.output
+    assert current_release("prod") == ""
+
+
+def test_a_tested_commit_goes_to_staging_then_prod(repo):
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    staging = promote(repo, "staging")
+    assert staging.exit_code == 0, staging.output
+    assert "dry run staging/web1: nginx-package-install-pkg-installed" in staging.output
+    assert "batch 1/1 staging/web1: ok" in staging.output
+    prod = promote(repo, "prod")
+    assert prod.exit_code == 0, prod.output
+    assert current_release("staging") == current_release("prod") == sha
+    assert "Hello from the prod environment" in page("prod")
+    verify = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         f"--hosts=docker://{MASTERS['prod']}-web1", str(repo / "tests" / "infra" / "test_web.py")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stdout
+    status = saltline("status", estate=repo, reports=repo / "reports")
+    assert f"prod docker://{MASTERS['prod']}: {sha[:12]} promoted" in status.output
+
+
+def test_a_dirty_tree_is_refused(repo):
+    (repo / "salt" / "scratch.sls").write_text("scratch: {}\n")
+    try:
+        run = promote(repo, "staging")
+        assert run.exit_code == 1
+        assert "the working tree is dirty (salt/scratch.sls)" in run.output
+    finally:
+        (repo / "salt" / "scratch.sls").unlink()
+
+
+def test_rollback_returns_to_the_previous_release(repo):
+    first = git(repo, "rev-parse", "HEAD").strip()
+    set_prod_message(repo, "Second release.")
+    second = commit(repo, "prod: a new message")
+    assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
+    assert promote(repo, "staging").exit_code == 0
+    assert promote(repo, "prod").exit_code == 0
+    assert current_release("prod") == second
+    assert "Second release." in page("prod")
+    run = saltline("rollback", "prod", estate=repo, reports=repo / "reports")
+    assert run.exit_code == 0, run.output
+    assert current_release("prod") == first
+    assert "Hello from the prod environment" in page("prod")
+    audit = [
+        json.loads(line) for line in (repo / ".saltline" / "audit.jsonl").read_text().splitlines()
+    ]
+    assert [e["outcome"] for e in audit if e["action"] == "rollback"] == ["rolled-back"]
+
+
+def test_a_dry_run_changes_nothing(repo):
+    before = current_release("staging")
+    set_prod_message(repo, "Third release.")
+    commit(repo, "prod: a third message")
+    assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
+    run = promote(repo, "staging", "--dry-run")
+    assert run.exit_code == 0, run.output
+    assert "dry run staging/web1" in run.output
+    assert "batch" not in run.output
+    assert current_release("staging") == before
+
+
+def test_a_minion_down_stops_the_rollout_and_the_master_stays_whole(repo):
+    minion = f"{MASTERS['staging']}-web1"
+    subprocess.run(["docker", "stop", minion], check=True, capture_output=True)
+    try:
+        run = promote(repo, "staging")
+        assert run.exit_code == 1
+        assert "staging/web1: did not return" in run.output
+        assert "rollout stopped at batch 1/1" in run.output
+        current = current_release("staging")
+        whole = exec_in(
+            MASTERS["staging"], "test", "-f", f"/srv/saltline/releases/{current}/RELEASE.json"
+        )
+        assert whole.returncode == 0
+        assert (
+            exec_in(
+                MASTERS["staging"], "test", "-f", "/srv/saltline/current/salt/top.sls"
+            ).returncode
+            == 0
+        )
+        assert (
+            exec_in(
+                MASTERS["staging"], "sh", "-c", "ls -a /srv/saltline/releases | grep incoming"
+            ).stdout
+            == ""
+        )
+        assert (
+            exec_in(MASTERS["staging"], "test", "-e", "/srv/saltline/deploy.lock").returncode == 1
+        )
+    finally:
+        subprocess.run(["docker", "start", minion], check=True, capture_output=True)
+        wait_until_connected("staging", "web1")
+
+
+def wait_until_connected(environment: str, minion: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ping = exec_in(
+            MASTERS[environment], "salt", "--out=json", "--timeout=5", minion, "test.ping"
+        )
+        if '"web1": true' in ping.stdout.replace(minion, "web1"):
+            return
+        time.sleep(1)
+    raise AssertionError(f"{minion} did not reconnect to {MASTERS[environment]}")
+
+
+def test_two_promotions_at_once_one_is_refused(repo):
+    first = subprocess.Popen(
+        [sys.executable, "-m", "saltline.cli", "promote", "staging"],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while exec_in(MASTERS["staging"], "test", "-d", "/srv/saltline/deploy.lock").returncode != 0:
+        assert time.monotonic() < deadline and first.poll() is None, (
+            "the first promotion never locked"
+        )
+        time.sleep(0.1)
+    second = promote(repo, "staging")
+    first_output, _ = first.communicate(timeout=300)
+    assert second.exit_code == 1
+    assert "is locked by another promotion" in second.output
+    assert first.returncode == 0, first_output
+
+
+def test_force_overrides_the_gate_and_is_audited(repo):
+    (repo / "README.md").write_text("untested\n")
+    sha = commit(repo, "an untested change")
+    run = promote(repo, "staging", "--force", "--reason", "hotfix approved by on-call")
+    assert run.exit_code == 0, run.output
+    assert current_release("staging") == sha
+    on_master = exec_in(MASTERS["staging"], "cat", "/srv/saltline/audit.jsonl").stdout.splitlines()
+    override = [json.loads(line) for line in on_master if '"override"' in line]
+    assert override and override[-1]["reason"] == "hotfix approved by on-call"
+    assert "has no recorded pass" in override[-1]["reasons"][0]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("promote", "qa"), "no environment named 'qa'"),
+        (("promote", "staging", "no-such-rev"), "'no-such-rev' does not name a commit"),
+        (("promote", "staging", "--force"), "--force needs --reason"),
+        (("rollback", "dev"), "environment 'dev' has no masters"),
+    ],
+)
+def test_bad_input_is_exit_2_and_changes_nothing(repo, args, expected):
+    before = current_release("staging")
+    run = saltline(*args, estate=repo, reports=repo / "reports")
+    assert run.exit_code == 2, run.output
+    assert expected in run.output
+    assert current_release("staging") == before
+
+
+@pytest.mark.parametrize(
+    ("master", "expected"),
+    [
+        ("docker://saltline-e2e-nowhere", "no container named 'saltline-e2e-nowhere'"),
+        ("ssh://nobody@127.0.0.1:1", "ssh failed"),
+        ("ssh://salt1.example.test", "is not a master URL; expected ssh://user@host[:port]"),
+    ],
+)
+def test_a_bad_or_unreachable_master_is_exit_2(repo, tmp_path, master, expected):
+    config = (repo / "saltline.yml").read_text().replace(f"docker://{MASTERS['staging']}", master)
+    (tmp_path / "saltline.yml").write_text(config)
+    run = saltline(
+        "-c", str(tmp_path / "saltline.yml"), "promote", "staging", estate=repo, reports=tmp_path
+    )
+    assert run.exit_code == 2, run.output
+    assert expected in run.output
