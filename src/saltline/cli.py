@@ -234,15 +234,10 @@ def cmd_drift(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_fleet(args: argparse.Namespace, console: Console) -> int:
-    client = engine.connect()
-    if args.action == "down":
-        return fleet.down(client, console)
     cfg = _load(args)
-    return (
-        fleet.up(client, cfg, console)
-        if args.action == "up"
-        else fleet.status(client, cfg, console)
-    )
+    client = engine.connect()
+    action = {"up": fleet.up, "down": fleet.down, "status": fleet.status}[args.action]
+    return action(client, cfg, console)
 
 
 def cmd_login(args: argparse.Namespace, console: Console) -> int:

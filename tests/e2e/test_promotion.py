@@ -83,7 +83,8 @@ def repo(tmp_path_factory):
     up = saltline("fleet", "up", estate=repo, reports=repo / "reports")
     assert up.exit_code == 0, up.output
     yield repo
-    saltline("fleet", "down", estate=repo, reports=repo / "reports")
+    down = saltline("fleet", "down", estate=repo, reports=repo / "reports")
+    assert down.exit_code == 0, down.output
 
 
 def promote(repo: Path, *args: str):
