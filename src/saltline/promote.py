@@ -215,7 +215,7 @@ class _locked:
 
 def _refresh(environment: Environment) -> None:
     for salt in environment.salts:
-        salt.refresh()
+        salt.refresh(sorted(salt.alive()))
 
 
 def _dry_run(environment: Environment, console: Console) -> dict[str, list[str]]:

@@ -15,6 +15,7 @@ from saltline.salt_results import ApplyRun, describe_failure, parse_minion_retur
 from saltline.transport import Transport
 
 MinionRuns = dict[str, ApplyRun | None]
+PING_TIMEOUT = 5
 
 
 def batches(minions: list[str], size: int) -> list[list[str]]:
@@ -66,14 +67,37 @@ class SaltMaster:
             )
         return sorted(json.loads(done.stdout).get("minions", []))
 
-    def refresh(self) -> None:
+    def alive(self) -> set[str]:
+        """The minions that answer a ping now (seconds, where a down minion costs a timeout)."""
+        done = self.master.run(
+            [
+                "salt-run",
+                "--out=json",
+                "manage.up",
+                f"timeout={PING_TIMEOUT}",
+                "gather_job_timeout=3",
+            ]
+        )
+        try:
+            return set(json.loads(done.stdout or "[]"))
+        except json.JSONDecodeError:
+            raise SaltlineError(
+                f"master {self.master.address}: manage.up: {done.stdout[-300:]}"
+            ) from None
+
+    def refresh(self, minions: list[str]) -> None:
         """Make the master see the new release, and the minions its pillar and modules."""
         self.master.run(["salt-run", "--out=json", "fileserver.update"])
-        # Two functions in one job (Salt's compound call syntax: a comma-separated list).
-        self._salt("*", "saltutil.sync_all,saltutil.refresh_pillar", ",")
+        if minions:
+            # Two functions in one job (Salt's compound call syntax: a comma-separated list).
+            self._salt("-L", ",".join(minions), "saltutil.sync_all,saltutil.refresh_pillar", ",")
 
     def apply(self, minions: list[str], test: bool = False) -> MinionRuns:
-        if not minions:
-            return {}
-        args = ["-L", ",".join(minions), "state.apply"] + (["test=True"] if test else [])
-        return parse_minion_returns(self._salt(*args), minions)
+        """state.apply on the minions that answer a ping; the others did not return."""
+        alive = self.alive()
+        reachable = [minion for minion in minions if minion in alive]
+        runs: MinionRuns = {minion: None for minion in minions}
+        if reachable:
+            args = ["-L", ",".join(reachable), "state.apply"] + (["test=True"] if test else [])
+            runs.update(parse_minion_returns(self._salt(*args), reachable))
+        return runs
