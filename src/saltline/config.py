@@ -223,6 +223,21 @@ class _Validator:
             raise self.fail(at, f"{value!r} does not match {pattern.pattern}")
         return value
 
+    def positive(self, value: Any, at: Path_) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.fail(at, f"expected a positive whole number, got {value!r}")
+        return value
+
+    def sections(self, value: Any, at: Path_, expected: str) -> list[tuple[str, Any, Path_]]:
+        """The (name, body, path) of each entry of a non-empty mapping keyed by names."""
+        if not isinstance(value, dict) or not value:
+            raise self.fail(at, f"expected a mapping of {expected}")
+        entries = []
+        for name, body in value.items():
+            here = (*at, str(name))
+            entries.append((self.string(name, here, NAME_PATTERN), body, here))
+        return entries
+
     def names(self, value: Any, at: Path_, choices: set[str] | None = None) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail(at, f"expected a non-empty list, got {value!r}")
@@ -276,12 +291,8 @@ class _Validator:
         at = ("environments",)
         if isinstance(value, list):
             return {name: () for name in self.names(value, at)}
-        if not isinstance(value, dict) or not value:
-            raise self.fail(at, "declare at least one environment")
         environments = {}
-        for name, body in value.items():
-            here = (*at, str(name))
-            self.string(name, here, NAME_PATTERN)
+        for name, body, here in self.sections(value, at, "environment name to {masters}"):
             body = self.mapping(body or {}, here, allowed={"masters"}, required=set())
             urls = body.get("masters", [])
             if not isinstance(urls, list):
@@ -302,22 +313,12 @@ class _Validator:
         body = self.mapping(
             value, at, allowed={"keep_releases", "batch_size", "timeout"}, required=set()
         )
-        numbers = {}
-        for key, default in (("keep_releases", 5), ("batch_size", 1), ("timeout", 900)):
-            number = body.get(key, default)
-            if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-                raise self.fail((*at, key), f"expected a positive whole number, got {number!r}")
-            numbers[key] = number
-        return Promotion(**numbers)
+        return Promotion(**{key: self.positive(number, (*at, key)) for key, number in body.items()})
 
     def platforms(self, value: Any) -> dict[str, Platform]:
         at = ("platforms",)
-        if not isinstance(value, dict) or not value:
-            raise self.fail(at, "expected a mapping of platform name to {suite, image}")
         platforms = {}
-        for name, body in value.items():
-            here = (*at, str(name))
-            self.string(name, here, NAME_PATTERN)
+        for name, body, here in self.sections(value, at, "platform name to {suite, image}"):
             body = self.mapping(
                 body, here, allowed={"suite", "image", "mirror"}, required={"suite"}
             )
@@ -332,12 +333,8 @@ class _Validator:
 
     def minions(self, value: Any, platforms: set[str], environments: set[str]) -> dict[str, Minion]:
         at = ("minions",)
-        if not isinstance(value, dict) or not value:
-            raise self.fail(at, "expected a mapping of minion id to {roles, environment}")
         minions = {}
-        for name, body in value.items():
-            here = (*at, str(name))
-            self.string(name, here, NAME_PATTERN)
+        for name, body, here in self.sections(value, at, "minion id to {roles, environment}"):
             body = self.mapping(
                 body,
                 here,
@@ -370,11 +367,7 @@ class _Validator:
         body = self.mapping(value, at, allowed=set(DEFAULT_TIMEOUTS), required=set())
         timeouts = dict(DEFAULT_TIMEOUTS)
         for key, seconds in body.items():
-            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
-                raise self.fail(
-                    (*at, key), f"expected a positive number of seconds, got {seconds!r}"
-                )
-            timeouts[key] = seconds
+            timeouts[key] = self.positive(seconds, (*at, key))
         return timeouts
 
     def python_paths(self, value: Any) -> tuple[str, ...]:

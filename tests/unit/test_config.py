@@ -134,3 +134,45 @@ def test_shards_split_the_targets_without_overlap(write_config):
     assert parts == [["web1@debian12"], ["db1@debian12"]]
     assert sorted(parts[0] + parts[1]) == sorted(everything)
     assert [t.key for t in cfg.targets(shard=(3, 3))] == []
+
+
+def test_masters_and_promotion_settings(write_config):
+    text = (
+        VALID_CONFIG.replace(
+            "  prod: {}\n",
+            '  staging: {masters: ["docker://stg"]}\n  prod: {masters: ["ssh://deploy@salt1:2222"]}\n',
+        )
+        + "promotion: {batch_size: 3}\n"
+    )
+    cfg = config.load(write_config(text))
+    assert cfg.environments == ("dev", "staging", "prod")
+    assert cfg.promotion_order == ("staging", "prod")
+    assert cfg.masters["prod"][0].port == 2222
+    assert (cfg.promotion.batch_size, cfg.promotion.keep_releases) == (3, 5)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            "promotion: {batch_size: 0}\n",
+            r":\d+: promotion\.batch_size: expected a positive whole number",
+        ),
+        ("promotion: {batches: 2}\n", r":\d+: promotion\.batches: unknown key"),
+        (
+            "timeouts: {converge: fast}\n",
+            r":\d+: timeouts\.converge: expected a positive whole number",
+        ),
+    ],
+)
+def test_bad_promotion_and_timeout_settings_are_named(write_config, extra, expected):
+    with pytest.raises(ConfigError, match=expected):
+        config.load(write_config(VALID_CONFIG + extra))
+
+
+def test_a_bad_master_url_names_its_line(write_config):
+    text = VALID_CONFIG.replace("  prod: {}\n", "  prod:\n    masters: [salt1.example.net]\n")
+    with pytest.raises(
+        ConfigError, match=r":8: environments\.prod\.masters\.0: 'salt1\.example\.net' is not"
+    ):
+        config.load(write_config(text))
