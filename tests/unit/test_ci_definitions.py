@@ -104,3 +104,12 @@ def test_github_mirrors_the_gitlab_pipeline():
         jobs["promote"]["if"]
         == "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
     )
+
+
+def test_promote_jobs_receive_the_recorded_passes():
+    for name, job in gitlab_jobs().items():
+        if job["stage"] == "promote":
+            assert "pipeline" in job["needs"], f"{name} does not receive the pipeline's reports/"
+    steps = github_jobs()["promote"]["steps"]
+    download = next(s for s in steps if s.get("uses", "").startswith("actions/download-artifact@"))
+    assert download["with"]["path"] == "reports"
