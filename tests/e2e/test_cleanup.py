@@ -43,3 +43,9 @@ def test_keep_then_destroy_removes_everything(engine, tmp_path):
     assert destroyed.exit_code == 0, destroyed.output
     assert f"saltline-{run_id}-good1-debian12" in destroyed.output
     assert leftovers(engine, run_id) == []
+
+
+def test_login_without_a_kept_minion_says_what_to_do(tmp_path):
+    run = saltline("login", "good1", estate=ESTATE, reports=tmp_path)
+    assert run.exit_code == 2
+    assert "no running test minion 'good1'; run `saltline test good1 --keep` first" in run.output

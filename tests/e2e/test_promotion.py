@@ -128,6 +128,16 @@ def test_a_tested_commit_goes_to_staging_then_prod(repo):
     assert f"prod docker://{MASTERS['prod']}: {sha[:12]} promoted" in status.output
 
 
+def test_drift_names_the_states_changed_by_hand(repo):
+    clean = saltline("drift", "prod", estate=repo, reports=repo / "reports")
+    assert clean.exit_code == 0, clean.output
+    assert "dry run prod/web1: no changes" in clean.output
+    assert exec_in(f"{MASTERS['prod']}-web1", "rm", "/var/www/saltline/index.html").returncode == 0
+    drifted = saltline("drift", "prod", estate=repo, reports=repo / "reports")
+    assert drifted.exit_code == 1
+    assert "dry run prod/web1: nginx-config-page-file-managed" in drifted.output
+
+
 def test_a_dirty_tree_is_refused(repo):
     (repo / "salt" / "scratch.sls").write_text("scratch: {}\n")
     try:

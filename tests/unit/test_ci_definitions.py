@@ -77,7 +77,8 @@ def test_gitlab_runs_merge_requests_lint_test_promote_with_shards_and_junit():
     assert {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'} in document["workflow"]["rules"]
     pipeline = gitlab_jobs()["pipeline"]
     assert pipeline["parallel"] >= 2
-    assert "SHARD=$CI_NODE_INDEX/$CI_NODE_TOTAL" in pipeline["script"][0]
+    # every stage runs, lint included, so that the shards record passes the gate accepts
+    assert pipeline["script"] == ["make pipeline SHARD=$CI_NODE_INDEX/$CI_NODE_TOTAL"]
     assert pipeline["artifacts"]["reports"]["junit"] == "reports/junit.xml"
     assert pipeline["artifacts"]["when"] == "always"
     promotions = [job for name, job in gitlab_jobs().items() if job["stage"] == "promote"]
@@ -93,7 +94,7 @@ def test_github_mirrors_the_gitlab_pipeline():
     assert pipeline["needs"] == "lint"
     shards = pipeline["strategy"]["matrix"]["shard"]
     run = next(step["run"] for step in pipeline["steps"] if "run" in step)
-    assert f"SHARD=${{{{ matrix.shard }}}}/{len(shards)}" in run
+    assert run == f"make pipeline SHARD=${{{{ matrix.shard }}}}/{len(shards)}"
     uses = [step.get("uses", "") for job in jobs.values() for step in job["steps"]]
     assert any(u.startswith("mikepenz/action-junit-report@") for u in uses)
     for action in filter(None, uses):
