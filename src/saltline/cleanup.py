@@ -17,10 +17,6 @@ class Removed:
     networks: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
 
-    @property
-    def total(self) -> int:
-        return len(self.containers) + len(self.networks) + len(self.volumes)
-
 
 def remove_run(client: docker.DockerClient, run_id: str) -> Removed:
     """Everything of one `saltline test` run."""

@@ -65,12 +65,6 @@ def archive(root: Path, sha: str, paths: list[str]) -> bytes:
     return done.stdout
 
 
-def user(root: Path) -> str:
-    name = _git(root, "config", "user.name", check=False).strip()
-    email = _git(root, "config", "user.email", check=False).strip()
-    return f"{name} <{email}>" if name or email else "unknown"
-
-
 def read_notes(root: Path, sha: str) -> str:
     return _git(root, "notes", f"--ref={NOTES_REF}", "show", sha, check=False)
 

@@ -50,9 +50,6 @@ class TargetResult:
     def passed(self) -> bool:
         return all(stage.passed for stage in self.stages)
 
-    def stage(self, name: str) -> StageResult | None:
-        return next((stage for stage in self.stages if stage.stage == name), None)
-
 
 @dataclass
 class RunResult:
