@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"saltline: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("saltline: interrupted; its containers are removed and its locks released", file=sys.stderr)
+        print("saltline: interrupted; containers removed, locks released", file=sys.stderr)
         return 130
 
 
