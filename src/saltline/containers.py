@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import docker
@@ -46,15 +47,37 @@ def create_systemd_container(
     )
 
 
-def put_file(container: Container, directory: str, name: str, text: str) -> None:
-    """Write a text file into a (created or running) container."""
-    data = text.encode()
+@dataclass(frozen=True)
+class CommandResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_command(container: Container, command: list[str]) -> CommandResult:
+    """Run a command (arguments passed separately, no shell) in a running container."""
+    exit_code, (stdout, stderr) = container.exec_run(command, demux=True)
+    return CommandResult(
+        exit_code,
+        (stdout or b"").decode("utf-8", "replace"),
+        (stderr or b"").decode("utf-8", "replace"),
+    )
+
+
+def put_files(container: Container, directory: str, files: dict[str, str]) -> None:
+    """Write text files (relative paths, parents created) into a created or running container."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
-        info = tarfile.TarInfo(name)
-        info.size, info.mode = len(data), 0o644
-        archive.addfile(info, io.BytesIO(data))
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o644
+            archive.addfile(info, io.BytesIO(data))
     container.put_archive(directory, buffer.getvalue())
+
+
+def put_file(container: Container, directory: str, name: str, text: str) -> None:
+    put_files(container, directory, {name: text})
 
 
 def wait_for_systemd(container: Container) -> None:

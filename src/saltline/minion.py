@@ -20,17 +20,16 @@ from docker.models.containers import Container
 
 from saltline import labels
 from saltline.config import Config, Target
-from saltline.containers import create_systemd_container, put_file, wait_for_systemd
+from saltline.containers import (
+    CommandResult,
+    create_systemd_container,
+    put_file,
+    run_command,
+    wait_for_systemd,
+)
 from saltline.salt_results import ApplyRun, parse_apply
 
 TIMED_OUT = 124  # exit code of coreutils' timeout
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    exit_code: int
-    stdout: str
-    stderr: str
 
 
 @dataclass(frozen=True)
@@ -131,12 +130,7 @@ class DockerMinion:
             raise RuntimeError(f"minion {self.name} is not started")
         if timeout is not None:
             command = ["timeout", "--kill-after=10", str(timeout), *command]
-        exit_code, (stdout, stderr) = self.container.exec_run(command, demux=True)
-        return CommandResult(
-            exit_code,
-            (stdout or b"").decode("utf-8", "replace"),
-            (stderr or b"").decode("utf-8", "replace"),
-        )
+        return run_command(self.container, command)
 
     def apply(self, timeout: int) -> ApplyRun:
         """`salt-call --local state.apply` (the highstate), parsed."""

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import io
 import os
-import tarfile
 import time
 from dataclasses import dataclass
 
@@ -23,6 +21,7 @@ from docker.models.containers import Container
 
 from saltline import labels
 from saltline.config import Config, Target
+from saltline.containers import put_files, run_command
 from saltline.minion import minion_config
 from saltline.render_errors import Estate, RenderError, locate
 from saltline.results import Case, StageResult
@@ -70,7 +69,7 @@ def run(
             containers[platform] = _start(client, config, image_for[platform], run_id, platform)
         for platform, container in containers.items():
             mine = [job for job in render_jobs if job.target.platform.name == platform]
-            container.put_archive("/", _config_archive(config, mine))
+            put_files(container, "/", _config_files(config, mine))
         workers = max(1, min(jobs or os.cpu_count() or 1, len(render_jobs)))
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
             cases = list(
@@ -111,18 +110,14 @@ def _start(
     )
 
 
-def _config_archive(config: Config, jobs: list[RenderJob]) -> bytes:
-    """A tar of one config directory per job, each with its own cache."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for job in jobs:
-            document = yaml.safe_load(minion_config(job.target, config, job.environment))
-            document["cachedir"] = f"{job.config_dir}/cache"
-            data = yaml.safe_dump(document, sort_keys=False).encode()
-            info = tarfile.TarInfo(f"{job.config_dir.lstrip('/')}/minion")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+def _config_files(config: Config, jobs: list[RenderJob]) -> dict[str, str]:
+    """One minion config per job, each with its own cache, by path below /."""
+    files = {}
+    for job in jobs:
+        document = yaml.safe_load(minion_config(job.target, config, job.environment))
+        document["cachedir"] = f"{job.config_dir}/cache"
+        files[f"{job.config_dir.lstrip('/')}/minion"] = yaml.safe_dump(document, sort_keys=False)
+    return files
 
 
 def _render(container: Container, job: RenderJob, estate: Estate) -> Case:
@@ -131,10 +126,9 @@ def _render(container: Container, job: RenderJob, estate: Estate) -> Case:
         "salt-call", "--config-dir", job.config_dir, "--local", "--out=json",
         "--log-level=critical", "state.apply", "mock=True",
     ]  # fmt: skip
-    _, (stdout, stderr) = container.exec_run(command, demux=True)
-    out, err = (stdout or b"").decode(), (stderr or b"").decode()
+    done = run_command(container, command)
     try:
-        errors = locate(parse_apply(out), err, estate)
+        errors = locate(parse_apply(done.stdout), done.stderr, estate)
     except SaltOutputError as exc:
         errors = [RenderError(estate.shown(estate.state_dir), 0, str(exc))]
     return Case(

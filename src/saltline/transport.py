@@ -13,9 +13,9 @@ from typing import Protocol
 import docker
 import docker.errors
 
+from saltline.containers import CommandResult, run_command
 from saltline.errors import SaltlineError
 from saltline.master_url import MasterAddress
-from saltline.minion import CommandResult
 
 SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=15"]
 
@@ -50,10 +50,7 @@ class DockerTransport:
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
         if stdin is not None:
             raise ValueError("DockerTransport.run takes no stdin; use unpack for files")
-        exit_code, (out, err) = self.container.exec_run(command, demux=True)
-        return CommandResult(
-            exit_code, (out or b"").decode(errors="replace"), (err or b"").decode(errors="replace")
-        )
+        return run_command(self.container, command)
 
     def unpack(self, directory: str, tar: bytes) -> None:
         if not self.container.put_archive(directory, tar):

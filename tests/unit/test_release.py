@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from saltline.containers import CommandResult
 from saltline.errors import SaltlineError
 from saltline.master_url import parse_master_url
-from saltline.minion import CommandResult
 from saltline.release import RELEASE_ROOT, LockHeld, ReleaseStore
 
 
