@@ -1,3 +1,4 @@
-# A web server: a role only composes components.
+# A web server: the site over TLS, and the application's database client.
 include:
   - nginx
+  - webapp

@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     login = commands.add_parser("login", help="a shell in a kept test minion")
     login.add_argument("minion", metavar="MINION")
+    login.add_argument("--environment", help="which one, when it was kept in several")
     login.set_defaults(handler=cmd_login)
 
     destroy = commands.add_parser("destroy", help="remove every container, network and volume")
@@ -167,9 +168,7 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     whole_matrix = not args.minions and not args.platform and not args.salt_version
     if exit_code == 0 and stages == runner.PIPELINE and whole_matrix:
         reports = args.reports or cfg.root / "reports"
-        recorded = gate.record(
-            cfg.root, reports, cfg.salt_version, [t.key for t in targets], args.shard
-        )
+        recorded = gate.record(cfg.root, reports, cfg.salt_version, targets, args.shard)
         if recorded:
             console.say(f"recorded a pass for {recorded.sha[:12]} (git notes {git.NOTES_REF})")
         else:
@@ -242,11 +241,20 @@ def cmd_fleet(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_login(args: argparse.Namespace, console: Console) -> int:
     client = engine.connect()
-    found = client.containers.list(filters={"label": f"{labels.MINION}={args.minion}"})
+    wanted = [labels.RUN, f"{labels.MINION}={args.minion}"]
+    if args.environment:
+        wanted.append(f"{labels.ENVIRONMENT}={args.environment}")
+    found = client.containers.list(filters={"label": wanted})
     if not found:
         raise SaltlineError(
             f"no running test minion {args.minion!r}; "
             f"run `saltline test {args.minion} --keep` first"
+        )
+    if len(found) > 1:
+        kept = sorted(c.labels.get(labels.ENVIRONMENT, "?") for c in found)
+        raise SaltlineError(
+            f"test minion {args.minion!r} is kept in several environments ({', '.join(kept)}); "
+            "choose one with --environment"
         )
     docker_cli = shutil.which("docker")
     if docker_cli is None:

@@ -41,25 +41,30 @@ class Platform:
 
 @dataclass(frozen=True)
 class Minion:
-    """A minion of the estate: its id, roles, pillar environment and platforms."""
+    """A minion of the estate: its id, roles, platforms and grains."""
 
     name: str
     roles: tuple[str, ...]
-    environment: str
     platforms: tuple[str, ...]
     grains: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Target:
-    """One test container: a minion on a platform."""
+    """One test container: a minion on a platform, with an environment's pillar."""
 
     minion: Minion
     platform: Platform
+    environment: str
 
     @property
     def key(self) -> str:
-        return f"{self.minion.name}@{self.platform.name}"
+        return f"{self.environment}/{self.minion.name}@{self.platform.name}"
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """Targets of one group share a network and see each other by minion id."""
+        return (self.environment, self.platform.name)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ class Config:
     minions: dict[str, Minion]
     environments: tuple[str, ...]
     timeouts: dict[str, int]
+    test_environments: tuple[str, ...] = ()  # whose pillar test minions get, in order
+    gpg_key: Path | None = None  # test-only private key for pillar secrets
     ca_bundle: Path | None = None
     python_paths: tuple[str, ...] = DEFAULT_PYTHON_PATHS  # what ruff lints
     masters: dict[str, tuple[MasterAddress, ...]] = field(default_factory=dict)
@@ -103,16 +110,22 @@ class Config:
     def infra_tests_dir(self) -> Path:
         return self.root / "tests" / "infra"
 
+    @property
+    def golden_dir(self) -> Path:
+        """Expected rendered data (pillar, map.jinja) per minion × environment."""
+        return self.root / "tests" / "golden"
+
     def targets(
         self,
         minions: list[str] | None = None,
         platform: str | None = None,
         shard: tuple[int, int] | None = None,
     ) -> list[Target]:
-        """The minion × platform pairs to test, optionally narrowed; unknown names are errors.
+        """The minion × platform × tested environment triples, optionally narrowed.
 
-        `shard=(i, n)` keeps every n-th target starting at the i-th (1-based), so that
-        n parallel CI jobs together test each target exactly once.
+        Unknown names are errors. `shard=(i, n)` keeps every n-th group (environment ×
+        platform) starting at the i-th (1-based), so that n parallel CI jobs together test
+        each target exactly once, and minions that talk to each other share a job.
         """
         for name in minions or []:
             if name not in self.minions:
@@ -129,7 +142,8 @@ class Config:
             [self.minions[name] for name in minions] if minions else list(self.minions.values())
         )
         targets = [
-            Target(minion, self.platforms[name])
+            Target(minion, self.platforms[name], environment)
+            for environment in self.test_environments
             for minion in chosen
             for name in minion.platforms
             if platform is None or name == platform
@@ -137,7 +151,9 @@ class Config:
         if shard is None:
             return targets
         index, total = shard
-        return targets[index - 1 :: total]
+        groups = list(dict.fromkeys(target.group for target in targets))
+        mine = set(groups[index - 1 :: total])
+        return [target for target in targets if target.group in mine]
 
 
 def find(start: Path | None = None) -> Path:
@@ -265,14 +281,15 @@ class _Validator:
                 "ca_bundle",
                 "lint",
                 "promotion",
+                "secrets",
             },
             required={"salt_version", "platforms", "minions", "environments"},
         )
         salt_version = self.string(top["salt_version"], ("salt_version",), SALT_VERSION_PATTERN)
-        masters = self.masters(top["environments"])
+        masters, tested = self.environments(top["environments"])
         environments = tuple(masters)
         platforms = self.platforms(top["platforms"])
-        minions = self.minions(top["minions"], set(platforms), set(environments))
+        minions = self.minions(top["minions"], set(platforms))
         return Config(
             path=self.path,
             salt_version=salt_version,
@@ -280,20 +297,31 @@ class _Validator:
             minions=minions,
             environments=environments,
             timeouts=self.timeouts(top.get("timeouts", {})),
+            test_environments=tested or environments[:1],  # `test: true`, else the first
+            gpg_key=self.gpg_key(top.get("secrets", {})),
             ca_bundle=self.ca_bundle(top.get("ca_bundle")),
             python_paths=self.python_paths(top.get("lint", {})),
             masters=masters,
             promotion=self.promotion(top.get("promotion", {})),
         )
 
-    def masters(self, value: Any) -> dict[str, tuple[MasterAddress, ...]]:
-        """Environments in order, each with the masters promotion deploys to (maybe none)."""
+    def environments(
+        self, value: Any
+    ) -> tuple[dict[str, tuple[MasterAddress, ...]], tuple[str, ...]]:
+        """Environments in order, each with the masters promotion deploys to (maybe none),
+        and those marked `test: true`."""
         at = ("environments",)
         if isinstance(value, list):
-            return {name: () for name in self.names(value, at)}
+            return {name: () for name in self.names(value, at)}, ()
         environments = {}
-        for name, body, here in self.sections(value, at, "environment name to {masters}"):
-            body = self.mapping(body or {}, here, allowed={"masters"}, required=set())
+        tested = []
+        for name, body, here in self.sections(value, at, "environment name to {masters, test}"):
+            body = self.mapping(body or {}, here, allowed={"masters", "test"}, required=set())
+            test = body.get("test", False)
+            if not isinstance(test, bool):
+                raise self.fail((*here, "test"), f"expected true or false, got {test!r}")
+            if test:
+                tested.append(name)
             urls = body.get("masters", [])
             if not isinstance(urls, list):
                 raise self.fail((*here, "masters"), "expected a list of master URLs")
@@ -306,7 +334,7 @@ class _Validator:
                 except ValueError as exc:
                     raise self.fail((*here, "masters", str(index)), str(exc)) from None
             environments[name] = tuple(addresses)
-        return environments
+        return environments, tuple(tested)
 
     def promotion(self, value: Any) -> Promotion:
         at = ("promotion",)
@@ -331,30 +359,19 @@ class _Validator:
             )
         return platforms
 
-    def minions(self, value: Any, platforms: set[str], environments: set[str]) -> dict[str, Minion]:
+    def minions(self, value: Any, platforms: set[str]) -> dict[str, Minion]:
         at = ("minions",)
         minions = {}
-        for name, body, here in self.sections(value, at, "minion id to {roles, environment}"):
+        for name, body, here in self.sections(value, at, "minion id to {roles, platforms}"):
             body = self.mapping(
-                body,
-                here,
-                allowed={"roles", "environment", "platforms", "grains"},
-                required={"roles", "environment"},
+                body, here, allowed={"roles", "platforms", "grains"}, required={"roles"}
             )
-            environment = self.string(body["environment"], (*here, "environment"))
-            if environment not in environments:
-                raise self.fail(
-                    (*here, "environment"),
-                    f"{environment!r} is not declared under environments "
-                    f"({', '.join(sorted(environments))})",
-                )
             grains = body.get("grains", {})
             if not isinstance(grains, dict):
                 raise self.fail((*here, "grains"), "expected a mapping of grain name to value")
             minions[name] = Minion(
                 name=name,
                 roles=self.names(body["roles"], (*here, "roles")),
-                environment=environment,
                 platforms=self.names(
                     body.get("platforms", sorted(platforms)), (*here, "platforms"), platforms
                 ),
@@ -378,6 +395,16 @@ class _Validator:
         if not isinstance(paths, list):
             raise self.fail(("lint", "python"), "expected a list of paths for ruff")
         return tuple(self.string(p, ("lint", "python", str(i))) for i, p in enumerate(paths))
+
+    def gpg_key(self, value: Any) -> Path | None:
+        body = self.mapping(value, ("secrets",), allowed={"gpg_key"}, required=set())
+        if "gpg_key" not in body:
+            return None
+        at = ("secrets", "gpg_key")
+        path = (self.path.parent / self.string(body["gpg_key"], at)).resolve()
+        if not path.is_file():
+            raise self.fail(at, f"{path} is not a file (an ASCII-armored private key)")
+        return path
 
     def ca_bundle(self, value: Any) -> Path | None:
         value = os.environ.get("SALTLINE_CA_BUNDLE") or value

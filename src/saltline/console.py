@@ -41,7 +41,7 @@ def render_table(result: RunResult) -> str:
     stage_names = result.stage_names()
     header = ["minion", *stage_names]
     rows = [header]
-    for label, _, stages in result.rows():
+    for label, stages in result.rows():
         by_name = {stage.stage: stage for stage in stages}
         row = [label]
         for name in stage_names:

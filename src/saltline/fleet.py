@@ -17,7 +17,7 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from saltline import labels
+from saltline import gpg_keys, labels
 from saltline.config import Config, Minion
 from saltline.console import Console
 from saltline.containers import create_systemd_container, put_file, wait_for_systemd
@@ -50,6 +50,7 @@ def master_config(environment: str) -> str:
             "file_roots": {"base": [f"{CURRENT}/salt"]},
             "pillar_roots": {environment: [f"{CURRENT}/pillar"]},
             "pillarenv": environment,
+            **gpg_keys.SALT_OPTIONS,
         },
         sort_keys=False,
     )
@@ -103,6 +104,8 @@ def _up_environment(
         )  # fmt: skip
         put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env))
         master.start()
+        if config.gpg_key is not None:
+            gpg_keys.import_key(master, config.gpg_key)
         wait_for_systemd(master)
         _check(master, ["sh", "-c", f"mkdir -p {RELEASES} && systemctl enable --now salt-master"])
     for minion in config.minions.values():

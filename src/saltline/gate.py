@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from saltline import git
+from saltline.config import Target
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,14 @@ class PassRecord:
     minions: list[str]
     time: str
     shard: str | None = None  # "I/N", or None for a run over every minion
+    environments: list[str] | None = None  # whose pillar the test minions had
 
 
 def record(
     root: Path,
     reports_dir: Path,
     salt_version: str,
-    targets: list[str],
+    targets: list[Target],
     shard: tuple[int, int] | None,
 ) -> PassRecord | None:
     """Record a pass for HEAD if the tree is clean; None (nothing recorded) otherwise."""
@@ -43,8 +45,9 @@ def record(
         sha=sha,
         tree=git.tree_of(root, sha),
         salt_version=salt_version,
-        platforms=sorted({t.split("@", 1)[1] for t in targets}),
-        minions=sorted({t.split("@", 1)[0] for t in targets}),
+        platforms=sorted({t.platform.name for t in targets}),
+        minions=sorted({t.minion.name for t in targets}),
+        environments=sorted({t.environment for t in targets}),
         time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         shard=f"{shard[0]}/{shard[1]}" if shard else None,
     )

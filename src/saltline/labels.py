@@ -4,6 +4,7 @@ MANAGED = "io.saltline.managed"
 RUN = "io.saltline.run"
 MINION = "io.saltline.minion"
 PLATFORM = "io.saltline.platform"
+ENVIRONMENT = "io.saltline.environment"
 KIND = "io.saltline.kind"
 # On images only. Containers inherit their image's labels, so images must not carry
 # MANAGED: a container someone starts by hand from a saltline image is not ours.

@@ -18,7 +18,7 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from saltline import labels
+from saltline import gpg_keys, labels
 from saltline.config import Config, Target
 from saltline.containers import (
     CommandResult,
@@ -37,7 +37,7 @@ class RunContext:
     """What every container of one `saltline test` run shares."""
 
     run_id: str
-    network: str
+    networks: dict[tuple[str, str], str]  # by target group (environment, platform)
     config: Config
 
 
@@ -57,13 +57,10 @@ class Minion(Protocol):
     def apply(self, timeout: int) -> ApplyRun: ...
 
 
-def minion_config(target: Target, config: Config, environment: str | None = None) -> str:
-    """The minion configuration: local file client, the estate's roots, id, grains, pillarenv.
-
-    `environment` renders the minion as if it belonged to another environment.
-    """
+def minion_config(target: Target, config: Config) -> str:
+    """The minion configuration: local file client, the estate's roots, id, grains, pillarenv."""
     minion = target.minion
-    environment = environment or minion.environment
+    environment = target.environment
     document = {
         "id": minion.name,
         "file_client": "local",
@@ -76,6 +73,7 @@ def minion_config(target: Target, config: Config, environment: str | None = None
             "saltline_environment": environment,
             "saltline_platform": target.platform.name,
         },
+        **gpg_keys.SALT_OPTIONS,
     }
     return yaml.safe_dump(document, sort_keys=False)
 
@@ -96,7 +94,8 @@ class DockerMinion:
 
     @property
     def container_name(self) -> str:
-        return f"saltline-{self.run_context.run_id}-{self.name}-{self.target.platform.name}"
+        run_id, target = self.run_context.run_id, self.target
+        return f"saltline-{run_id}-{target.environment}-{self.name}-{target.platform.name}"
 
     def start(self) -> None:
         config = self.run_context.config
@@ -107,9 +106,13 @@ class DockerMinion:
             hostname=self.name,
             labels=labels.for_run(
                 self.run_context.run_id,
-                **{labels.MINION: self.name, labels.PLATFORM: self.target.platform.name},
+                **{
+                    labels.MINION: self.name,
+                    labels.PLATFORM: self.target.platform.name,
+                    labels.ENVIRONMENT: self.target.environment,
+                },
             ),
-            network=self.run_context.network,
+            network=self.run_context.networks[self.target.group],
             volumes={
                 str(config.state_dir.resolve()): {"bind": "/srv/salt", "mode": "ro"},
                 str(config.pillar_dir.resolve()): {"bind": "/srv/pillar", "mode": "ro"},
@@ -122,6 +125,8 @@ class DockerMinion:
             minion_config(self.target, config),
         )
         self.container.start()
+        if config.gpg_key is not None:
+            gpg_keys.import_key(self.container, config.gpg_key)
         wait_for_systemd(self.container)
 
     def run(self, command: list[str], timeout: int | None = None) -> CommandResult:

@@ -12,14 +12,13 @@ import concurrent.futures
 import contextlib
 import os
 import time
-from dataclasses import dataclass
 
 import docker
 import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from saltline import labels
+from saltline import gpg_keys, labels
 from saltline.config import Config, Target
 from saltline.containers import put_files, run_command
 from saltline.minion import minion_config
@@ -30,25 +29,14 @@ from saltline.salt_results import SaltOutputError, parse_apply
 CONFIG_ROOT = "/tmp/saltline-render"
 
 
-@dataclass(frozen=True)
-class RenderJob:
-    """One minion × platform rendered as a member of one environment."""
-
-    target: Target
-    environment: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.target.key} ({self.environment})"
-
-    @property
-    def config_dir(self) -> str:
-        minion, platform = self.target.minion.name, self.target.platform.name
-        return f"{CONFIG_ROOT}/{minion}-{platform}-{self.environment}"
+def jobs_for(targets: list[Target], environments: tuple[str, ...]) -> list[Target]:
+    """Each chosen minion × platform as a member of every environment."""
+    pairs = {(t.minion.name, t.platform.name): (t.minion, t.platform) for t in targets}
+    return [Target(m, p, env) for env in environments for m, p in pairs.values()]
 
 
-def jobs_for(targets: list[Target], environments: tuple[str, ...]) -> list[RenderJob]:
-    return [RenderJob(target, env) for target in targets for env in environments]
+def config_dir(job: Target) -> str:
+    return f"{CONFIG_ROOT}/{job.environment}-{job.minion.name}-{job.platform.name}"
 
 
 def run(
@@ -65,16 +53,18 @@ def run(
     render_jobs = jobs_for(targets, config.environments)
     containers: dict[str, Container] = {}
     try:
-        for platform in sorted({job.target.platform.name for job in render_jobs}):
+        for platform in sorted({job.platform.name for job in render_jobs}):
             containers[platform] = _start(client, config, image_for[platform], run_id, platform)
         for platform, container in containers.items():
-            mine = [job for job in render_jobs if job.target.platform.name == platform]
+            mine = [job for job in render_jobs if job.platform.name == platform]
             put_files(container, "/", _config_files(config, mine))
+            if config.gpg_key is not None:
+                gpg_keys.import_key(container, config.gpg_key)
         workers = max(1, min(jobs or os.cpu_count() or 1, len(render_jobs)))
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
             cases = list(
                 pool.map(
-                    lambda job: _render(containers[job.target.platform.name], job, estate),
+                    lambda job: _render(containers[job.platform.name], job, estate),
                     render_jobs,
                 )
             )
@@ -110,20 +100,20 @@ def _start(
     )
 
 
-def _config_files(config: Config, jobs: list[RenderJob]) -> dict[str, str]:
+def _config_files(config: Config, jobs: list[Target]) -> dict[str, str]:
     """One minion config per job, each with its own cache, by path below /."""
     files = {}
     for job in jobs:
-        document = yaml.safe_load(minion_config(job.target, config, job.environment))
-        document["cachedir"] = f"{job.config_dir}/cache"
-        files[f"{job.config_dir.lstrip('/')}/minion"] = yaml.safe_dump(document, sort_keys=False)
+        document = yaml.safe_load(minion_config(job, config))
+        document["cachedir"] = f"{config_dir(job)}/cache"
+        files[f"{config_dir(job).lstrip('/')}/minion"] = yaml.safe_dump(document, sort_keys=False)
     return files
 
 
-def _render(container: Container, job: RenderJob, estate: Estate) -> Case:
+def _render(container: Container, job: Target, estate: Estate) -> Case:
     started = time.monotonic()
     command = [
-        "salt-call", "--config-dir", job.config_dir, "--local", "--out=json",
+        "salt-call", "--config-dir", config_dir(job), "--local", "--out=json",
         "--log-level=critical", "state.apply", "mock=True",
     ]  # fmt: skip
     done = run_command(container, command)
@@ -132,7 +122,7 @@ def _render(container: Container, job: RenderJob, estate: Estate) -> Case:
     except SaltOutputError as exc:
         errors = [RenderError(estate.shown(estate.state_dir), 0, str(exc))]
     return Case(
-        name=job.name,
+        name=job.key,
         classname="estate.render",
         duration=time.monotonic() - started,
         failure="\n".join(map(str, errors)) or None,

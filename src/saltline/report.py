@@ -36,7 +36,7 @@ def write(result: RunResult, reports_dir: Path) -> list[Path]:
 def junit_xml(result: RunResult) -> str:
     """One <testsuite> per minion × platform; one <testcase> per state and per testinfra check."""
     suites = ET.Element("testsuites", name="saltline", time=f"{result.duration:.3f}")
-    for label, _, stages in result.rows():
+    for label, stages in result.rows():
         suite = ET.SubElement(suites, "testsuite", name=label)
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for stage in stages:
@@ -82,22 +82,22 @@ def summary_markdown(result: RunResult) -> str:
     lines = [
         f"## saltline: {verdict}",
         "",
-        f"Salt {result.salt_version} · {len(result.targets)} minion × platform · "
+        f"Salt {result.salt_version} · {len(result.targets)} minion × platform × environment · "
         f"{result.duration:.0f}s · run `{result.run_id}`",
         "",
-        "| minion | environment | " + " | ".join(stage_names) + " |",
-        "|---|---|" + "---|" * len(stage_names),
+        "| environment/minion@platform | " + " | ".join(stage_names) + " |",
+        "|---|" + "---|" * len(stage_names),
     ]
-    for label, environment, stages in result.rows():
+    for label, stages in result.rows():
         by_name = {stage.stage: stage for stage in stages}
         cells = []
         for name in stage_names:
             stage = by_name.get(name)
             cells.append("–" if stage is None else f"{_ICON[stage.status]} {stage.duration:.1f}s")
-        lines.append(f"| {label} | {environment} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     failures = [
         (label, stage)
-        for label, _, stages in result.rows()
+        for label, stages in result.rows()
         for stage in stages
         if stage.status in ("failed", "error")
     ]

@@ -34,7 +34,7 @@ class StageResult:
 
 @dataclass
 class TargetResult:
-    """A minion × platform and the results of its stages, in order."""
+    """A minion × platform × environment and the results of its stages, in order."""
 
     minion: str
     platform: str
@@ -44,7 +44,7 @@ class TargetResult:
 
     @property
     def key(self) -> str:
-        return f"{self.minion}@{self.platform}"
+        return f"{self.environment}/{self.minion}@{self.platform}"
 
     @property
     def passed(self) -> bool:
@@ -66,13 +66,13 @@ class RunResult:
             bool(ran) and all(s.passed for s in self.estate) and all(t.passed for t in self.targets)
         )
 
-    def rows(self) -> list[tuple[str, str, list[StageResult]]]:
-        """(label, environment, stages): the estate's stages first, then each target's."""
-        estate = [("estate", "all", self.estate)] if self.estate else []
-        return estate + [(t.key, t.environment, t.stages) for t in self.targets]
+    def rows(self) -> list[tuple[str, list[StageResult]]]:
+        """(label, stages): the estate's stages first, then each target's."""
+        estate = [("estate", self.estate)] if self.estate else []
+        return estate + [(t.key, t.stages) for t in self.targets]
 
     def stage_names(self) -> list[str]:
-        return list(dict.fromkeys(stage.stage for _, _, stages in self.rows() for stage in stages))
+        return list(dict.fromkeys(stage.stage for _, stages in self.rows() for stage in stages))
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}

@@ -1,6 +1,8 @@
 """`saltline test`: lint and render the estate, then a minion per target through its stages.
 
-Targets run in parallel, bounded by the number of cores. Everything the run
+Each minion stage runs on every target (in parallel, bounded by the number of cores)
+before the next stage starts, so that checks across minions find them all
+converged. Everything the run
 creates carries its run label and is removed at the end, on failure, timeout
 or Ctrl-C, unless `keep` is asked for.
 """
@@ -26,7 +28,7 @@ from saltline.errors import SaltlineError
 from saltline.images import Images
 from saltline.minion import DockerMinion, RunContext
 from saltline.results import RunResult, StageResult, TargetResult
-from saltline.stages import MINION_STAGES, PIPELINE, MinionStage, StageContext, run_minion_stages
+from saltline.stages import MINION_STAGES, PIPELINE, MinionStage, Peer, StageContext, run_stage
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,11 @@ def _run_in_containers(
                 return
         if not minion_stages:
             return
-        network = client.networks.create(
-            f"saltline-{result.run_id}", labels=labels.for_run(result.run_id)
+        context = RunContext(
+            run_id=result.run_id,
+            networks=_create_networks(client, result.run_id, options.targets),
+            config=config,
         )
-        context = RunContext(run_id=result.run_id, network=network.name, config=config)
         with tempfile.TemporaryDirectory(prefix=f"saltline-{result.run_id}-") as work_dir:
             result.targets = _run_targets(
                 client,
@@ -128,6 +131,20 @@ def _run_in_containers(
             cleanup.remove_run(client, result.run_id)
 
 
+def _create_networks(
+    client: docker.DockerClient, run_id: str, targets: list[Target]
+) -> dict[tuple[str, str], str]:
+    """A network per target group (environment × platform): its minions see each other by id."""
+    networks = {}
+    for environment, platform in dict.fromkeys(target.group for target in targets):
+        network = client.networks.create(
+            f"saltline-{run_id}-{environment}-{platform}",
+            labels=labels.for_run(run_id, **{labels.ENVIRONMENT: environment}),
+        )
+        networks[(environment, platform)] = network.name
+    return networks
+
+
 def _run_targets(
     client: docker.DockerClient,
     options: TestOptions,
@@ -138,75 +155,107 @@ def _run_targets(
     console: Console,
     cancelled: threading.Event,
 ) -> list[TargetResult]:
-    jobs = options.jobs or os.cpu_count() or 1
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(jobs, len(options.targets))) as pool:
-        futures = [
-            pool.submit(
-                _test_target,
-                client,
-                target,
-                minion_stages,
-                image_for[target.platform.name],
-                context,
-                work_dir,
-                options.keep,
-                console,
+    """Start every target, then run each stage on every target before the next stage."""
+    minions = {
+        target.key: DockerMinion(client, target, image_for[target.platform.name], context)
+        for target in options.targets
+    }
+    results = {
+        target.key: TargetResult(
+            minion=target.minion.name,
+            platform=target.platform.name,
+            environment=target.environment,
+            roles=list(target.minion.roles),
+        )
+        for target in options.targets
+    }
+    done: dict[str, dict[str, StageResult]] = {key: {} for key in minions}
+    jobs = min(options.jobs or os.cpu_count() or 1, len(options.targets))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        try:
+            started = _each(
+                pool,
+                lambda target: _start(minions[target.key], done[target.key], console),
+                options.targets,
                 cancelled,
             )
-            for target in options.targets
-        ]
-        try:
-            return [future.result() for future in futures]
+            up = [target for target, ok in zip(options.targets, started, strict=True) if ok]
+            contexts = {
+                target.key: StageContext(
+                    minion=minions[target.key],
+                    target=target,
+                    config=context.config,
+                    work_dir=work_dir,
+                    peers=_peers(target, up, minions),
+                )
+                for target in up
+            }
+            for stage in minion_stages:
+                _each(
+                    pool,
+                    lambda target, stage=stage: run_stage(
+                        contexts[target.key],
+                        stage,
+                        done[target.key],
+                        progress=lambda name, res, key=target.key: console.stage(key, name, res),
+                    ),
+                    up,
+                    cancelled,
+                )
         except BaseException:
-            # Ctrl-C or a bug: stop the others, remove the containers under them, and let
-            # the pool wait for its threads before the exception goes on.
+            # Ctrl-C or a bug: stop the others and remove the containers under them.
             cancelled.set()
-            for future in futures:
-                future.cancel()
             cleanup.remove_run(client, context.run_id)
             raise
+        finally:
+            if not options.keep:
+                _each(pool, lambda target: minions[target.key].destroy(), options.targets, None)
+    for key, result in results.items():
+        result.stages = list(done[key].values())
+    return list(results.values())
 
 
-def _test_target(
-    client: docker.DockerClient,
-    target: Target,
-    minion_stages: tuple[MinionStage, ...],
-    image: str,
-    context: RunContext,
-    work_dir: Path,
-    keep: bool,
-    console: Console,
-    cancelled: threading.Event,
-) -> TargetResult:
-    result = TargetResult(
-        minion=target.minion.name,
-        platform=target.platform.name,
-        environment=target.minion.environment,
-        roles=list(target.minion.roles),
-    )
-    if cancelled.is_set():
-        return result
-    minion = DockerMinion(client, target, image, context)
-    started = time.monotonic()
-    console.say(f"[{target.key}] starting {minion.container_name}")
+def _each(
+    pool: concurrent.futures.ThreadPoolExecutor,
+    work: Callable[[Target], object],
+    targets: list[Target],
+    cancelled: threading.Event | None,
+) -> list[object]:
+    """`work` on every target in parallel; nothing new starts once the run is cancelled."""
+
+    def guarded(target: Target) -> object:
+        return None if cancelled is not None and cancelled.is_set() else work(target)
+
+    futures = [pool.submit(guarded, target) for target in targets]
     try:
-        try:
-            minion.start()
-        except (docker.errors.DockerException, RuntimeError) as exc:
-            message = f"could not start {minion.container_name}: {exc}"
-            result.stages.append(
-                StageResult("converge", "error", time.monotonic() - started, message)
-            )
-            console.stage(target.key, "start", result.stages[-1])
-            return result
-        console.say(f"[{target.key}] up in {time.monotonic() - started:.1f}s")
-        ctx = StageContext(minion=minion, target=target, config=context.config, work_dir=work_dir)
-        result.stages = run_minion_stages(
-            ctx,
-            minion_stages,
-            progress=lambda stage, stage_result: console.stage(target.key, stage, stage_result),
-        )
-    finally:
-        if not keep:
-            minion.destroy()
-    return result
+        return [future.result() for future in futures]
+    except BaseException:
+        if cancelled is not None:
+            cancelled.set()
+        for future in futures:
+            future.cancel()
+        raise
+
+
+def _start(minion: DockerMinion, done: dict[str, StageResult], console: Console) -> bool:
+    """Start a minion; a failure is recorded as the converge stage's error."""
+    key = minion.target.key
+    started = time.monotonic()
+    console.say(f"[{key}] starting {minion.container_name}")
+    try:
+        minion.start()
+    except (docker.errors.DockerException, RuntimeError, SaltlineError) as exc:
+        message = f"could not start {minion.container_name}: {exc}"
+        done["converge"] = StageResult("converge", "error", time.monotonic() - started, message)
+        console.stage(key, "start", done["converge"])
+        return False
+    console.say(f"[{key}] up in {time.monotonic() - started:.1f}s")
+    return True
+
+
+def _peers(target: Target, up: list[Target], minions: dict[str, DockerMinion]) -> dict[str, Peer]:
+    return {
+        other.minion.name: Peer(minions[other.key].container_name, other.minion.roles)
+        for other in up
+        if other.group == target.group
+    }

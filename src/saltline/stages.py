@@ -1,15 +1,16 @@
 """The pipeline as data: named stages in order, each refusing to run without what it needs.
 
 The whole sequence is `lint → render → converge → idempotence → verify → report`.
-`converge`, `idempotence` and `verify` run per minion × platform, defined here;
-`report` runs once, after every target (see `runner`).
+`converge`, `idempotence` and `verify` run per target (minion × platform ×
+environment), defined here; the runner runs each stage on every target before the
+next stage, so that verify sees every minion converged. `report` runs once, last.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker.errors
@@ -31,6 +32,14 @@ PIPELINE = ("lint", "render", "converge", "idempotence", "verify", "report")
 
 
 @dataclass(frozen=True)
+class Peer:
+    """Another minion of the same environment × platform, reachable by its minion id."""
+
+    container: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StageContext:
     """What a minion stage works on."""
 
@@ -38,10 +47,11 @@ class StageContext:
     target: Target
     config: Config
     work_dir: Path  # per-run scratch space for intermediate files
+    peers: dict[str, Peer] = field(default_factory=dict)  # by minion id, this one included
 
     @property
     def classname(self) -> str:
-        return f"{self.target.minion.name}@{self.target.platform.name}"
+        return self.target.key
 
 
 StageFunction = Callable[[StageContext], StageResult]
@@ -104,7 +114,11 @@ def verify_stage(ctx: StageContext) -> StageResult:
         junit_path=ctx.work_dir / f"verify-{ctx.classname}.xml",
         classname=ctx.classname,
         timeout=ctx.config.timeouts["verify"],
-        environment=ctx.target.minion.environment,
+        environment=ctx.target.environment,
+        peers={
+            name: {"host": f"docker://{peer.container}", "roles": list(peer.roles)}
+            for name, peer in ctx.peers.items()
+        },
     )
 
 
@@ -117,27 +131,24 @@ MINION_STAGES: tuple[MinionStage, ...] = (
 Progress = Callable[[str, StageResult | None], None]
 
 
-def run_minion_stages(
+def run_stage(
     ctx: StageContext,
-    stages: tuple[MinionStage, ...] = MINION_STAGES,
+    stage: MinionStage,
+    done: dict[str, StageResult],
     progress: Progress = lambda stage, result: None,
-) -> list[StageResult]:
-    """Run the stages in order; a stage whose requirements did not pass is skipped."""
-    done: dict[str, StageResult] = {}
-    for stage in stages:
-        unmet = [
-            name for name in stage.requires if name not in done or done[name].status != "passed"
-        ]
-        if unmet:
-            result = StageResult(stage.name, "skipped", message=f"needs {', '.join(unmet)} to pass")
-        else:
-            progress(stage.name, None)
-            started = time.monotonic()
-            result = _guarded(stage, ctx)
-            result.duration = time.monotonic() - started
-        done[stage.name] = result
-        progress(stage.name, result)
-    return list(done.values())
+) -> StageResult:
+    """Run one stage after those in `done`; skipped when a requirement did not pass."""
+    unmet = [name for name in stage.requires if name not in done or done[name].status != "passed"]
+    if unmet:
+        result = StageResult(stage.name, "skipped", message=f"needs {', '.join(unmet)} to pass")
+    else:
+        progress(stage.name, None)
+        started = time.monotonic()
+        result = _guarded(stage, ctx)
+        result.duration = time.monotonic() - started
+    done[stage.name] = result
+    progress(stage.name, result)
+    return result
 
 
 def _guarded(stage: MinionStage, ctx: StageContext) -> StageResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -31,7 +32,10 @@ def run_testinfra(
     classname: str,
     timeout: int,
     environment: str,
+    peers: dict[str, dict[str, object]],
 ) -> StageResult:
+    """Run the roles' suites; `peers` (minion id → host URL, roles) reach the suites as
+    SALTLINE_PEERS, for checks across minions."""
     suites = suites_for(roles, tests_dir)
     if not suites:
         wanted = ", ".join(f"test_{role}.py" for role in roles)
@@ -51,7 +55,12 @@ def run_testinfra(
         f"--rootdir={tests_dir}",
         *map(str, suites),
     ]
-    env = {**os.environ, "SALTLINE_ENVIRONMENT": environment, "SALTLINE_CONTAINER": container}
+    env = {
+        **os.environ,
+        "SALTLINE_ENVIRONMENT": environment,
+        "SALTLINE_CONTAINER": container,
+        "SALTLINE_PEERS": json.dumps(peers),
+    }
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=timeout, env=env, check=False

@@ -27,7 +27,10 @@ class Run:
         return json.loads((self.reports / "results.json").read_text())
 
     def target(self, key: str) -> dict:
-        return next(t for t in self.results["targets"] if f"{t['minion']}@{t['platform']}" == key)
+        targets = self.results["targets"]
+        return next(
+            t for t in targets if f"{t['environment']}/{t['minion']}@{t['platform']}" == key
+        )
 
     def stage(self, key: str, name: str) -> dict:
         return next(s for s in self.target(key)["stages"] if s["stage"] == name)

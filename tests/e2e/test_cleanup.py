@@ -41,7 +41,7 @@ def test_keep_then_destroy_removes_everything(engine, tmp_path):
     assert leftovers(engine, run_id)  # kept: a container and its network
     destroyed = saltline("destroy", estate=ESTATE, reports=tmp_path)
     assert destroyed.exit_code == 0, destroyed.output
-    assert f"saltline-{run_id}-good1-debian12" in destroyed.output
+    assert f"saltline-{run_id}-dev-good1-debian12" in destroyed.output
     assert leftovers(engine, run_id) == []
 
 

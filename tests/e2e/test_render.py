@@ -44,14 +44,14 @@ def render_case(run, name: str) -> dict:
 )
 def test_each_render_failure_names_file_and_line(rendered, minion, expected):
     assert rendered.exit_code == 1
-    failure = render_case(rendered, f"{minion}@debian12 (dev)")["failure"]
+    failure = render_case(rendered, f"dev/{minion}@debian12")["failure"]
     assert failure.startswith(expected), failure
     assert expected in rendered.output
 
 
 def test_pillar_failures_are_found_in_every_environment_that_has_them(rendered):
-    assert render_case(rendered, "ok@debian12 (dev)")["failure"] is None
-    failure = render_case(rendered, "ok@debian12 (broken)")["failure"]
+    assert render_case(rendered, "dev/ok@debian12")["failure"] is None
+    failure = render_case(rendered, "broken/ok@debian12")["failure"]
     assert failure.splitlines() == [
         "pillar/broken.sls:3: invalid YAML: "
         "while parsing a block mapping did not find expected key",

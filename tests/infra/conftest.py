@@ -1,27 +1,76 @@
-"""Helpers shared by the testinfra suites: they run against a converged test minion."""
+"""Helpers shared by the testinfra suites: they run against a converged minion.
+
+saltline passes the minion's peers (the other minions of the same environment and
+platform, on the same network) as SALTLINE_PEERS; checks across minions use them.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
+import testinfra
+
+TEST_CA = Path(__file__).resolve().parents[1] / "secrets" / "test-ca.pem"
 
 
-@pytest.fixture
-def pillar(host: Any):
-    """Look up a pillar key as the minion sees it: `pillar("nginx:site:message")`.
+def pillar_get(host: Any, key: str) -> Any:
+    """A pillar key as the minion sees it.
 
     A test minion renders pillar itself (`file_client: local`); a fleet minion asks its master.
     """
     settings = host.file("/etc/salt/minion.d/saltline.conf").content_string
     local = ["--local"] if "file_client: local" in settings else []
+    out = host.check_output(
+        " ".join(["salt-call", *local, "--out=json", "--log-level=quiet", "pillar.get", "%s"]),
+        key,
+    )
+    return json.loads(out)["local"]
 
-    def lookup(key: str) -> Any:
-        out = host.check_output(
-            " ".join(["salt-call", *local, "--out=json", "--log-level=quiet", "pillar.get", "%s"]),
-            key,
-        )
-        return json.loads(out)["local"]
 
-    return lookup
+@pytest.fixture
+def pillar(host: Any):
+    """Look up a pillar key on the minion under test: `pillar("nginx:site:message")`."""
+    return lambda key: pillar_get(host, key)
+
+
+@pytest.fixture
+def pillar_of():
+    """Look up a pillar key on another minion: `pillar_of(web_host, "webapp:database")`."""
+    return pillar_get
+
+
+@pytest.fixture(scope="session")
+def peers() -> dict[str, dict[str, Any]]:
+    """Minion id → {"host": testinfra URL, "roles": [...]}, this minion included."""
+    return json.loads(os.environ.get("SALTLINE_PEERS") or "{}")
+
+
+@pytest.fixture
+def minions_with_role(peers):
+    """The (minion id, testinfra host) of every minion of this run with a role."""
+
+    def find(role: str) -> list[tuple[str, Any]]:
+        return [
+            (name, testinfra.get_host(peer["host"]))
+            for name, peer in sorted(peers.items())
+            if role in peer["roles"]
+        ]
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def test_ca() -> str:
+    """The test CA (PEM) that signs the estate's TLS certificates."""
+    return TEST_CA.read_text()
+
+
+@pytest.fixture
+def minion_id(host: Any) -> str:
+    return json.loads(
+        host.check_output("salt-call --local --out=json --log-level=quiet grains.get id")
+    )["local"]

@@ -23,7 +23,7 @@ def test_no_docker_engine_is_exit_2_saying_how_to_start_one(tmp_path, capsys, mo
     path = tmp_path / "saltline.yml"
     path.write_text(
         'salt_version: "3007.13"\nplatforms: {debian12: {suite: bookworm}}\n'
-        "environments: [dev]\nminions: {web1: {roles: [web], environment: dev}}\n"
+        "environments: [dev]\nminions: {web1: {roles: [web]}}\n"
     )
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
     assert main(["-c", str(path), "test"]) == 2

@@ -11,15 +11,14 @@ platforms:
   debian12:
     suite: bookworm
 environments:
-  dev: {}
+  dev: {test: true}
+  staging: {test: true}
   prod: {}
 minions:
   web1:
     roles: [web]
-    environment: dev
   db1:
     roles: [db, backup]
-    environment: prod
     grains:
       datacenter: lab
 """
@@ -32,14 +31,36 @@ def test_a_valid_config_loads_with_defaults(write_config):
     assert cfg.minions["db1"].roles == ("db", "backup")
     assert cfg.minions["db1"].grains == {"datacenter": "lab"}
     assert cfg.minions["web1"].platforms == ("debian12",)
-    assert cfg.environments == ("dev", "prod")
+    assert cfg.environments == ("dev", "staging", "prod")
+    assert cfg.test_environments == ("dev", "staging")
     assert cfg.timeouts == {"converge": 900, "verify": 600}
+    assert cfg.gpg_key is None
 
 
-def test_targets_are_minion_by_platform_and_can_be_narrowed(write_config):
+def test_targets_are_minion_by_platform_by_tested_environment(write_config):
     cfg = config.load(write_config(VALID_CONFIG))
-    assert [t.key for t in cfg.targets()] == ["web1@debian12", "db1@debian12"]
-    assert [t.key for t in cfg.targets(["db1"])] == ["db1@debian12"]
+    assert [t.key for t in cfg.targets()] == [
+        "dev/web1@debian12",
+        "dev/db1@debian12",
+        "staging/web1@debian12",
+        "staging/db1@debian12",
+    ]
+    assert [t.key for t in cfg.targets(["db1"])] == ["dev/db1@debian12", "staging/db1@debian12"]
+
+
+def test_without_a_tested_environment_the_first_one_is_tested(write_config):
+    cfg = config.load(write_config(VALID_CONFIG.replace(" {test: true}", " {}")))
+    assert cfg.test_environments == ("dev",)
+    assert [t.key for t in cfg.targets()] == ["dev/web1@debian12", "dev/db1@debian12"]
+
+
+def test_the_gpg_key_must_exist(write_config, tmp_path):
+    with pytest.raises(ConfigError, match=r":\d+: secrets\.gpg_key: .*test\.asc is not a file"):
+        config.load(write_config(VALID_CONFIG + "secrets: {gpg_key: keys/test.asc}\n"))
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "test.asc").write_text("-----BEGIN PGP PRIVATE KEY BLOCK-----\n")
+    cfg = config.load(write_config(VALID_CONFIG + "secrets: {gpg_key: keys/test.asc}\n"))
+    assert cfg.gpg_key == tmp_path / "keys" / "test.asc"
 
 
 @pytest.mark.parametrize(
@@ -73,26 +94,30 @@ def test_find_walks_up_and_explains_when_nothing_is_found(tmp_path, write_config
         (
             "    roles: [web]\n",
             "    roles: [web]\n    role: web\n",
-            r":11: minions\.web1\.role: unknown key",
+            r":12: minions\.web1\.role: unknown key",
         ),
         (
-            "    environment: dev\n",
-            "    environment: qa\n",
-            r":11: minions\.web1\.environment: 'qa' is not",
+            "  dev: {test: true}\n",
+            "  dev: {test: yes please}\n",
+            r":6: environments\.dev\.test: expected true or false",
         ),
         ('salt_version: "3007.13"', "salt_version: latest", r":1: salt_version: 'latest' does not"),
         (
             "    roles: [web]\n",
             "    roles: []\n",
-            r":10: minions\.web1\.roles: expected a non-empty list",
+            r":11: minions\.web1\.roles: expected a non-empty list",
         ),
         (
             "    suite: bookworm\n",
             "    image: debian:bookworm\n",
             r":3: platforms\.debian12: missing required key 'suite'",
         ),
-        ("minions:\n", "minionz:\n", r":8: minionz: unknown key"),
-        ("  dev: {}\n", "  dev: {masterz: []}\n", r":6: environments\.dev\.masterz: unknown key"),
+        ("minions:\n", "minionz:\n", r":9: minionz: unknown key"),
+        (
+            "  prod: {}\n",
+            "  prod: {masterz: []}\n",
+            r":8: environments\.prod\.masterz: unknown key",
+        ),
     ],
 )
 def test_invalid_configs_name_file_line_and_key(write_config, old, new, expected):
@@ -131,7 +156,11 @@ def test_shards_split_the_targets_without_overlap(write_config):
     cfg = config.load(write_config(VALID_CONFIG))
     everything = [t.key for t in cfg.targets()]
     parts = [[t.key for t in cfg.targets(shard=(i, 2))] for i in (1, 2)]
-    assert parts == [["web1@debian12"], ["db1@debian12"]]
+    # Whole groups (environment × platform): minions that talk to each other stay together.
+    assert parts == [
+        ["dev/web1@debian12", "dev/db1@debian12"],
+        ["staging/web1@debian12", "staging/db1@debian12"],
+    ]
     assert sorted(parts[0] + parts[1]) == sorted(everything)
     assert [t.key for t in cfg.targets(shard=(3, 3))] == []
 
@@ -173,6 +202,6 @@ def test_bad_promotion_and_timeout_settings_are_named(write_config, extra, expec
 def test_a_bad_master_url_names_its_line(write_config):
     text = VALID_CONFIG.replace("  prod: {}\n", "  prod:\n    masters: [salt1.example.net]\n")
     with pytest.raises(
-        ConfigError, match=r":8: environments\.prod\.masters\.0: 'salt1\.example\.net' is not"
+        ConfigError, match=r":9: environments\.prod\.masters\.0: 'salt1\.example\.net' is not"
     ):
         config.load(write_config(text))

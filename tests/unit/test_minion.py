@@ -9,7 +9,7 @@ from saltline.minion import minion_config
 
 def test_the_minion_config_sets_id_roots_grains_and_pillarenv(tmp_path):
     platform = Platform("debian12", "bookworm", "debian:bookworm")
-    minion = Minion("db1", ("db",), "staging", ("debian12",), grains={"datacenter": "lab"})
+    minion = Minion("db1", ("db",), ("debian12",), grains={"datacenter": "lab"})
     config = Config(
         tmp_path / "saltline.yml",
         "3007.13",
@@ -18,7 +18,7 @@ def test_the_minion_config_sets_id_roots_grains_and_pillarenv(tmp_path):
         ("dev", "staging"),
         {"converge": 1, "verify": 1},
     )
-    document = yaml.safe_load(minion_config(Target(minion, platform), config))
+    document = yaml.safe_load(minion_config(Target(minion, platform, "staging"), config))
     assert document["id"] == "db1"
     assert document["file_client"] == "local"
     assert document["pillarenv"] == "staging"
@@ -29,6 +29,7 @@ def test_the_minion_config_sets_id_roots_grains_and_pillarenv(tmp_path):
         "saltline_environment": "staging",
         "saltline_platform": "debian12",
     }
+    assert document["gpg_decrypt_must_succeed"] is True  # a secret that cannot be read fails
 
 
 def test_the_image_hash_changes_with_any_input():

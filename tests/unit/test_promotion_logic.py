@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from saltline import gate
+from saltline.config import Minion, Platform, Target
 from saltline.master_url import parse_master_url
 from saltline.rollout import batches, failures, would_change
 from saltline.salt_results import parse_minion_returns
@@ -107,10 +108,14 @@ def test_passes_are_recorded_in_git_notes_and_files_and_read_back(tmp_path):
     subprocess.run(["git", "-C", str(repo), "add", "f"], check=True)
     subprocess.run(["git", "-C", str(repo), "commit", "-qm", "c"], check=True)
     reports = tmp_path / "reports"
-    first = gate.record(repo, reports, "3007.13", ["web1@debian12"], (1, 2))
+    platform = Platform("debian12", "bookworm", "debian:bookworm")
+    web1 = Target(Minion("web1", ("web",), ("debian12",)), platform, "dev")
+    db1 = Target(Minion("db1", ("db",), ("debian12",)), platform, "staging")
+    first = gate.record(repo, reports, "3007.13", [web1], (1, 2))
     assert first is not None
+    assert (first.minions, first.platforms, first.environments) == (["web1"], ["debian12"], ["dev"])
     assert gate.passed(gate.passes(repo, first.sha, reports)) is False
-    gate.record(repo, reports, "3007.13", ["db1@debian12"], (2, 2))
+    gate.record(repo, reports, "3007.13", [db1], (2, 2))
     found = gate.passes(repo, first.sha, reports)
     assert gate.passed(found) is True
     assert sorted(r.shard for r in found if r.shard) == [
@@ -120,4 +125,4 @@ def test_passes_are_recorded_in_git_notes_and_files_and_read_back(tmp_path):
         "2/2",
     ]  # notes + files
     (repo / "f").write_text("dirty")
-    assert gate.record(repo, reports, "3007.13", ["web1@debian12"], None) is None
+    assert gate.record(repo, reports, "3007.13", [web1], None) is None

@@ -8,7 +8,7 @@ from saltline.config import Config, Minion, Platform, Target
 from saltline.minion import ApplyTimeout
 from saltline.results import StageResult
 from saltline.salt_results import ApplyRun, StateResult
-from saltline.stages import MINION_STAGES, PIPELINE, MinionStage, StageContext, run_minion_stages
+from saltline.stages import MINION_STAGES, PIPELINE, MinionStage, Progress, StageContext, run_stage
 
 
 def state(state_id: str, *, result: bool | None = True, changes: dict | None = None) -> StateResult:
@@ -46,7 +46,7 @@ class ScriptedMinion:
 @pytest.fixture
 def context(tmp_path):
     platform = Platform("debian12", "bookworm", "debian:bookworm")
-    minion = Minion("web1", ("web",), "dev", ("debian12",))
+    minion = Minion("web1", ("web",), ("debian12",))
     config = Config(
         path=tmp_path / "saltline.yml",
         salt_version="3007.13",
@@ -57,9 +57,21 @@ def context(tmp_path):
     )
 
     def make(minion_double: ScriptedMinion) -> StageContext:
-        return StageContext(minion_double, Target(minion, platform), config, tmp_path)
+        return StageContext(minion_double, Target(minion, platform, "dev"), config, tmp_path)
 
     return make
+
+
+def run_minion_stages(
+    ctx: StageContext,
+    stages: tuple[MinionStage, ...],
+    progress: Progress = lambda stage, result: None,
+) -> list[StageResult]:
+    """The stages in order on one target, as the runner runs them."""
+    done: dict[str, StageResult] = {}
+    for stage in stages:
+        run_stage(ctx, stage, done, progress)
+    return list(done.values())
 
 
 def no_verify() -> tuple[MinionStage, ...]:
@@ -86,7 +98,7 @@ def test_a_clean_run_passes_every_stage(context):
         "app.config: a (file.managed)",
         "app.config: b (file.managed)",
     ]
-    assert results[0].cases[0].classname == "web1@debian12.converge"
+    assert results[0].cases[0].classname == "dev/web1@debian12.converge"
 
 
 def test_a_failing_state_fails_converge_and_the_rest_is_skipped(context):
@@ -129,7 +141,7 @@ def test_a_timeout_is_an_error_naming_the_minion(context):
     minion = ScriptedMinion(ApplyTimeout("state.apply did not finish within 60s"))
     results = run_minion_stages(context(minion), no_verify())
     assert results[0].status == "error"
-    assert results[0].message == "web1@debian12: state.apply did not finish within 60s"
+    assert results[0].message == "dev/web1@debian12: state.apply did not finish within 60s"
     assert results[0].duration >= 0
 
 

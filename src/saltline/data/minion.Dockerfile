@@ -1,7 +1,8 @@
 # A test minion (and, for the local fleet, a salt-master or a connected minion):
-# systemd as PID 1, Python, and Salt installed from a wheelhouse built on the host
-# (no network access to PyPI is needed inside the build). The salt-minion and
-# salt-master units are installed, not enabled: the fleet enables what it needs.
+# systemd as PID 1, Python, gnupg for Salt's gpg renderer (pillar secrets), and Salt
+# installed from a wheelhouse built on the host (no network access to PyPI is needed
+# inside the build). The salt-minion and salt-master units are installed, not
+# enabled: the fleet enables what it needs.
 ARG BASE_IMAGE
 FROM ${BASE_IMAGE}
 ENV DEBIAN_FRONTEND=noninteractive \
@@ -11,7 +12,7 @@ COPY ca-bundle.crt /usr/local/share/ca-certificates/saltline-extra.crt
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       systemd systemd-sysv dbus ca-certificates python3 python3-venv python3-apt \
-      procps iproute2 \
+      procps iproute2 gnupg \
  && update-ca-certificates \
  && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && systemctl mask getty.target console-getty.service systemd-firstboot.service \

@@ -1,0 +1,3 @@
+# dev: every admin, and the developers too.
+admins:
+  present: [alice, bob, carol]

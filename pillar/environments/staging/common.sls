@@ -1,0 +1,3 @@
+# staging: the operations team only.
+admins:
+  present: [alice, bob]

@@ -1,0 +1,4 @@
+include:
+  - admins.package
+  - admins.sudo
+  - admins.users

@@ -1,0 +1,3 @@
+include:
+  - ca_certificates.package
+  - ca_certificates.config

@@ -1,0 +1,3 @@
+include:
+  - localization.package
+  - localization.config

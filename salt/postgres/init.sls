@@ -1,0 +1,5 @@
+include:
+  - postgres.package
+  - postgres.config
+  - postgres.service
+  - postgres.databases

@@ -1,0 +1,3 @@
+# A database server.
+include:
+  - postgres

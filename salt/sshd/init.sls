@@ -1,0 +1,4 @@
+include:
+  - sshd.package
+  - sshd.config
+  - sshd.service

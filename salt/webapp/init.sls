@@ -1,0 +1,3 @@
+include:
+  - webapp.package
+  - webapp.config
