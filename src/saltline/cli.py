@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render_cmd.add_argument("minions", nargs="*", metavar="MINION", help="(default: all)")
     render_cmd.add_argument("--platform", help="only this platform")
+    render_cmd.add_argument(
+        "--update-golden",
+        action="store_true",
+        help="write the rendered pillar and map.jinja data to tests/golden/ (review the diff)",
+    )
     render_cmd.add_argument("--reports", type=Path, help="report directory (default: reports/)")
     render_cmd.set_defaults(handler=cmd_render)
 
@@ -201,6 +206,7 @@ def _run(
         stages=stages,
         keep=keep,
         jobs=getattr(args, "jobs", 0),
+        update_golden=getattr(args, "update_golden", False),
     )
     result = runner.run(engine.connect, cfg, options, console)
     console.table(result)

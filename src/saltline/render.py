@@ -18,7 +18,7 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from saltline import gpg_keys, labels
+from saltline import golden, gpg_keys, labels
 from saltline.config import Config, Target
 from saltline.containers import put_files, run_command
 from saltline.minion import minion_config
@@ -27,6 +27,7 @@ from saltline.results import Case, StageResult
 from saltline.salt_results import SaltOutputError, parse_apply
 
 CONFIG_ROOT = "/tmp/saltline-render"
+DATA_TEMPLATE = f"{CONFIG_ROOT}/golden-data.jinja"
 
 
 def jobs_for(targets: list[Target], environments: tuple[str, ...]) -> list[Target]:
@@ -46,11 +47,23 @@ def run(
     image_for: dict[str, str],
     run_id: str,
     jobs: int = 0,
+    update_golden: bool = False,
 ) -> StageResult:
-    """Render every target in every environment; fails on any render error."""
+    """Render every target in every environment; fails on any render error, and on data
+    that differs from its golden file (unless `update_golden`, which rewrites them)."""
     started = time.monotonic()
     estate = Estate(config.state_dir, config.pillar_dir)
     render_jobs = jobs_for(targets, config.environments)
+    check_data = update_golden or config.golden_dir.is_dir()
+    data_template = golden.template(golden.components(config.state_dir))
+
+    def render_job(job: Target) -> list[Case]:
+        container = containers[job.platform.name]
+        cases = [_render(container, job, estate)]
+        if check_data:
+            cases.append(_check_data(container, job, config, update_golden))
+        return cases
+
     containers: dict[str, Container] = {}
     try:
         for platform in sorted({job.platform.name for job in render_jobs}):
@@ -58,16 +71,12 @@ def run(
         for platform, container in containers.items():
             mine = [job for job in render_jobs if job.platform.name == platform]
             put_files(container, "/", _config_files(config, mine))
+            put_files(container, "/", {DATA_TEMPLATE.lstrip("/"): data_template})
             if config.gpg_key is not None:
                 gpg_keys.import_key(container, config.gpg_key)
         workers = max(1, min(jobs or os.cpu_count() or 1, len(render_jobs)))
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            cases = list(
-                pool.map(
-                    lambda job: _render(containers[job.platform.name], job, estate),
-                    render_jobs,
-                )
-            )
+            cases = [case for job_cases in pool.map(render_job, render_jobs) for case in job_cases]
     finally:
         for container in containers.values():
             with contextlib.suppress(docker.errors.NotFound):
@@ -76,7 +85,9 @@ def run(
     message = (
         "\n".join(f"{case.name}:\n{case.failure}" for case in failed)
         if failed
-        else f"{len(cases)} minion × environment renders, no errors"
+        else f"{len(render_jobs)} minion × environment renders, no errors"
+        + (", data as golden" if check_data and not update_golden else "")
+        + (f", golden files written to {config.golden_dir}" if update_golden else "")
     )
     return StageResult(
         "render", "failed" if failed else "passed", time.monotonic() - started, message, cases
@@ -101,13 +112,53 @@ def _start(
 
 
 def _config_files(config: Config, jobs: list[Target]) -> dict[str, str]:
-    """One minion config per job, each with its own cache, by path below /."""
+    """Two minion configs per job, each with its own cache, by path below /: one with
+    the GPG key, and one without it for golden data, where secrets stay encrypted."""
     files = {}
     for job in jobs:
         document = yaml.safe_load(minion_config(job, config))
-        document["cachedir"] = f"{config_dir(job)}/cache"
-        files[f"{config_dir(job).lstrip('/')}/minion"] = yaml.safe_dump(document, sort_keys=False)
+        for directory, keys in ((config_dir(job), {}), (_keyless_dir(job), _KEYLESS)):
+            settings = {**document, **keys, "cachedir": f"{directory}/cache"}
+            files[f"{directory.lstrip('/')}/minion"] = yaml.safe_dump(settings, sort_keys=False)
     return files
+
+
+_KEYLESS = {"gpg_keydir": f"{CONFIG_ROOT}/no-gpg-keys", "gpg_decrypt_must_succeed": False}
+
+
+def _keyless_dir(job: Target) -> str:
+    return config_dir(job) + "-keyless"
+
+
+def _check_data(container: Container, job: Target, config: Config, update: bool) -> Case:
+    """The job's pillar and map.jinja data against its golden file (or written to it)."""
+    started = time.monotonic()
+    command = [
+        "salt-call", "--config-dir", _keyless_dir(job), "--local", "--out=json",
+        "--log-level=critical", "slsutil.renderer", f"path={DATA_TEMPLATE}",
+        "default_renderer=jinja",
+    ]  # fmt: skip
+    done = run_command(container, command)
+    path = golden.path_for(config.golden_dir, job)
+    shown = str(path.relative_to(config.root)) if path.is_relative_to(config.root) else str(path)
+    try:
+        actual = golden.to_yaml(golden.parse_rendered(done.stdout), job)
+    except (ValueError, KeyError) as exc:  # json.JSONDecodeError is a ValueError
+        failure: str | None = f"{shown}: could not render the data ({exc}): {done.stderr[-2000:]}"
+    else:
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual)
+            failure = None
+        else:
+            expected = path.read_text() if path.is_file() else None
+            failure = golden.difference(expected, actual, shown)
+    return Case(
+        name=f"{job.key} data",
+        classname="estate.render",
+        duration=time.monotonic() - started,
+        failure=failure,
+    )
 
 
 def _render(container: Container, job: Target, estate: Estate) -> Case:

@@ -38,6 +38,7 @@ class TestOptions:
     stages: tuple[str, ...] = PIPELINE  # the selected stages, in pipeline order
     keep: bool = False
     jobs: int = 0  # 0: one per core
+    update_golden: bool = False  # render writes golden data instead of comparing
 
 
 def select_stages(only: list[str], skip: list[str]) -> tuple[str, ...]:
@@ -99,7 +100,13 @@ def _run_in_containers(
         if "render" in options.stages:
             console.stage("estate", "render", None)
             rendered = render.run(
-                client, config, options.targets, image_for, result.run_id, options.jobs
+                client,
+                config,
+                options.targets,
+                image_for,
+                result.run_id,
+                options.jobs,
+                options.update_golden,
             )
             result.estate.append(rendered)
             console.stage("estate", "render", rendered)

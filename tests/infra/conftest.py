@@ -17,18 +17,26 @@ import testinfra
 TEST_CA = Path(__file__).resolve().parents[1] / "secrets" / "test-ca.pem"
 
 
-def pillar_get(host: Any, key: str) -> Any:
-    """A pillar key as the minion sees it.
+_PILLARS: dict[str, dict[str, Any]] = {}  # each minion's pillar, read once per session
 
-    A test minion renders pillar itself (`file_client: local`); a fleet minion asks its master.
+
+def pillar_get(host: Any, key: str) -> Any:
+    """A pillar key (`a:b:c`) as the minion sees it, or None.
+
+    A test minion renders pillar itself (`file_client: local`); a fleet minion asks its
+    master. Assert on values taken from here, never on whole mappings: a failing
+    assertion prints what it compares, and pillar holds secrets.
     """
-    settings = host.file("/etc/salt/minion.d/saltline.conf").content_string
-    local = ["--local"] if "file_client: local" in settings else []
-    out = host.check_output(
-        " ".join(["salt-call", *local, "--out=json", "--log-level=quiet", "pillar.get", "%s"]),
-        key,
-    )
-    return json.loads(out)["local"]
+    name = host.backend.get_pytest_id()
+    if name not in _PILLARS:
+        settings = host.file("/etc/salt/minion.d/saltline.conf").content_string
+        local = " --local" if "file_client: local" in settings else ""
+        out = host.check_output(f"salt-call{local} --out=json --log-level=quiet pillar.items")
+        _PILLARS[name] = json.loads(out)["local"]
+    value: Any = _PILLARS[name]
+    for part in key.split(":"):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 @pytest.fixture

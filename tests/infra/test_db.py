@@ -54,16 +54,16 @@ def test_web_minions_authenticate_as_the_pillar_user(minions_with_role, pillar_o
     if not web:
         pytest.skip("no web minion in this run (test web1 and db1 together)")
     for name, web_host in web:
-        settings = pillar_of(web_host, "webapp:database")
+        expected_user = pillar_of(web_host, "webapp:database:user")
         who = web_host.run(
             "runuser -u shop -- psql -w -h %s -p %s -At -c %s %s",
-            settings["host"],
+            pillar_of(web_host, "webapp:database:host"),
             port,
             "SELECT current_user",
-            settings["name"],
+            pillar_of(web_host, "webapp:database:name"),
         )
         assert who.rc == 0, f"{name}: {who.stderr}"
-        assert who.stdout.strip() == settings["user"]
+        assert who.stdout.strip() == expected_user
 
 
 def test_a_minion_not_in_pg_hba_is_refused(host, minion_id, port, pillar):

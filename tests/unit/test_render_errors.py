@@ -76,3 +76,15 @@ def test_an_sls_name_maps_to_its_file_or_its_init(tmp_path):
     assert estate.shown(estate.sls_file("nginx.config")) == "salt/nginx/config/init.sls"
     assert estate.shown(estate.sls_file("nginx.package")) == "salt/nginx/package.sls"
     assert estate.shown(estate.sls_file("nginx.missing")) == "salt/nginx/missing.sls"
+
+
+def test_a_state_module_that_loads_only_after_its_packages_is_not_an_error(fixture_text):
+    # postgres_user needs psql, which the highstate itself installs; converge checks it.
+    assert located(fixture_text, "unloadable_module") == []
+
+
+def test_an_unknown_state_function_is_still_an_error(fixture_text):
+    messages = located(fixture_text, "unknown_state_function")
+    assert len(messages) == 2
+    assert "State 'postgres_usr.present' was not found" in messages[0]
+    assert "The following requisites were not found" in messages[1]
