@@ -10,7 +10,7 @@ SALTLINE_ARGS ?=
 ENV    ?= staging
 REV    ?= HEAD
 
-.PHONY: pipeline test unit e2e lint images fleet promote destroy clean docker venv
+.PHONY: pipeline test unit e2e lint golden images fleet promote destroy clean docker venv
 
 pipeline: venv docker  ## the main job: the full pipeline on the estate, with reports
 	$(BIN)/saltline test $(if $(SHARD),--shard $(SHARD)) $(SALTLINE_ARGS)
@@ -29,6 +29,10 @@ e2e: venv docker
 lint: venv  ## yamllint, salt-lint, ruff: no containers
 	$(BIN)/saltline lint
 	$(BIN)/ruff format --check src tests bench
+
+golden: venv docker  ## rewrite tests/golden/ from the rendered pillar and map.jinja data
+	$(BIN)/saltline render --update-golden
+	@git diff --stat -- tests/golden 2>/dev/null || true
 
 images: venv docker
 	$(BIN)/saltline images build

@@ -397,7 +397,7 @@ class _Validator:
         return tuple(self.string(p, ("lint", "python", str(i))) for i, p in enumerate(paths))
 
     def gpg_key(self, value: Any) -> Path | None:
-        body = self.mapping(value, ("secrets",), allowed={"gpg_key"}, required=set())
+        body = self.mapping(value or {}, ("secrets",), allowed={"gpg_key"}, required=set())
         if "gpg_key" not in body:
             return None
         at = ("secrets", "gpg_key")

@@ -75,6 +75,8 @@ _YAML_LINE = re.compile(r"line (?P<line>\d+), column \d+")
 # postgres_user needs psql): it exists, and is checked at converge, not here.
 _UNLOADABLE = re.compile(r"^State '[^']+' was not found in SLS .* __virtual__ returned False", re.S)
 _REQUISITE_FAILED = re.compile(r"^One or more requisite failed: (?P<names>.+?)\s*$", re.S)
+_GPG_FAILURE = re.compile(r"gpg: (decryption failed: [^\\\n]+)")
+_GPG_ENCRYPTED_TO = re.compile(r"ENC_TO ([0-9A-F]{16})")
 _REQUISITE_TARGET = re.compile(r"^\s+(?P<module>\w+): (?P<target>.+?)\s*$", re.M)
 
 
@@ -117,7 +119,11 @@ def _locate_message(message: str, pillar_details: dict[str, str], estate: Estate
 
 
 def _rendering_failure(sls: str, detail: str, estate: Estate, pillar: bool) -> RenderError:
-    """A Jinja or YAML error in an SLS, or in a template it imports."""
+    """A Jinja or YAML error in an SLS, or in a template it imports, or a secret that
+    cannot be decrypted."""
+    if detail.startswith("Could not decrypt cipher"):
+        path = estate.shown(estate.sls_file(sls, pillar))
+        return RenderError(path, 0, _undecryptable(detail))
     first_line = detail.strip().split("\n---", 1)[0].strip()
     if frame := _TEMPLATE_FRAME.search(detail):  # the error is in an imported template
         root = estate.pillar_dir if pillar else estate.state_dir
@@ -133,6 +139,18 @@ def _rendering_failure(sls: str, detail: str, estate: Estate, pillar: bool) -> R
         )
         return RenderError(path, int(yaml_lines[-1]), f"invalid YAML: {summary.strip()}")
     return RenderError(path, 0, first_line)
+
+
+def _undecryptable(detail: str) -> str:
+    """What gpg said, without the ciphertext, and what to do."""
+    reasons = sorted(set(_GPG_FAILURE.findall(detail))) or ["gpg could not decrypt it"]
+    keys = sorted(set(_GPG_ENCRYPTED_TO.findall(detail)))
+    to = f" (encrypted to key {', '.join(keys)})" if keys else ""
+    return (
+        f"a GPG-encrypted value could not be decrypted{to}: {'; '.join(reasons)}. "
+        "Give the minions the private key (saltline.yml: secrets.gpg_key; on masters, "
+        "gpg_keydir), or encrypt the value to a key they have (tests/secrets/encrypt.sh)"
+    )
 
 
 def _locate_requisite(sls: str, state_id: str, comment: str, estate: Estate) -> RenderError:

@@ -2,33 +2,99 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import tempfile
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from tests.e2e.conftest import ESTATE, REPO, leftovers, saltline
 
+TARGETS = [f"{env}/{minion}@debian12" for env in ("dev", "staging") for minion in ("web1", "db1")]
 
-def test_the_reference_estate_passes_and_leaves_nothing_behind(engine, tmp_path):
-    run = saltline("test", estate=REPO, reports=tmp_path)
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    """The reference estate's whole pipeline: web1 and db1 in dev and in staging."""
+    return saltline("test", estate=REPO, reports=tmp_path_factory.mktemp("reports"))
+
+
+def test_the_reference_estate_passes_and_leaves_nothing_behind(engine, reference_run):
+    run = reference_run
     assert run.exit_code == 0, run.output
-    assert run.stage("dev/web1@debian12", "converge")["status"] == "passed"
-    assert run.stage("dev/web1@debian12", "idempotence")["status"] == "passed"
-    verify = run.stage("dev/web1@debian12", "verify")
-    assert verify["status"] == "passed"
-    assert "test_web::test_page_shows_the_pillar_message" in {c["name"] for c in verify["cases"]}
+    for target in TARGETS:
+        for stage in ("converge", "idempotence", "verify"):
+            assert run.stage(target, stage)["status"] == "passed", (target, stage)
     suites = {
-        s.get("name"): s for s in ET.parse(tmp_path / "junit.xml").getroot().iter("testsuite")
+        s.get("name"): s for s in ET.parse(run.reports / "junit.xml").getroot().iter("testsuite")
     }
-    assert set(suites) == {"estate", "dev/web1@debian12"}
+    assert set(suites) == {"estate", *TARGETS}
     assert {s.get("failures") for s in suites.values()} == {"0"}
     assert [s["stage"] for s in run.results["estate"]] == ["lint", "render"]
-    assert "## saltline: ✅ passed" in (tmp_path / "summary.md").read_text()
-    # the final table: the estate's stages, then the minion's
+    assert "## saltline: ✅ passed" in (run.reports / "summary.md").read_text()
+    # the final table: the estate's stages, then each minion's
     assert re.search(r"^estate\s+PASS\s+[\d.]+s\s+PASS\s+[\d.]+s\s+-", run.output, re.M)
-    assert re.search(r"^dev/web1@debian12\s+-\s+-\s+PASS.*PASS.*PASS", run.output, re.M)
+    assert re.search(r"^staging/db1@debian12\s+-\s+-\s+PASS.*PASS.*PASS", run.output, re.M)
     assert leftovers(engine, run.results["run_id"]) == []
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging"])
+def test_checks_across_minions_ran_on_the_run_network(reference_run, environment):
+    checks = {
+        case["name"]: case
+        for case in reference_run.stage(f"{environment}/db1@debian12", "verify")["cases"]
+    }
+    for name in (
+        "test_db::test_web_minions_authenticate_as_the_pillar_user",
+        "test_db::test_a_minion_not_in_pg_hba_is_refused",
+        "test_common::test_node_exporter_answers_on_its_port_here_and_over_the_network",
+    ):
+        assert checks[name]["failure"] is None and checks[name]["skipped"] is None, name
+
+
+def test_no_plaintext_secret_reaches_reports_or_output(reference_run):
+    plaintexts = decrypted_pillar_secrets()
+    assert len(plaintexts) == 6  # a database password and a TLS key per environment
+    # The secrets did reach the minions: TLS and database logins were checked with them.
+    assert reference_run.stage("dev/web1@debian12", "verify")["status"] == "passed"
+    written = (
+        [reference_run.output]
+        + [
+            path.read_text(errors="replace")
+            for path in sorted(reference_run.reports.rglob("*"))
+            if path.is_file()
+        ]
+        + [path.read_text() for path in sorted((REPO / "tests" / "golden").rglob("*.yaml"))]
+    )
+    for secret in plaintexts:
+        for line in filter(None, (part.strip() for part in secret.splitlines())):
+            if "-----" not in line:  # PEM armor lines are not secret
+                assert not any(line in text for text in written), "a secret leaked"
+
+
+def decrypted_pillar_secrets() -> list[str]:
+    """Every GPG-encrypted value in pillar/, decrypted on the host with the test key."""
+    blocks = re.findall(
+        r"-----BEGIN PGP MESSAGE-----.*?-----END PGP MESSAGE-----",
+        "\n".join(
+            "\n".join(line.strip() for line in path.read_text().splitlines())
+            for path in sorted((REPO / "pillar").rglob("*.sls"))
+        ),
+        re.S,
+    )
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "GNUPGHOME": home}
+        key = REPO / "tests" / "secrets" / "saltline-test.private.asc"
+        subprocess.run(["gpg", "--batch", "--quiet", "--import", str(key)], env=env, check=True)
+        return [
+            subprocess.run(
+                ["gpg", "--batch", "--quiet", "--decrypt"],
+                input=block, env=env, capture_output=True, text=True, check=True,
+            ).stdout
+            for block in blocks
+        ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -68,11 +69,60 @@ def test_a_render_failure_stops_the_run_before_any_minion_starts(engine, tmp_pat
     assert leftovers(engine, run.results["run_id"]) == []
 
 
-def test_the_reference_estate_renders_in_every_environment(tmp_path):
+def test_the_reference_estate_renders_in_every_environment_as_its_golden_data(tmp_path):
     run = saltline("render", estate=REPO, reports=tmp_path)
     assert run.exit_code == 0, run.output
     names = [c["name"] for c in run.results["estate"][0]["cases"]]
-    assert names == ["web1@debian12 (dev)", "web1@debian12 (staging)", "web1@debian12 (prod)"]
+    assert names == [
+        f"{env}/{minion}@debian12{data}"
+        for env in ("dev", "staging", "prod")
+        for minion in ("web1", "db1")
+        for data in ("", " data")
+    ]
+
+
+@pytest.fixture
+def estate_copy(tmp_path) -> Path:
+    """The reference estate's files, to change without touching the repository."""
+    copy = tmp_path / "estate"
+    for part in ("salt", "pillar", "tests/golden", "tests/secrets", "saltline.yml"):
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, copy / part)
+        else:
+            copy.mkdir(exist_ok=True)
+            shutil.copy(source, copy / part)
+    return copy
+
+
+def test_a_data_change_is_a_diff_against_the_golden_file_until_accepted(estate_copy, tmp_path):
+    common = estate_copy / "pillar" / "environments" / "staging" / "common.sls"
+    common.write_text(common.read_text().replace("[alice, bob]", "[alice]"))
+    changed = saltline("render", "web1", estate=estate_copy, reports=tmp_path / "r1")
+    assert changed.exit_code == 1
+    assert "tests/golden/staging/web1.debian12.yaml: rendered data differs" in changed.output
+    assert "-    - bob" in changed.output  # admins:present, in pillar and in the admins map
+    assert "tests/golden/dev/web1.debian12.yaml" not in changed.output
+    accepted = saltline(
+        "render", "web1", "--update-golden", estate=estate_copy, reports=tmp_path / "r2"
+    )
+    assert accepted.exit_code == 0, accepted.output
+    again = saltline("render", "web1", estate=estate_copy, reports=tmp_path / "r3")
+    assert again.exit_code == 0, again.output
+
+
+def test_a_secret_without_its_key_fails_the_render_naming_the_pillar_file(estate_copy, tmp_path):
+    settings = estate_copy / "saltline.yml"
+    text = settings.read_text()
+    settings.write_text(text.replace("  gpg_key: tests/secrets/saltline-test.private.asc\n", ""))
+    assert settings.read_text() != text
+    run = saltline("render", "db1", estate=estate_copy, reports=tmp_path)
+    assert run.exit_code == 1
+    assert (
+        "pillar/environments/dev/shop.sls: a GPG-encrypted value could not be decrypted"
+        in run.output
+    )
+    assert "BEGIN PGP MESSAGE" not in run.output
 
 
 def test_lint_findings_name_file_line_and_rule(tmp_path: Path):

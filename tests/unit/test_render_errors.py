@@ -88,3 +88,16 @@ def test_an_unknown_state_function_is_still_an_error(fixture_text):
     assert len(messages) == 2
     assert "State 'postgres_usr.present' was not found" in messages[0]
     assert "The following requisites were not found" in messages[1]
+
+
+def test_a_secret_that_cannot_be_decrypted_names_the_file_and_what_to_do(fixture_text):
+    messages = located(fixture_text, "undecryptable")
+    assert len(messages) == 2
+    shop, tls = messages
+    assert shop.startswith(
+        "pillar/environments/dev/shop.sls: a GPG-encrypted value could not be decrypted "
+        "(encrypted to key F20D6B56D53850B8): decryption failed: No secret key."
+    )
+    assert "secrets.gpg_key" in shop
+    assert tls.startswith("pillar/environments/dev/tls.sls: a GPG-encrypted value")
+    assert "BEGIN PGP MESSAGE" not in shop + tls
