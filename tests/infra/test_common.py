@@ -62,9 +62,9 @@ def test_chrony_runs_with_the_pillar_time_sources(host, pillar):
     assert chrony.is_enabled
     host.run_expect([0], "chronyc -n tracking")  # the daemon answers
     config = host.file("/etc/chrony/chrony.conf").content_string
-    for server in pillar("chrony:servers"):
+    for server in pillar("chrony:servers") or []:
         assert f"server {server} iburst" in config
-    for pool in pillar("chrony:pools"):
+    for pool in pillar("chrony:pools") or []:
         assert f"pool {pool} iburst" in config
 
 
