@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""saltline's overhead: `saltline test web1` against the same work done by hand.
+"""saltline's overhead: `saltline test web1 --environment dev` against the same work by hand.
 
 By hand means what an engineer types: docker run (systemd flags, the estate mounted),
-wait for systemd, salt-call state.apply twice, pytest --hosts=docker://, docker rm.
+wait for systemd, import the pillar's GPG key, salt-call state.apply twice, pytest
+--hosts=docker://, docker rm.
 Both use the cached minion image. Rounds alternate so that drift hits both alike;
 the ratio of medians is printed, measured in this one run.
 
@@ -26,6 +27,7 @@ from saltline import config as saltline_config  # noqa: E402
 from saltline.images import MINION_REPOSITORY  # noqa: E402
 from saltline.minion import minion_config  # noqa: E402
 
+ENVIRONMENT = "dev"
 SYSTEMD_FLAGS = [
     "--cap-add",
     "SYS_ADMIN",
@@ -46,7 +48,7 @@ def sh(*command: str) -> str:
 
 
 def by_hand(cfg: saltline_config.Config, minion: str, work: Path) -> float:
-    target = cfg.targets([minion])[0]
+    target = cfg.targets([minion], environment=ENVIRONMENT)[0]
     image = f"{MINION_REPOSITORY}:{target.platform.name}-salt{cfg.salt_version}"
     conf = work / "saltline.conf"
     conf.write_text(minion_config(target, cfg))
@@ -77,6 +79,13 @@ def by_hand(cfg: saltline_config.Config, minion: str, work: Path) -> float:
             time.sleep(0.2)
     except subprocess.CalledProcessError:
         pass  # `is-system-running` exits non-zero while starting; the loop above retries
+    if cfg.gpg_key is not None:
+        subprocess.run(
+            ["docker", "exec", "-i", name, "sh", "-c",
+             "install -d -m 0700 /etc/salt/gpgkeys && "
+             "gpg --homedir /etc/salt/gpgkeys --batch --quiet --import"],
+            input=cfg.gpg_key.read_text(), check=True, capture_output=True, text=True,
+        )  # fmt: skip
     for _ in range(2):
         sh("docker", "exec", name, "salt-call", "--local", "--out=json", "state.apply")
     suites = [str(cfg.infra_tests_dir / f"test_{role}.py") for role in target.minion.roles]
@@ -97,7 +106,10 @@ def by_hand(cfg: saltline_config.Config, minion: str, work: Path) -> float:
 def with_saltline(minion: str, work: Path) -> float:
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "saltline.cli", "test", minion, "--reports", str(work / "reports")],
+        [
+            *(sys.executable, "-m", "saltline.cli", "test", minion),
+            *("--environment", ENVIRONMENT, "--reports", str(work / "reports")),
+        ],
         cwd=REPO,
         check=True,
         capture_output=True,

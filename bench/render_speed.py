@@ -3,7 +3,7 @@
 
 Runs, in one go with images cached: `saltline render` over the whole estate (every
 minion in every environment), then `saltline test --only converge` (the same minions
-converged once, in their own environment). Prints both and their ratio. The render
+converged once in each tested environment). Prints both and their ratio. The render
 stage's target is under 30 s for the whole estate.
 
     .venv/bin/python bench/render_speed.py [--rounds 3]

@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="converge, check idempotence and verify test minions")
     test.add_argument("minions", nargs="*", metavar="MINION", help="minions to test (default: all)")
     test.add_argument("--platform", help="only this platform")
+    test.add_argument("--environment", help="only this tested environment")
     test.add_argument("--salt-version", help="override salt_version from saltline.yml")
     test.add_argument(
         "--only",
@@ -168,9 +169,9 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     if args.salt_version:
         cfg = dataclasses.replace(cfg, salt_version=args.salt_version)
     stages = runner.select_stages(_split(args.only), _split(args.skip))
-    targets = cfg.targets(args.minions, args.platform, args.shard)
+    targets = cfg.targets(args.minions, args.platform, args.shard, args.environment)
     exit_code = _run(cfg, targets, stages, args, console)
-    whole_matrix = not args.minions and not args.platform and not args.salt_version
+    whole_matrix = not (args.minions or args.platform or args.salt_version or args.environment)
     if exit_code == 0 and stages == runner.PIPELINE and whole_matrix:
         reports = args.reports or cfg.root / "reports"
         recorded = gate.record(cfg.root, reports, cfg.salt_version, targets, args.shard)

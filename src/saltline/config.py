@@ -120,6 +120,7 @@ class Config:
         minions: list[str] | None = None,
         platform: str | None = None,
         shard: tuple[int, int] | None = None,
+        environment: str | None = None,
     ) -> list[Target]:
         """The minion × platform × tested environment triples, optionally narrowed.
 
@@ -138,12 +139,18 @@ class Config:
                 f"{self.path}: no platform named {platform!r}; "
                 f"declared platforms: {', '.join(sorted(self.platforms))}"
             )
+        if environment is not None and environment not in self.test_environments:
+            raise ConfigError(
+                f"{self.path}: environment {environment!r} is not tested; "
+                f"tested (test: true): {', '.join(self.test_environments)}"
+            )
         chosen = (
             [self.minions[name] for name in minions] if minions else list(self.minions.values())
         )
+        environments = [environment] if environment else self.test_environments
         targets = [
-            Target(minion, self.platforms[name], environment)
-            for environment in self.test_environments
+            Target(minion, self.platforms[name], env)
+            for env in environments
             for minion in chosen
             for name in minion.platforms
             if platform is None or name == platform

@@ -46,6 +46,12 @@ def test_targets_are_minion_by_platform_by_tested_environment(write_config):
         "staging/db1@debian12",
     ]
     assert [t.key for t in cfg.targets(["db1"])] == ["dev/db1@debian12", "staging/db1@debian12"]
+    assert [t.key for t in cfg.targets(environment="staging")] == [
+        "staging/web1@debian12",
+        "staging/db1@debian12",
+    ]
+    with pytest.raises(ConfigError, match="environment 'prod' is not tested; tested"):
+        cfg.targets(environment="prod")
 
 
 def test_without_a_tested_environment_the_first_one_is_tested(write_config):
