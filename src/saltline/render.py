@@ -70,8 +70,8 @@ def run(
             containers[platform] = _start(client, config, image_for[platform], run_id, platform)
         for platform, container in containers.items():
             mine = [job for job in render_jobs if job.platform.name == platform]
-            put_files(container, "/", _config_files(config, mine))
-            put_files(container, "/", {DATA_TEMPLATE.lstrip("/"): data_template})
+            files = {**_config_files(config, mine), DATA_TEMPLATE.lstrip("/"): data_template}
+            put_files(container, "/", files)
             if config.gpg_key is not None:
                 gpg_keys.import_key(container, config.gpg_key)
         workers = max(1, min(jobs or os.cpu_count() or 1, len(render_jobs)))
