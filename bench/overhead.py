@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from saltline import config as saltline_config  # noqa: E402
-from saltline.images import MINION_REPOSITORY  # noqa: E402
-from saltline.minion import minion_config  # noqa: E402
+from saltline.engine.images import MINION_REPOSITORY  # noqa: E402
+from saltline.pipeline.minion import minion_config  # noqa: E402
 
 ENVIRONMENT = "dev"
 SYSTEMD_FLAGS = [

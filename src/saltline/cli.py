@@ -15,10 +15,13 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from saltline import cleanup, config, engine, fleet, gate, git, labels, promote, runner
+from saltline import config
 from saltline.console import Console
+from saltline.engine import cleanup, connection, labels
+from saltline.engine.images import Images
 from saltline.errors import SaltlineError
-from saltline.images import Images
+from saltline.pipeline import runner
+from saltline.promotion import fleet, gate, git, promote
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,7 +212,7 @@ def _run(
         jobs=getattr(args, "jobs", 0),
         update_golden=getattr(args, "update_golden", False),
     )
-    result = runner.run(engine.connect, cfg, options, console)
+    result = runner.run(connection.connect, cfg, options, console)
     console.table(result)
     if "report" in stages:
         console.say(f"reports: {options.reports_dir}/junit.xml, summary.md, results.json")
@@ -224,30 +227,32 @@ def cmd_promote(args: argparse.Namespace, console: Console) -> int:
         environment=args.environment, rev=args.rev, dry_run=args.dry_run,
         batch_size=args.batch_size, force=args.force, reason=args.reason,
     )  # fmt: skip
-    return promote.promote(cfg, options, engine.connect, console)
+    return promote.promote(cfg, options, connection.connect, console)
 
 
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
-    return promote.rollback(_load(args), args.environment, engine.connect, console, args.batch_size)
+    return promote.rollback(
+        _load(args), args.environment, connection.connect, console, args.batch_size
+    )
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
-    return promote.status(_load(args), args.environment, engine.connect, console)
+    return promote.status(_load(args), args.environment, connection.connect, console)
 
 
 def cmd_drift(args: argparse.Namespace, console: Console) -> int:
-    return promote.drift(_load(args), args.environment, engine.connect, console)
+    return promote.drift(_load(args), args.environment, connection.connect, console)
 
 
 def cmd_fleet(args: argparse.Namespace, console: Console) -> int:
     cfg = _load(args)
-    client = engine.connect()
+    client = connection.connect()
     action = {"up": fleet.up, "down": fleet.down, "status": fleet.status}[args.action]
     return action(client, cfg, console)
 
 
 def cmd_login(args: argparse.Namespace, console: Console) -> int:
-    client = engine.connect()
+    client = connection.connect()
     wanted = [labels.RUN, f"{labels.MINION}={args.minion}"]
     if args.environment:
         wanted.append(f"{labels.ENVIRONMENT}={args.environment}")
@@ -271,7 +276,7 @@ def cmd_login(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_destroy(args: argparse.Namespace, console: Console) -> int:
-    removed = cleanup.remove_all(engine.connect())
+    removed = cleanup.remove_all(connection.connect())
     for kind in ("containers", "networks", "volumes"):
         names = getattr(removed, kind)
         console.say(f"removed {len(names)} {kind}" + (f": {', '.join(names)}" if names else ""))
@@ -280,7 +285,7 @@ def cmd_destroy(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_images(args: argparse.Namespace, console: Console) -> int:
     cfg = _load(args)
-    images = Images(engine.connect(), cfg, log=console.say)
+    images = Images(connection.connect(), cfg, log=console.say)
     if args.action == "build":
         for platform in cfg.platforms.values():
             console.say(f"{platform.name}: {images.ensure_minion(platform)}")

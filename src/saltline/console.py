@@ -6,7 +6,7 @@ import sys
 import threading
 from typing import TextIO
 
-from saltline.results import RunResult, StageResult
+from saltline.pipeline.results import RunResult, StageResult
 
 _WORD = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
 

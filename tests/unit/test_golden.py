@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from saltline import golden
 from saltline.config import Minion, Platform, Target
+from saltline.pipeline import golden
 
 PGP = "-----BEGIN PGP MESSAGE-----\n\nhQGMA/INa1bV\n-----END PGP MESSAGE-----\n"
 JOB = Target(Minion("db1", ("db",), ("debian12",)), Platform("debian12", "bookworm", "x"), "dev")

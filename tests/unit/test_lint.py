@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from saltline.lint import Finding, parse_ruff, parse_salt_lint, parse_yamllint
+from saltline.pipeline.lint import Finding, parse_ruff, parse_salt_lint, parse_yamllint
 
 ROOT = Path("/srv/estate")
 

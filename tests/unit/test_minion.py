@@ -3,8 +3,8 @@ from __future__ import annotations
 import yaml
 
 from saltline.config import Config, Minion, Platform, Target
-from saltline.images import digest
-from saltline.minion import minion_config
+from saltline.engine.images import digest
+from saltline.pipeline.minion import minion_config
 
 
 def test_the_minion_config_sets_id_roots_grains_and_pillarenv(tmp_path):

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
-from saltline import gate
 from saltline.config import Minion, Platform, Target
 from saltline.master_url import parse_master_url
-from saltline.rollout import batches, failures, would_change
+from saltline.promotion import gate
+from saltline.promotion.rollout import batches, failures, would_change
 from saltline.salt_results import parse_minion_returns
 
 

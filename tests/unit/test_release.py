@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from saltline.containers import CommandResult
+from saltline.engine.containers import CommandResult
 from saltline.errors import SaltlineError
 from saltline.master_url import parse_master_url
-from saltline.release import RELEASE_ROOT, LockHeld, ReleaseStore
+from saltline.promotion.release import RELEASE_ROOT, LockHeld, ReleaseStore
 
 
 class LocalTransport:

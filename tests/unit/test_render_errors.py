@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from saltline.render_errors import Estate, locate
+from saltline.pipeline.render_errors import Estate, locate
 from saltline.salt_results import parse_apply
 
 ESTATE_DIR = Path(__file__).parents[1] / "fixtures" / "render-errors"

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from saltline import report
-from saltline.results import Case, RunResult, StageResult, TargetResult
+from saltline.pipeline import report
+from saltline.pipeline.results import Case, RunResult, StageResult, TargetResult
 
 
 def sample_run() -> RunResult:

@@ -6,7 +6,7 @@ import pytest
 
 from saltline.cli import _shard
 from saltline.errors import SaltlineError
-from saltline.runner import select_stages
+from saltline.pipeline.runner import select_stages
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,17 @@ from __future__ import annotations
 import pytest
 
 from saltline.config import Config, Minion, Platform, Target
-from saltline.minion import ApplyTimeout
-from saltline.results import StageResult
+from saltline.pipeline.minion import ApplyTimeout
+from saltline.pipeline.results import StageResult
+from saltline.pipeline.stages import (
+    MINION_STAGES,
+    PIPELINE,
+    MinionStage,
+    Progress,
+    StageContext,
+    run_stage,
+)
 from saltline.salt_results import ApplyRun, StateResult
-from saltline.stages import MINION_STAGES, PIPELINE, MinionStage, Progress, StageContext, run_stage
 
 
 def state(state_id: str, *, result: bool | None = True, changes: dict | None = None) -> StateResult:

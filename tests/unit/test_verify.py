@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from saltline.verify import parse_junit, suites_for
+from saltline.pipeline.verify import parse_junit, suites_for
 
 
 def test_testinfra_cases_are_named_without_the_per_run_host(fixture_text):

@@ -10,7 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from saltline.results import Case, StageResult
+from saltline.pipeline.results import Case, StageResult
 
 # testinfra parametrizes every test with its host; the container name changes each run.
 HOST_PARAMETER = re.compile(r"\[docker://[^\]]+\]$")

@@ -21,14 +21,22 @@ from pathlib import Path
 
 import docker
 
-from saltline import cleanup, labels, lint, render, report
 from saltline.config import Config, Target
 from saltline.console import Console
+from saltline.engine import cleanup, labels
+from saltline.engine.images import Images
 from saltline.errors import SaltlineError
-from saltline.images import Images
-from saltline.minion import DockerMinion, RunContext
-from saltline.results import RunResult, StageResult, TargetResult
-from saltline.stages import MINION_STAGES, PIPELINE, MinionStage, Peer, StageContext, run_stage
+from saltline.pipeline import lint, render, report
+from saltline.pipeline.minion import DockerMinion, RunContext
+from saltline.pipeline.results import RunResult, StageResult, TargetResult
+from saltline.pipeline.stages import (
+    MINION_STAGES,
+    PIPELINE,
+    MinionStage,
+    Peer,
+    StageContext,
+    run_stage,
+)
 
 
 @dataclass(frozen=True)

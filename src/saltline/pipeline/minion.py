@@ -18,9 +18,9 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from saltline import gpg_keys, labels
 from saltline.config import Config, Target
-from saltline.containers import (
+from saltline.engine import gpg_keys, labels
+from saltline.engine.containers import (
     CommandResult,
     create_systemd_container,
     put_file,

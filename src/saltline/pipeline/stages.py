@@ -15,10 +15,10 @@ from pathlib import Path
 
 import docker.errors
 
-from saltline import verify
 from saltline.config import Config, Target
-from saltline.minion import ApplyTimeout, Minion
-from saltline.results import Case, StageResult
+from saltline.pipeline import verify
+from saltline.pipeline.minion import ApplyTimeout, Minion
+from saltline.pipeline.results import Case, StageResult
 from saltline.salt_results import (
     ApplyRun,
     SaltOutputError,

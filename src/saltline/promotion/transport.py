@@ -13,7 +13,7 @@ from typing import Protocol
 import docker
 import docker.errors
 
-from saltline.containers import CommandResult, run_command
+from saltline.engine.containers import CommandResult, run_command
 from saltline.errors import SaltlineError
 from saltline.master_url import MasterAddress
 

@@ -22,8 +22,8 @@ import docker
 import docker.errors
 from docker.models.images import Image
 
-from saltline import labels, wheelhouse
 from saltline.config import Config, Platform
+from saltline.engine import labels, wheelhouse
 from saltline.errors import ImageError
 
 BASE_REPOSITORY = "saltline/base"

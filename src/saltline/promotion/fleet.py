@@ -17,13 +17,13 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from saltline import gpg_keys, labels
 from saltline.config import Config, Minion
 from saltline.console import Console
-from saltline.containers import create_systemd_container, put_file, wait_for_systemd
+from saltline.engine import gpg_keys, labels
+from saltline.engine.containers import create_systemd_container, put_file, wait_for_systemd
+from saltline.engine.images import Images
 from saltline.errors import SaltlineError
-from saltline.images import Images
-from saltline.release import CURRENT, RELEASES
+from saltline.promotion.release import CURRENT, RELEASES
 
 FLEET = "io.saltline.fleet"
 KEY_TIMEOUT = 120

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from docker.models.containers import Container
 
-from saltline.containers import put_file, run_command
+from saltline.engine.containers import put_file, run_command
 from saltline.errors import SaltlineError
 
 GPG_KEYDIR = "/etc/salt/gpgkeys"

@@ -11,7 +11,7 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from saltline.results import RunResult
+from saltline.pipeline.results import RunResult
 
 SLOWEST_STATES = 10
 

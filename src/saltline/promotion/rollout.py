@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 
 from saltline.errors import SaltlineError
+from saltline.promotion.transport import Transport
 from saltline.salt_results import ApplyRun, describe_failure, parse_minion_returns
-from saltline.transport import Transport
 
 MinionRuns = dict[str, ApplyRun | None]
 PING_TIMEOUT = 5

@@ -17,13 +17,13 @@ from typing import Any
 
 import docker
 
-from saltline import audit, gate, git
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import SaltlineError
-from saltline.release import LockHeld, ReleaseStore
-from saltline.rollout import SaltMaster, batches, failures, would_change
-from saltline.transport import Transport, open_transport
+from saltline.promotion import audit, gate, git
+from saltline.promotion.release import LockHeld, ReleaseStore
+from saltline.promotion.rollout import SaltMaster, batches, failures, would_change
+from saltline.promotion.transport import Transport, open_transport
 
 RELEASE_PATHS = ["salt", "pillar"]
 Connect = Callable[[], docker.DockerClient]

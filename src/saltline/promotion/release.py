@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from saltline.errors import SaltlineError
-from saltline.transport import Transport
+from saltline.promotion.transport import Transport
 
 RELEASE_ROOT = "/srv/saltline"
 RELEASES = f"{RELEASE_ROOT}/releases"

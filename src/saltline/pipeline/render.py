@@ -18,12 +18,13 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
-from saltline import golden, gpg_keys, labels
 from saltline.config import Config, Target
-from saltline.containers import put_files, run_command
-from saltline.minion import minion_config
-from saltline.render_errors import Estate, RenderError, locate
-from saltline.results import Case, StageResult
+from saltline.engine import gpg_keys, labels
+from saltline.engine.containers import put_files, run_command
+from saltline.pipeline import golden
+from saltline.pipeline.minion import minion_config
+from saltline.pipeline.render_errors import Estate, RenderError, locate
+from saltline.pipeline.results import Case, StageResult
 from saltline.salt_results import SaltOutputError, parse_apply
 
 CONFIG_ROOT = "/tmp/saltline-render"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import docker
 import docker.errors
 
-from saltline import labels
+from saltline.engine import labels
 
 
 @dataclass

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from saltline.config import Config
 from saltline.errors import SaltlineError
-from saltline.results import Case, StageResult
+from saltline.pipeline.results import Case, StageResult
 
 DEFAULT_YAMLLINT = Path(str(resources.files("saltline.data").joinpath("yamllint.yml")))
 

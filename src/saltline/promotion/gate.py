@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from saltline import git
 from saltline.config import Target
+from saltline.promotion import git
 
 
 @dataclass(frozen=True)

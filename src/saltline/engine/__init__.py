@@ -1,0 +1,1 @@
+"""What the pipeline and promotion stand on: the Docker engine, containers, images."""

@@ -1,0 +1,1 @@
+"""Testing a commit: lint, render, converge, idempotence, verify, report."""
