@@ -21,6 +21,7 @@ from saltline.engine import cleanup, connection, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
 from saltline.pipeline import runner
+from saltline.pipeline.progress import render_table
 from saltline.promotion import fleet, gate, git, promote
 
 
@@ -213,7 +214,7 @@ def _run(
         update_golden=getattr(args, "update_golden", False),
     )
     result = runner.run(connection.connect, cfg, options, console)
-    console.table(result)
+    console.say(render_table(result))
     if "report" in stages:
         console.say(f"reports: {options.reports_dir}/junit.xml, summary.md, results.json")
     if keep:

@@ -2,8 +2,7 @@
 
 Every error names the file, the line and the key, and says what was expected:
 
-    >>> load(Path("saltline.yml")).minions["web1"].roles
-    ('web',)
+    saltline.yml:12: minions.web1.role: unknown key; allowed: grains, platforms, roles
 """
 
 from __future__ import annotations
@@ -49,6 +48,11 @@ class Minion:
     grains: dict[str, Any] = field(default_factory=dict)
 
 
+def target_key(environment: str, minion: str, platform: str) -> str:
+    """How a target is named in output, reports and JUnit: `dev/web1@debian12`."""
+    return f"{environment}/{minion}@{platform}"
+
+
 @dataclass(frozen=True)
 class Target:
     """One test container: a minion on a platform, with an environment's pillar."""
@@ -59,7 +63,7 @@ class Target:
 
     @property
     def key(self) -> str:
-        return f"{self.environment}/{self.minion.name}@{self.platform.name}"
+        return target_key(self.environment, self.minion.name, self.platform.name)
 
     @property
     def group(self) -> tuple[str, str]:

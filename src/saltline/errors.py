@@ -17,3 +17,25 @@ class EngineError(SaltlineError):
 
 class ImageError(SaltlineError):
     """A base or minion image could not be pulled or built."""
+
+
+class GitError(SaltlineError):
+    """A git command failed, or a revision does not resolve."""
+
+
+class CommandTimeout(SaltlineError):
+    """A command (local, in a container or on a master) outlived its timeout."""
+
+
+class ContainerError(SaltlineError):
+    """A container did not start or boot, or is not there to run a command in."""
+
+
+class MasterUnreachable(SaltlineError):
+    """A master cannot be reached: exit 2, nothing changed."""
+
+
+class LockHeld(SaltlineError):
+    """Another promotion holds the deploy lock (exit 1: refused, nothing changed)."""
+
+    exit_code = 1

@@ -1,6 +1,7 @@
 """Parse the JSON that `salt-call --out=json state.apply` prints. Pure functions, no I/O.
 
->>> run = parse_apply(stdout)
+>>> run = parse_apply('{"local": {"service_|-nginx-service-running_|-nginx_|-running": '
+...     '{"result": false, "comment": "not found", "changes": {}, "__sls__": "nginx.service"}}}')
 >>> [s.state_id for s in run.failed]
 ['nginx-service-running']
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from saltline.errors import SaltlineError
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class ApplyRun:
         return not self.errors and not self.failed
 
 
-class SaltOutputError(ValueError):
+class SaltOutputError(SaltlineError):
     """salt-call printed something that is not a state.apply return."""
 
 
@@ -90,6 +93,37 @@ def parse_minion_returns(stdout: str, expected: list[str]) -> dict[str, ApplyRun
         did_not_return = ret is None or (isinstance(ret, str) and "did not return" in ret)
         runs[minion] = None if did_not_return else parse_return(ret)
     return runs
+
+
+def accepted_minions(stdout: str) -> list[str]:
+    """`salt-key -L --out=json`: the minions whose keys are accepted, sorted."""
+    document = _json_document(stdout, "salt-key")
+    minions = document.get("minions", []) if isinstance(document, dict) else None
+    if not isinstance(minions, list):
+        raise SaltOutputError(f"salt-key: expected key lists, got: {stdout.strip()[:300]}")
+    return sorted(str(minion) for minion in minions)
+
+
+def answered_ping(stdout: str) -> list[str]:
+    """`salt --out=json --static '*' test.ping`: the minions that answered True, sorted.
+
+    Anything else (no output yet, a master still starting) means nobody answered.
+    """
+    try:
+        document = json.loads(stdout) if stdout.strip() else {}
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    return sorted(minion for minion, answer in document.items() if answer is True)
+
+
+def _json_document(stdout: str, command: str) -> Any:
+    try:
+        return json.loads(stdout)
+    except json.JSONDecodeError as exc:
+        excerpt = stdout.strip()[-300:] or "(no output)"
+        raise SaltOutputError(f"{command} did not print JSON ({exc.msg}): {excerpt}") from None
 
 
 def parse_return(ret: Any) -> ApplyRun:

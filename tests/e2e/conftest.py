@@ -11,6 +11,8 @@ from pathlib import Path
 import docker
 import pytest
 
+from saltline.config import target_key
+
 REPO = Path(__file__).resolve().parents[2]
 ESTATE = Path(__file__).parent / "estate"
 collect_ignore = ["estate"]  # the fixture estate's testinfra suites run inside saltline
@@ -29,7 +31,7 @@ class Run:
     def target(self, key: str) -> dict:
         targets = self.results["targets"]
         return next(
-            t for t in targets if f"{t['environment']}/{t['minion']}@{t['platform']}" == key
+            t for t in targets if target_key(t["environment"], t["minion"], t["platform"]) == key
         )
 
     def stage(self, key: str, name: str) -> dict:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from saltline.engine.containers import CommandResult
-from saltline.errors import SaltlineError
+from saltline.errors import LockHeld, SaltlineError
 from saltline.master_url import parse_master_url
-from saltline.promotion.release import RELEASE_ROOT, LockHeld, ReleaseStore
+from saltline.promotion.release import RELEASE_ROOT, ReleaseStore
 
 
 class LocalTransport:

@@ -6,6 +6,8 @@ import pytest
 
 from saltline.salt_results import (
     SaltOutputError,
+    accepted_minions,
+    answered_ping,
     describe_changes,
     describe_failure,
     not_idempotent,
@@ -82,3 +84,20 @@ def test_render_errors_are_reported_and_nothing_ran(fixture_text, name, expected
 def test_output_that_is_not_a_state_return_is_an_error(stdout):
     with pytest.raises(SaltOutputError):
         parse_apply(stdout)
+
+
+def test_accepted_minions_from_salt_key() -> None:
+    stdout = '{"minions": ["web1", "db1"], "minions_pre": ["new1"], "minions_rejected": []}'
+    assert accepted_minions(stdout) == ["db1", "web1"]
+
+
+def test_salt_key_output_that_is_not_json_is_an_error_naming_salt_key() -> None:
+    with pytest.raises(SaltOutputError, match="salt-key did not print JSON"):
+        accepted_minions("[ERROR   ] The master is not running")
+
+
+def test_answered_ping_counts_only_true_answers() -> None:
+    stdout = '{"web1": true, "db1": "Minion did not return. [No response]"}'
+    assert answered_ping(stdout) == ["web1"]
+    assert answered_ping("") == []
+    assert answered_ping("Salt request timed out.") == []

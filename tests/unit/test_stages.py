@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from saltline.config import Config, Minion, Platform, Target
-from saltline.pipeline.minion import ApplyTimeout
+from saltline.errors import CommandTimeout
 from saltline.pipeline.results import StageResult
 from saltline.pipeline.stages import (
     MINION_STAGES,
@@ -145,7 +145,7 @@ def test_render_errors_fail_converge_with_salt_s_message(context):
 
 
 def test_a_timeout_is_an_error_naming_the_minion(context):
-    minion = ScriptedMinion(ApplyTimeout("state.apply did not finish within 60s"))
+    minion = ScriptedMinion(CommandTimeout("state.apply did not finish within 60s"))
     results = run_minion_stages(context(minion), no_verify())
     assert results[0].status == "error"
     assert results[0].message == "dev/web1@debian12: state.apply did not finish within 60s"

@@ -11,6 +11,8 @@ from typing import Any
 import docker
 from docker.models.containers import Container
 
+from saltline.errors import ContainerError
+
 SYSTEMD_BOOT_TIMEOUT = 90
 
 
@@ -26,7 +28,7 @@ def create_systemd_container(
 ) -> Container:
     """A created (not started) container with systemd as PID 1, on `network` as `hostname`.
 
-    Without --privileged, which fails on some engines (see DESIGN.md).
+    Without --privileged, which fails on some engines ("unable to apply caps").
     """
     options: dict[str, Any] = {
         "cap_add": ["SYS_ADMIN"],
@@ -90,7 +92,7 @@ def wait_for_systemd(container: Container) -> None:
         if state in ("running", "degraded"):
             return
         time.sleep(0.2)
-    raise RuntimeError(
+    raise ContainerError(
         f"systemd in {container.name} did not finish booting within "
         f"{SYSTEMD_BOOT_TIMEOUT}s (state: {state or 'unknown'})"
     )

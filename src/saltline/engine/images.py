@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import docker
 import docker.errors
 from docker.models.images import Image
 
+from saltline import process
 from saltline.config import Config, Platform
 from saltline.engine import labels, wheelhouse
 from saltline.errors import ImageError
@@ -217,7 +217,7 @@ def _scratch() -> str:
 
 
 def _run(command: list[str]) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = process.run(command)
     if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-10:])
+        tail = process.tail(done.stdout + done.stderr, 10)
         raise ImageError(f"{command[0]} failed (exit {done.returncode}):\n{tail}")

@@ -9,11 +9,11 @@ that every image of one Salt version has the same dependency set.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 
+from saltline import process
 from saltline.errors import ImageError
 
 # The Python a Debian suite ships, which the wheels must match.
@@ -93,9 +93,9 @@ def _locked_requirements(sdist: Path, python: str) -> str:
 
 
 def _pip(command: list[str]) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = process.run(command)
     if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        tail = process.tail(done.stdout + done.stderr, 15)
         raise ImageError(
             f"building the Salt wheelhouse failed: {' '.join(command[2:5])} …\n{tail}\n"
             "if a proxy intercepts TLS, set ca_bundle in saltline.yml or SALTLINE_CA_BUNDLE"

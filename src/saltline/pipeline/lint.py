@@ -3,8 +3,9 @@
 Each tool runs with machine-readable output, parsed by a pure function into
 findings that name file:line and rule:
 
-    >>> parse_yamllint("pillar/web.sls:3:1: [error] wrong indentation (indentation)", root)
-    [Finding(tool='yamllint', path='pillar/web.sls', line=3, rule='indentation', ...)]
+    >>> line = "pillar/web.sls:3:1: [error] wrong indentation (indentation)"
+    >>> [str(finding) for finding in parse_yamllint(line, Path("."))]
+    ['pillar/web.sls:3: [yamllint indentation] wrong indentation']
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from saltline import process
 from saltline.config import Config
 from saltline.errors import SaltlineError
 from saltline.pipeline.results import Case, StageResult
@@ -165,9 +166,7 @@ def run(config: Config, tools: tuple[Tool, ...] = TOOLS) -> StageResult:
 
 def _run_tool(command: list[str], cwd: Path) -> str:
     executable = _find(command[0])
-    done = subprocess.run(
-        [executable, *command[1:]], cwd=cwd, capture_output=True, text=True, check=False
-    )
+    done = process.run([executable, *command[1:]], cwd=cwd)
     if done.returncode not in (0, 1, 2) or (done.returncode and not done.stdout.strip()):
         raise SaltlineError(
             f"{command[0]} failed (exit {done.returncode}): {done.stderr.strip()[-800:]}"

@@ -1,10 +1,9 @@
 """A throw-away test minion: one container with systemd as PID 1 and the estate mounted.
 
->>> minion = DockerMinion(client, target, "saltline/minion:debian12-salt3007.13", run)
->>> minion.start()
->>> minion.apply().ok
-True
->>> minion.destroy()
+minion = DockerMinion(client, target, "saltline/minion:debian12-salt3007.13", run)
+minion.start()
+minion.apply(timeout=900).ok   # True when every state succeeded
+minion.destroy()
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import yaml
 from docker.models.containers import Container
 
 from saltline.config import Config, Target
-from saltline.engine import gpg_keys, labels
+from saltline.engine import estate_view, gpg_keys, labels
 from saltline.engine.containers import (
     CommandResult,
     create_systemd_container,
@@ -27,6 +26,7 @@ from saltline.engine.containers import (
     run_command,
     wait_for_systemd,
 )
+from saltline.errors import CommandTimeout, ContainerError
 from saltline.salt_results import ApplyRun, parse_apply
 
 TIMED_OUT = 124  # exit code of coreutils' timeout
@@ -39,10 +39,6 @@ class RunContext:
     run_id: str
     networks: dict[tuple[str, str], str]  # by target group (environment, platform)
     config: Config
-
-
-class ApplyTimeout(RuntimeError):
-    pass
 
 
 class Minion(Protocol):
@@ -64,15 +60,10 @@ def minion_config(target: Target, config: Config) -> str:
     document = {
         "id": minion.name,
         "file_client": "local",
-        "file_roots": {"base": ["/srv/salt"]},
-        "pillar_roots": {env: ["/srv/pillar"] for env in config.environments},
+        "file_roots": {"base": [estate_view.STATE_ROOT]},
+        "pillar_roots": {env: [estate_view.PILLAR_ROOT] for env in config.environments},
         "pillarenv": environment,
-        "grains": {
-            **minion.grains,
-            "roles": list(minion.roles),
-            "saltline_environment": environment,
-            "saltline_platform": target.platform.name,
-        },
+        "grains": estate_view.grains(minion, environment, target.platform.name),
         **gpg_keys.SALT_OPTIONS,
     }
     return yaml.safe_dump(document, sort_keys=False)
@@ -113,10 +104,7 @@ class DockerMinion:
                 },
             ),
             network=self.run_context.networks[self.target.group],
-            volumes={
-                str(config.state_dir.resolve()): {"bind": "/srv/salt", "mode": "ro"},
-                str(config.pillar_dir.resolve()): {"bind": "/srv/pillar", "mode": "ro"},
-            },
+            volumes=estate_view.mounts(config),
         )
         put_file(
             self.container,
@@ -132,7 +120,7 @@ class DockerMinion:
     def run(self, command: list[str], timeout: int | None = None) -> CommandResult:
         """Run a command (arguments passed separately, no shell) inside the container."""
         if self.container is None:
-            raise RuntimeError(f"minion {self.name} is not started")
+            raise ContainerError(f"minion {self.name} is not started")
         if timeout is not None:
             command = ["timeout", "--kill-after=10", str(timeout), *command]
         return run_command(self.container, command)
@@ -144,7 +132,7 @@ class DockerMinion:
             timeout=timeout,
         )
         if done.exit_code == TIMED_OUT:
-            raise ApplyTimeout(f"state.apply did not finish within {timeout}s")
+            raise CommandTimeout(f"{self.name}: state.apply did not finish within {timeout}s")
         return parse_apply(done.stdout or done.stderr)
 
     def destroy(self) -> None:

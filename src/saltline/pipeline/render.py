@@ -19,7 +19,7 @@ import yaml
 from docker.models.containers import Container
 
 from saltline.config import Config, Target
-from saltline.engine import gpg_keys, labels
+from saltline.engine import estate_view, gpg_keys, labels
 from saltline.engine.containers import put_files, run_command
 from saltline.pipeline import golden
 from saltline.pipeline.minion import minion_config
@@ -44,6 +44,7 @@ def config_dir(job: Target) -> str:
 def run(
     client: docker.DockerClient,
     config: Config,
+    *,
     targets: list[Target],
     image_for: dict[str, str],
     run_id: str,
@@ -105,10 +106,7 @@ def _start(
         labels=labels.for_run(run_id, **{labels.PLATFORM: platform, labels.KIND: "render"}),
         detach=True,
         network_mode="none",
-        volumes={
-            str(config.state_dir.resolve()): {"bind": "/srv/salt", "mode": "ro"},
-            str(config.pillar_dir.resolve()): {"bind": "/srv/pillar", "mode": "ro"},
-        },
+        volumes=estate_view.mounts(config),
     )
 
 

@@ -5,8 +5,8 @@ way. These pure functions read what `salt-call --local --out=json state.apply
 mock=True` printed (stdout and stderr) plus the estate's files, and point at the
 line to fix:
 
-    >>> locate(parse_apply(stdout), stderr, Estate(Path("salt"), Path("pillar")))
-    [RenderError(path='salt/web.sls', line=4, message="Jinja variable 'x' is undefined")]
+    locate(parse_apply(stdout), stderr, Estate(Path("salt"), Path("pillar")))
+    # [RenderError(path='salt/web.sls', line=4, message="Jinja variable 'x' is undefined")]
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from saltline.config import target_key
+
 Status = Literal["passed", "failed", "error", "skipped"]
 
 
@@ -44,7 +46,7 @@ class TargetResult:
 
     @property
     def key(self) -> str:
-        return f"{self.environment}/{self.minion}@{self.platform}"
+        return target_key(self.environment, self.minion, self.platform)
 
     @property
     def passed(self) -> bool:

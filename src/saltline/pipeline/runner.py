@@ -28,6 +28,7 @@ from saltline.engine.images import Images
 from saltline.errors import SaltlineError
 from saltline.pipeline import lint, render, report
 from saltline.pipeline.minion import DockerMinion, RunContext
+from saltline.pipeline.progress import stage_line
 from saltline.pipeline.results import RunResult, StageResult, TargetResult
 from saltline.pipeline.stages import (
     MINION_STAGES,
@@ -80,9 +81,9 @@ def run(
     # Connect before linting: a missing engine is an environment error, found first.
     client = connect() if "render" in selected or minion_stages else None
     if "lint" in selected:
-        console.stage("estate", "lint", None)
+        console.say(stage_line("estate", "lint", None))
         result.estate.append(lint.run(config))
-        console.stage("estate", "lint", result.estate[-1])
+        console.say(stage_line("estate", "lint", result.estate[-1]))
     lint_passed = result.passed or not result.estate
     if client is not None and lint_passed:
         _run_in_containers(client, config, options, minion_stages, result, console)
@@ -106,18 +107,18 @@ def _run_in_containers(
     cancelled = threading.Event()
     try:
         if "render" in options.stages:
-            console.stage("estate", "render", None)
+            console.say(stage_line("estate", "render", None))
             rendered = render.run(
                 client,
                 config,
-                options.targets,
-                image_for,
-                result.run_id,
-                options.jobs,
-                options.update_golden,
+                targets=options.targets,
+                image_for=image_for,
+                run_id=result.run_id,
+                jobs=options.jobs,
+                update_golden=options.update_golden,
             )
             result.estate.append(rendered)
-            console.stage("estate", "render", rendered)
+            console.say(stage_line("estate", "render", rendered))
             if not rendered.passed:
                 return
         if not minion_stages:
@@ -212,7 +213,9 @@ def _run_targets(
                         contexts[target.key],
                         stage,
                         done[target.key],
-                        progress=lambda name, res, key=target.key: console.stage(key, name, res),
+                        progress=lambda name, res, key=target.key: console.say(
+                            stage_line(key, name, res)
+                        ),
                     ),
                     up,
                     cancelled,
@@ -259,10 +262,10 @@ def _start(minion: DockerMinion, done: dict[str, StageResult], console: Console)
     console.say(f"[{key}] starting {minion.container_name}")
     try:
         minion.start()
-    except (docker.errors.DockerException, RuntimeError, SaltlineError) as exc:
+    except (docker.errors.DockerException, SaltlineError) as exc:
         message = f"could not start {minion.container_name}: {exc}"
         done["converge"] = StageResult("converge", "error", time.monotonic() - started, message)
-        console.stage(key, "start", done["converge"])
+        console.say(stage_line(key, "start", done["converge"]))
         return False
     console.say(f"[{key}] up in {time.monotonic() - started:.1f}s")
     return True

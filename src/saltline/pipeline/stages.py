@@ -16,8 +16,9 @@ from pathlib import Path
 import docker.errors
 
 from saltline.config import Config, Target
+from saltline.errors import SaltlineError
 from saltline.pipeline import verify
-from saltline.pipeline.minion import ApplyTimeout, Minion
+from saltline.pipeline.minion import Minion
 from saltline.pipeline.results import Case, StageResult
 from saltline.salt_results import (
     ApplyRun,
@@ -155,7 +156,7 @@ def _guarded(stage: MinionStage, ctx: StageContext) -> StageResult:
     """A stage's result, with a timeout or unparsable output turned into an error result."""
     try:
         return stage.run(ctx)
-    except (ApplyTimeout, SaltOutputError, docker.errors.DockerException) as exc:
+    except (SaltlineError, SaltOutputError, docker.errors.DockerException) as exc:
         return StageResult(stage.name, "error", message=f"{ctx.classname}: {exc}")
 
 
@@ -170,7 +171,7 @@ def _state_cases(
         return [Case("highstate", classname, 0.0, failure="\n".join(applied.errors))]
     return [
         Case(
-            name=f"{state.sls}: {state.state_id} ({state.function})",
+            name=state.label,
             classname=classname,
             duration=state.duration_ms / 1000,
             failure=failure(state),

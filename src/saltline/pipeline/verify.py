@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from saltline import process
+from saltline.errors import CommandTimeout
 from saltline.pipeline.results import Case, StageResult
 
 # testinfra parametrizes every test with its host; the container name changes each run.
@@ -62,10 +63,8 @@ def run_testinfra(
         "SALTLINE_PEERS": json.dumps(peers),
     }
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, env=env, check=False
-        )
-    except subprocess.TimeoutExpired:
+        done = process.run(command, timeout=timeout, env=env)
+    except CommandTimeout:
         return StageResult("verify", "error", message=f"testinfra did not finish within {timeout}s")
     cases = parse_junit(junit_path.read_text(), classname) if junit_path.is_file() else []
     failed = [case for case in cases if case.failure]

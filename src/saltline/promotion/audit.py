@@ -23,11 +23,16 @@ def pipeline_id() -> str:
     return f"local:{socket.gethostname()}"
 
 
+def utc_timestamp() -> str:
+    """Now, as every record of promotion writes it: `2026-11-23T20:38:03Z`."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def entry(
     action: str, environment: str, sha: str | None, outcome: str, **details: Any
 ) -> dict[str, Any]:
     return {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "time": utc_timestamp(),
         "action": action,
         "environment": environment,
         "sha": sha,

@@ -17,13 +17,20 @@ import docker.errors
 import yaml
 from docker.models.containers import Container
 
+from saltline import process
 from saltline.config import Config, Minion
 from saltline.console import Console
-from saltline.engine import gpg_keys, labels
-from saltline.engine.containers import create_systemd_container, put_file, wait_for_systemd
+from saltline.engine import estate_view, gpg_keys, labels
+from saltline.engine.containers import (
+    create_systemd_container,
+    put_file,
+    run_command,
+    wait_for_systemd,
+)
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
 from saltline.promotion.release import CURRENT, RELEASES
+from saltline.salt_results import SaltOutputError, accepted_minions, answered_ping
 
 FLEET = "io.saltline.fleet"
 KEY_TIMEOUT = 120
@@ -56,17 +63,13 @@ def master_config(environment: str) -> str:
     )
 
 
-def fleet_minion_config(master: str, minion: Minion, environment: str) -> str:
+def fleet_minion_config(master: str, minion: Minion, environment: str, platform: str) -> str:
     return yaml.safe_dump(
         {
             "master": master,
             "id": minion.name,
             "pillarenv": environment,
-            "grains": {
-                **minion.grains,
-                "roles": list(minion.roles),
-                "saltline_environment": environment,
-            },
+            "grains": estate_view.grains(minion, environment, platform),
         },
         sort_keys=False,
     )
@@ -83,7 +86,7 @@ def up(client: docker.DockerClient, config: Config, console: Console) -> int:
     image = Images(client, config, log=console.say).ensure_minion(platform)
     try:
         for env, master_name in environments.items():
-            _up_environment(client, config, env, master_name, image)
+            _up_environment(client, config, env, master_name, image, platform.name)
             console.say(f"fleet {env}: master {master_name}, minions {', '.join(config.minions)}")
     except BaseException:
         down(client, config, Console())
@@ -92,7 +95,12 @@ def up(client: docker.DockerClient, config: Config, console: Console) -> int:
 
 
 def _up_environment(
-    client: docker.DockerClient, config: Config, env: str, master_name: str, image: str
+    client: docker.DockerClient,
+    config: Config,
+    env: str,
+    master_name: str,
+    image: str,
+    platform: str,
 ) -> None:
     network = _network(client, master_name)
     fleet_labels = {labels.MANAGED: "true", FLEET: master_name}
@@ -118,7 +126,7 @@ def _up_environment(
             network=network,
         )  # fmt: skip
         put_file(container, "/etc/salt/minion.d", "saltline.conf",
-                 fleet_minion_config(master_name, minion, env))  # fmt: skip
+                 fleet_minion_config(master_name, minion, env, platform))  # fmt: skip
         container.start()
         wait_for_systemd(container)
         _check(container, ["systemctl", "enable", "--now", "salt-minion"])
@@ -154,8 +162,11 @@ def status(client: docker.DockerClient, config: Config, console: Console) -> int
         if master is None:
             console.say(f"fleet {env}: not running (`saltline fleet up`)")
             continue
-        _, keys = master.exec_run(["salt-key", "-L", "--out=json"])
-        accepted = yaml.safe_load(keys.decode() or "{}").get("minions", []) if keys else []
+        keys = run_command(master, ["salt-key", "-L", "--out=json"])
+        try:
+            accepted = accepted_minions(keys.stdout)
+        except SaltOutputError:
+            accepted = ["(salt-key failed: " + process.tail(keys.stderr, 1) + ")"]
         console.say(
             f"fleet {env}: master {master_name} ({master.status}); minions: {', '.join(accepted)}"
         )
@@ -199,15 +210,10 @@ def _wait_for_minions(master: Container, expected: list[str], kick: Callable[[st
             for name in sorted(set(expected) - set(answered)):
                 kick(name)
             kicked = True
-        _, output = master.exec_run(
-            ["salt", "--out=json", "--static", "--timeout=5", "*", "test.ping"]
+        pinged = run_command(
+            master, ["salt", "--out=json", "--static", "--timeout=5", "*", "test.ping"]
         )
-        try:
-            answered = sorted(
-                m for m, ok in yaml.safe_load(output.decode() or "{}").items() if ok is True
-            )
-        except (AttributeError, yaml.YAMLError):
-            answered = []
+        answered = answered_ping(pinged.stdout)
         if answered == expected:
             return
         time.sleep(1)

@@ -9,13 +9,12 @@ of N records that shard; a commit has passed once every shard of some N has.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from saltline.config import Target
-from saltline.promotion import git
+from saltline.promotion import audit, git
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def record(
         platforms=sorted({t.platform.name for t in targets}),
         minions=sorted({t.minion.name for t in targets}),
         environments=sorted({t.environment for t in targets}),
-        time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        time=audit.utc_timestamp(),
         shard=f"{shard[0]}/{shard[1]}" if shard else None,
     )
     text = json.dumps(asdict(entry), sort_keys=True)

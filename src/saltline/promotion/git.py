@@ -2,44 +2,30 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from saltline.errors import SaltlineError
+from saltline import process
+from saltline.errors import GitError
 
 NOTES_REF = "refs/notes/saltline"
 
 
-class GitError(SaltlineError):
-    pass
-
-
-def _git(root: Path, *args: str, check: bool = True, input_text: str | None = None) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        input=input_text,
-        check=False,
-    )
+def _git(root: Path, *args: str, check: bool = True, stdin: str | None = None) -> str:
+    done = process.run(["git", "-C", str(root), *args], stdin=stdin)
     if check and done.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed in {root}: {done.stderr.strip()}")
     return done.stdout
 
 
 def is_repository(root: Path) -> bool:
-    done = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--git-dir"], capture_output=True, check=False
-    )
-    return done.returncode == 0
+    return process.run(["git", "-C", str(root), "rev-parse", "--git-dir"]).returncode == 0
 
 
 def resolve(root: Path, rev: str) -> str:
     """The full SHA of a commit; a REV that does not resolve is an error (exit 2)."""
-    done = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    done = process.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]
+    )
     if done.returncode != 0:
         raise GitError(f"{rev!r} does not name a commit in {root}; try a SHA, a branch or HEAD")
     return done.stdout.strip()
@@ -56,10 +42,7 @@ def dirty_paths(root: Path) -> list[str]:
 
 def archive(root: Path, sha: str, paths: list[str]) -> bytes:
     """A tar of `paths` as they are in commit `sha`."""
-    done = subprocess.run(
-        ["git", "-C", str(root), "archive", "--format=tar", sha, "--", *paths],
-        capture_output=True, check=False,
-    )  # fmt: skip
+    done = process.run_bytes(["git", "-C", str(root), "archive", "--format=tar", sha, "--", *paths])
     if done.returncode != 0:
         raise GitError(f"git archive {sha} failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout

@@ -19,9 +19,9 @@ import docker
 
 from saltline.config import Config
 from saltline.console import Console
-from saltline.errors import SaltlineError
+from saltline.errors import LockHeld, SaltlineError
 from saltline.promotion import audit, gate, git
-from saltline.promotion.release import LockHeld, ReleaseStore
+from saltline.promotion.release import ReleaseStore
 from saltline.promotion.rollout import SaltMaster, batches, failures, would_change
 from saltline.promotion.transport import Transport, open_transport
 

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from saltline.errors import SaltlineError
+from saltline.errors import LockHeld, SaltlineError
 from saltline.promotion.transport import Transport
 
 RELEASE_ROOT = "/srv/saltline"
@@ -27,12 +27,6 @@ CURRENT = f"{RELEASE_ROOT}/current"
 LOCK = f"{RELEASE_ROOT}/deploy.lock"
 HISTORY = f"{RELEASE_ROOT}/history.jsonl"
 AUDIT = f"{RELEASE_ROOT}/audit.jsonl"
-
-
-class LockHeld(SaltlineError):
-    """Another promotion holds the deploy lock (exit 1: refused, nothing changed)."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)

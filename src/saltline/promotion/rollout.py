@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from saltline.errors import SaltlineError
 from saltline.promotion.transport import Transport
-from saltline.salt_results import ApplyRun, describe_failure, parse_minion_returns
+from saltline.salt_results import (
+    ApplyRun,
+    accepted_minions,
+    describe_failure,
+    parse_minion_returns,
+)
 
 MinionRuns = dict[str, ApplyRun | None]
 PING_TIMEOUT = 5
@@ -65,7 +70,7 @@ class SaltMaster:
             raise SaltlineError(
                 f"master {self.master.address}: salt-key failed: {done.stderr.strip()}"
             )
-        return sorted(json.loads(done.stdout).get("minions", []))
+        return accepted_minions(done.stdout)
 
     def alive(self) -> set[str]:
         """The minions that answer a ping now (seconds, where a down minion costs a timeout)."""

@@ -7,21 +7,17 @@ shell) and unpacks a tar into a directory; nothing else.
 from __future__ import annotations
 
 import shlex
-import subprocess
 from typing import Protocol
 
 import docker
 import docker.errors
 
+from saltline import process
 from saltline.engine.containers import CommandResult, run_command
-from saltline.errors import SaltlineError
+from saltline.errors import MasterUnreachable, SaltlineError
 from saltline.master_url import MasterAddress
 
 SSH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=15"]
-
-
-class MasterUnreachable(SaltlineError):
-    """A master cannot be reached: exit 2, nothing changed."""
 
 
 class Transport(Protocol):
@@ -68,10 +64,9 @@ class SshTransport:
             raise MasterUnreachable(f"master {address}: ssh failed: {probe.stderr.strip()[-300:]}")
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
-        done = subprocess.run(
-            ["ssh", *SSH_OPTIONS, *self.destination, "--", shlex.join(command)],
-            input=stdin, capture_output=True, check=False,
-        )  # fmt: skip
+        done = process.run_bytes(
+            ["ssh", *SSH_OPTIONS, *self.destination, "--", shlex.join(command)], stdin=stdin
+        )
         return CommandResult(
             done.returncode,
             done.stdout.decode(errors="replace"),
