@@ -26,9 +26,10 @@ unit: venv
 e2e: venv docker
 	$(BIN)/pytest tests/e2e
 
-lint: venv  ## yamllint, salt-lint, ruff: no containers
+lint: venv  ## yamllint, salt-lint, ruff, mypy: no containers
 	$(BIN)/saltline lint
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 golden: venv docker  ## rewrite tests/golden/ from the rendered pillar and map.jinja data
 	$(BIN)/saltline render --update-golden

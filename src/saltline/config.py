@@ -186,6 +186,12 @@ def load(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> Config:
+    """Validate a `saltline.yml` given as text (for example as it is in a commit); `path`
+    names it in errors and anchors its relative paths."""
     try:
         data, lines = _parse_with_lines(text)
     except yaml.YAMLError as exc:
@@ -229,7 +235,9 @@ class _Validator:
         key = ".".join(at) or "(top level)"
         return ConfigError(f"{self.path}:{line}: {key}: {message}")
 
-    def mapping(self, value: Any, at: Path_, allowed: set[str], required: set[str]) -> dict:
+    def mapping(
+        self, value: Any, at: Path_, allowed: set[str], required: set[str]
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(at, f"expected a mapping, got {type(value).__name__}")
         for key in value:

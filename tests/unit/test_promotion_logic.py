@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from saltline.config import Minion, Platform, Target
 from saltline.master_url import parse_master_url
 from saltline.promotion import gate
 from saltline.promotion.rollout import batches, failures, would_change
@@ -80,49 +78,62 @@ def test_failed_states_and_render_errors_fail_the_minion():
     }
 
 
-def record(shard: str | None) -> gate.PassRecord:
-    return gate.PassRecord("a" * 40, "t", "3007.13", ["debian12"], ["web1"], "now", shard)
+MATRIX = ["dev/db1@debian12", "dev/web1@debian12"]
+
+
+def fingerprint(**changes) -> gate.Fingerprint:
+    values = {"sha": "a" * 40, "content": {"salt": "t1", "pillar": "t2"}, "config": "c",
+              "salt_version": "3007.13", "matrix": MATRIX, **changes}  # fmt: skip
+    return gate.Fingerprint(**values)
+
+
+def record(shard: str | None, targets=None, **changes) -> gate.PassRecord:
+    tested = MATRIX if targets is None else targets
+    return gate.PassRecord(fingerprint(**changes), tested, shard, "now")
 
 
 @pytest.mark.parametrize(
-    ("shards", "passed"),
+    ("records", "passed"),
     [
-        ([None], True),
-        (["1/2", "2/2"], True),
-        (["1/2"], False),
-        (["1/3", "2/3", "1/2"], False),
-        (["2/3", "1/3", "3/3"], True),
+        ([record(None)], True),
+        ([record("1/2", ["dev/db1@debian12"]), record("2/2", ["dev/web1@debian12"])], True),
+        ([record("1/2", ["dev/db1@debian12"])], False),
+        ([record("1/3"), record("2/3"), record("1/2")], False),
+        ([record("2/3"), record("1/3"), record("3/3")], True),
         ([], False),
+        # shards of different fingerprints never combine
+        (
+            [record("1/2", ["dev/db1@debian12"]), record("2/2", ["dev/web1@debian12"], config="x")],
+            False,
+        ),
+        # a "full" run that did not cover the matrix is not a pass
+        ([record(None, ["dev/web1@debian12"])], False),
     ],
 )
-def test_a_commit_passed_once_all_shards_of_a_split_did(shards, passed):
-    assert gate.passed([record(s) for s in shards]) is passed
+def test_a_commit_passed_once_shards_of_one_fingerprint_covered_the_matrix(records, passed):
+    assert gate.covered(records) is passed
 
 
-def test_passes_are_recorded_in_git_notes_and_files_and_read_back(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for command in (["init", "-q"], ["config", "user.email", "a@b"], ["config", "user.name", "A"]):
-        subprocess.run(["git", "-C", str(repo), *command], check=True)
-    (repo / "f").write_text("x")
-    subprocess.run(["git", "-C", str(repo), "add", "f"], check=True)
-    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "c"], check=True)
-    reports = tmp_path / "reports"
-    platform = Platform("debian12", "bookworm", "debian:bookworm")
-    web1 = Target(Minion("web1", ("web",), ("debian12",)), platform, "dev")
-    db1 = Target(Minion("db1", ("db",), ("debian12",)), platform, "staging")
-    first = gate.record(repo, reports, "3007.13", [web1], (1, 2))
-    assert first is not None
-    assert (first.minions, first.platforms, first.environments) == (["web1"], ["debian12"], ["dev"])
-    assert gate.passed(gate.passes(repo, first.sha, reports)) is False
-    gate.record(repo, reports, "3007.13", [db1], (2, 2))
-    found = gate.passes(repo, first.sha, reports)
-    assert gate.passed(found) is True
-    assert sorted(r.shard for r in found if r.shard) == [
-        "1/2",
-        "1/2",
-        "2/2",
-        "2/2",
-    ]  # notes + files
-    (repo / "f").write_text("dirty")
-    assert gate.record(repo, reports, "3007.13", [web1], None) is None
+def test_the_verdict_names_what_differs_from_what_was_tested():
+    assert gate.verdict([record(None)], fingerprint()) is None
+    why = gate.verdict([record(None, salt_version="3006.25")], fingerprint())
+    assert "Salt version: tested 3006.25, now 3007.13" in why
+    why = gate.verdict([record(None, content={"salt": "old", "pillar": "t2"})], fingerprint())
+    assert "content (git trees of salt/, pillar/)" in why
+    assert "has no recorded pass" in gate.verdict([], fingerprint())
+    why = gate.verdict([record("1/2", ["dev/db1@debian12"])], fingerprint())
+    assert "untested: dev/web1@debian12" in why
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not json", "[1, 2]", '{"sha": "a"}', '{"sha": 1, "config": "c"}',
+     json.dumps({**json.loads(record(None).to_json()), "shard": "3/2"}),
+     json.dumps({**json.loads(record(None).to_json()), "matrix": "everything"})],
+)  # fmt: skip
+def test_malformed_pass_records_are_rejected(text):
+    assert gate.parse_record(text) is None
+
+
+def test_a_record_round_trips_through_json():
+    assert gate.parse_record(record("1/2").to_json()) == record("1/2")

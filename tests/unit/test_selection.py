@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from saltline.cli import _shard
+from saltline.cli.arguments import shard as _shard
 from saltline.errors import SaltlineError
 from saltline.pipeline.runner import select_stages
 

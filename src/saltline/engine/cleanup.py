@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,18 +29,18 @@ def remove_all(client: docker.DockerClient) -> Removed:
     return _remove(client, labels.MANAGED_FILTER)
 
 
-def _remove(client: docker.DockerClient, filters: dict[str, str]) -> Removed:
+def _remove(client: docker.DockerClient, filters: labels.Filters) -> Removed:
     removed = Removed()
     # Containers first: a network or volume in use cannot be removed.
     for container in client.containers.list(all=True, filters=filters):
-        _ignore_gone(lambda c=container: c.remove(force=True, v=True))
-        removed.containers.append(container.name)
+        _ignore_gone(functools.partial(container.remove, force=True, v=True))
+        removed.containers.append(str(container.name))
     for network in client.networks.list(filters=filters):
         _ignore_gone(network.remove)
-        removed.networks.append(network.name)
+        removed.networks.append(str(network.name))
     for volume in client.volumes.list(filters=filters):
-        _ignore_gone(lambda v=volume: v.remove(force=True))
-        removed.volumes.append(volume.name)
+        _ignore_gone(functools.partial(volume.remove, force=True))
+        removed.volumes.append(str(volume.name))
     return removed
 
 

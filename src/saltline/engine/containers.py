@@ -6,7 +6,7 @@ import io
 import tarfile
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import docker
 from docker.models.containers import Container
@@ -58,9 +58,10 @@ class CommandResult:
 
 def run_command(container: Container, command: list[str]) -> CommandResult:
     """Run a command (arguments passed separately, no shell) in a running container."""
-    exit_code, (stdout, stderr) = container.exec_run(command, demux=True)
+    exit_code, output = container.exec_run(command, demux=True)
+    stdout, stderr = cast(tuple[bytes | None, bytes | None], output)
     return CommandResult(
-        exit_code,
+        -1 if exit_code is None else exit_code,
         (stdout or b"").decode("utf-8", "replace"),
         (stderr or b"").decode("utf-8", "replace"),
     )
@@ -87,8 +88,7 @@ def wait_for_systemd(container: Container) -> None:
     deadline = time.monotonic() + SYSTEMD_BOOT_TIMEOUT
     state = ""
     while time.monotonic() < deadline:
-        _, output = container.exec_run(["systemctl", "is-system-running"])
-        state = output.decode(errors="replace").strip()
+        state = run_command(container, ["systemctl", "is-system-running"]).stdout.strip()
         if state in ("running", "degraded"):
             return
         time.sleep(0.2)

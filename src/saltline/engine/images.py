@@ -88,7 +88,7 @@ class Images:
         recipe = recipe_files()
         ca_bundle = self.config.ca_bundle.read_bytes() if self.config.ca_bundle else b""
         requirements = (wheels / "requirements.txt").read_bytes()
-        input_hash = digest(BUILD_SCHEMA, base.id, *recipe.values(), requirements, ca_bundle)
+        input_hash = digest(BUILD_SCHEMA, str(base.id), *recipe.values(), requirements, ca_bundle)
         tag = self.minion_tag(platform)
         if self._hash_of(tag) == input_hash:
             return tag
@@ -141,7 +141,7 @@ class Images:
 
     def _relabel(self, image: Image, tag: str, image_labels: dict[str, str]) -> Image:
         """A pulled image carries no saltline labels: commit a labelled copy under our tag."""
-        container = self.client.containers.create(image.id, command=["true"])
+        container = self.client.containers.create(image, command=["true"])
         try:
             changes = [f'LABEL {key}="{value}"' for key, value in image_labels.items()]
             repository, version = tag.split(":")
@@ -174,7 +174,7 @@ class Images:
             return None
         return (image.labels or {}).get(labels.INPUT_HASH)
 
-    def list(self) -> list[ImageInfo]:
+    def available(self) -> list[ImageInfo]:
         found = []
         for image in self.client.images.list(filters=labels.IMAGE_FILTER):
             image_labels = image.labels or {}
@@ -198,7 +198,7 @@ class Images:
         """
         wanted = {self.minion_tag(platform) for platform in self.config.platforms.values()}
         removed = []
-        for info in self.list():
+        for info in self.available():
             if everything or (info.kind == "minion" and info.tag not in wanted):
                 self.client.images.remove(info.tag, force=True)
                 removed.append(info.tag)

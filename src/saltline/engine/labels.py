@@ -18,5 +18,6 @@ def for_run(run_id: str, **extra: str) -> dict[str, str]:
     return {MANAGED: "true", RUN: run_id, **extra}
 
 
-MANAGED_FILTER = {"label": f"{MANAGED}=true"}
-IMAGE_FILTER = {"label": IMAGE}
+Filters = dict[str, str | list[str] | bool]  # the Docker SDK's `filters=` argument
+MANAGED_FILTER: Filters = {"label": f"{MANAGED}=true"}
+IMAGE_FILTER: Filters = {"label": IMAGE}

@@ -159,9 +159,10 @@ def run(config: Config, tools: tuple[Tool, ...] = TOOLS) -> StageResult:
                 failure="\n".join(map(str, found)) or None,
             )
         )
-    status = "failed" if findings else "passed"
     message = "\n".join(map(str, findings)) or f"{len(cases)} tools, no findings"
-    return StageResult("lint", status, time.monotonic() - started, message, cases)
+    return StageResult(
+        "lint", "failed" if findings else "passed", time.monotonic() - started, message, cases
+    )
 
 
 def _run_tool(command: list[str], cwd: Path) -> str:

@@ -157,7 +157,7 @@ def _create_networks(
             f"saltline-{run_id}-{environment}-{platform}",
             labels=labels.for_run(run_id, **{labels.ENVIRONMENT: environment}),
         )
-        networks[(environment, platform)] = network.name
+        networks[(environment, platform)] = str(network.name)
     return networks
 
 
@@ -207,19 +207,14 @@ def _run_targets(
                 for target in up
             }
             for stage in minion_stages:
-                _each(
-                    pool,
-                    lambda target, stage=stage: run_stage(
-                        contexts[target.key],
-                        stage,
-                        done[target.key],
-                        progress=lambda name, res, key=target.key: console.say(
-                            stage_line(key, name, res)
-                        ),
-                    ),
-                    up,
-                    cancelled,
-                )
+
+                def run_one(target: Target, stage: MinionStage = stage) -> StageResult:
+                    def progress(name: str, result: StageResult | None) -> None:
+                        console.say(stage_line(target.key, name, result))
+
+                    return run_stage(contexts[target.key], stage, done[target.key], progress)
+
+                _each(pool, run_one, up, cancelled)
         except BaseException:
             # Ctrl-C or a bug: stop the others and remove the containers under them.
             cancelled.set()

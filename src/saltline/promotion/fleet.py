@@ -145,7 +145,7 @@ def _up_environment(
 def down(client: docker.DockerClient, config: Config, console: Console) -> int:
     """Remove this configuration's fleet: its masters, their minions and networks."""
     for master_name in fleet_environments(config).values():
-        fleet_filter = {"label": f"{FLEET}={master_name}"}
+        fleet_filter: labels.Filters = {"label": f"{FLEET}={master_name}"}
         for container in client.containers.list(all=True, filters=fleet_filter):
             container.remove(force=True, v=True)
             console.say(f"removed {container.name}")
@@ -192,11 +192,10 @@ def _existing(client: docker.DockerClient, name: str) -> Container | None:
 
 
 def _check(container: Container, command: list[str]) -> None:
-    exit_code, output = container.exec_run(command)
-    if exit_code != 0:
-        raise SaltlineError(
-            f"{container.name}: {' '.join(command)} failed: {output.decode().strip()}"
-        )
+    done = run_command(container, command)
+    if done.exit_code != 0:
+        output = (done.stdout + done.stderr).strip()
+        raise SaltlineError(f"{container.name}: {' '.join(command)} failed: {output}")
 
 
 def _wait_for_minions(master: Container, expected: list[str], kick: Callable[[str], None]) -> None:

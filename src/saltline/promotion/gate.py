@@ -1,92 +1,232 @@
-"""The promotion gate: a commit is promotable once a full pipeline passed on it, clean.
+"""The promotion gate: a commit is promotable once a full pipeline passed on exactly it.
 
-A passing `saltline test` on a clean tree records a pass for HEAD, twice: as a line
-of JSON in git notes (`refs/notes/saltline`, to push with the commit) and as a file
-in the reports directory (a CI artifact, for the promote job). A run on one shard
-of N records that shard; a commit has passed once every shard of some N has.
+A pass is bound to what ships: the commit, the git trees of the state and pillar
+roots, the hash of the configuration file at that commit (and of the overrides that
+change it), the Salt version and the target matrix. `saltline test` takes that
+fingerprint before it starts and records a pass only if the tree was clean then,
+nothing untracked or ignored sits under the roots (it would be tested, not shipped),
+and nothing moved by the end.
+
+A pass is recorded twice: as a line of JSON in git notes (`refs/notes/saltline`, to
+push with the commit) and as a file in the reports directory (a CI artifact, for the
+promote job). A run on shard I of N records that shard and the targets it covered; a
+commit has passed once shards with one fingerprint cover the whole matrix.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-from saltline.config import Target
+from saltline.config import Config, Target
+from saltline.config import parse as parse_config
+from saltline.errors import GitError
 from saltline.promotion import audit, git
+
+RELEASE_PATHS = ("salt", "pillar")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Exactly what was tested, and therefore what may ship."""
+
+    sha: str
+    content: dict[str, str]  # release path → git tree hash at `sha`
+    config: str  # hash of the configuration file at `sha`, with its overrides
+    salt_version: str
+    matrix: list[str]  # every target key of the configuration
 
 
 @dataclass(frozen=True)
 class PassRecord:
-    sha: str
-    tree: str
-    salt_version: str
-    platforms: list[str]
-    minions: list[str]
+    fingerprint: Fingerprint
+    targets: list[str]  # the target keys this run tested
+    shard: str | None  # "I/N", or None for a run over the whole matrix
     time: str
-    shard: str | None = None  # "I/N", or None for a run over every minion
-    environments: list[str] | None = None  # whose pillar the test minions had
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {**asdict(self.fingerprint), "targets": self.targets, "shard": self.shard,
+             "time": self.time},
+            sort_keys=True,
+        )  # fmt: skip
+
+
+def fingerprint(config: Config, sha: str) -> Fingerprint:
+    """The fingerprint of commit `sha`, with the configuration file as it is in that commit."""
+    root = config.root
+    relative = config.path.name  # the configuration file, relative to the root
+    text = git.show(root, sha, relative)
+    committed = parse_config(text, config.path)
+    overrides = os.environ.get("SALTLINE_CA_BUNDLE", "")
+    return Fingerprint(
+        sha=sha,
+        content={path: git.subtree(root, sha, path) for path in RELEASE_PATHS},
+        config=hashlib.sha256(f"{relative}\0{text}\0{overrides}".encode()).hexdigest()[:16],
+        salt_version=committed.salt_version,
+        matrix=sorted(target.key for target in committed.targets()),
+    )
+
+
+def snapshot(config: Config) -> tuple[Fingerprint | None, str]:
+    """HEAD's fingerprint if the tree is what HEAD ships, else None and why not."""
+    root = config.root
+    if not git.is_repository(root):
+        return None, "not a git checkout"
+    dirty = git.dirty_paths(root)
+    if dirty:
+        return None, f"the tree is not clean ({', '.join(dirty[:5])})"
+    extra = git.untracked_and_ignored(root, list(RELEASE_PATHS))
+    if extra:
+        return None, (
+            f"files under {' and '.join(RELEASE_PATHS)} would be tested but not shipped "
+            f"(untracked or ignored: {', '.join(extra[:5])})"
+        )
+    try:
+        return fingerprint(config, git.resolve(root, "HEAD")), ""
+    except GitError as exc:
+        return None, str(exc)
 
 
 def record(
-    root: Path,
+    config: Config,
+    before: Fingerprint,
     reports_dir: Path,
-    salt_version: str,
     targets: list[Target],
     shard: tuple[int, int] | None,
-) -> PassRecord | None:
-    """Record a pass for HEAD if the tree is clean; None (nothing recorded) otherwise."""
-    if not git.is_repository(root) or git.dirty_paths(root):
-        return None
-    sha = git.resolve(root, "HEAD")
+) -> tuple[PassRecord | None, str]:
+    """Record a pass for the fingerprint taken before the run, if nothing moved since."""
+    after, why = snapshot(config)
+    if after != before:
+        return None, why or "the checkout changed during the run"
     entry = PassRecord(
-        sha=sha,
-        tree=git.tree_of(root, sha),
-        salt_version=salt_version,
-        platforms=sorted({t.platform.name for t in targets}),
-        minions=sorted({t.minion.name for t in targets}),
-        environments=sorted({t.environment for t in targets}),
-        time=audit.utc_timestamp(),
+        fingerprint=before,
+        targets=sorted(target.key for target in targets),
         shard=f"{shard[0]}/{shard[1]}" if shard else None,
+        time=audit.utc_timestamp(),
     )
-    text = json.dumps(asdict(entry), sort_keys=True)
-    git.append_note(root, sha, text)
-    name = f"pass-{sha[:12]}-{'all' if shard is None else f'{shard[0]}of{shard[1]}'}.json"
+    text = entry.to_json()
+    git.append_note(config.root, before.sha, text)
+    name = f"pass-{before.sha[:12]}-{'all' if shard is None else f'{shard[0]}of{shard[1]}'}.json"
     reports_dir.mkdir(parents=True, exist_ok=True)
     (reports_dir / name).write_text(text + "\n")
-    return entry
+    return entry, ""
 
 
-def passes(root: Path, sha: str, reports_dir: Path) -> list[PassRecord]:
-    """Every pass recorded for a commit, from git notes and from report files."""
-    lines = git.read_notes(root, sha).splitlines()
-    lines += [p.read_text() for p in sorted(reports_dir.glob(f"pass-{sha[:12]}-*.json"))]
-    found = []
-    for line in lines:
-        data = _json(line)
-        if data and data.get("sha") == sha:
-            found.append(PassRecord(**{k: data.get(k) for k in PassRecord.__dataclass_fields__}))
-    return found
+def passes(root: Path, sha: str, reports_dir: Path) -> tuple[list[PassRecord], list[str]]:
+    """Every well-formed pass recorded for a commit (git notes, report files), and warnings
+    naming the records that are not."""
+    sources = [
+        (f"git notes {git.NOTES_REF}", line) for line in git.read_notes(root, sha).splitlines()
+    ]
+    sources += [
+        (str(path), path.read_text(errors="replace"))
+        for path in sorted(reports_dir.glob(f"pass-{sha[:12]}-*.json"))
+    ]
+    found, warnings = [], []
+    for source, text in sources:
+        if not text.strip():
+            continue
+        parsed = parse_record(text)
+        if parsed is None:
+            warnings.append(f"ignored a malformed pass record in {source}: {text.strip()[:120]}")
+        elif parsed.fingerprint.sha == sha:
+            found.append(parsed)
+    return found, warnings
 
 
-def passed(records: list[PassRecord]) -> bool:
-    """A full run passed, or every shard of some split did."""
-    if any(r.shard is None for r in records):
-        return True
-    shards_by_total: dict[int, set[int]] = {}
-    for r in records:
-        index, total = (int(n) for n in str(r.shard).split("/"))
-        shards_by_total.setdefault(total, set()).add(index)
-    return any(found == set(range(1, total + 1)) for total, found in shards_by_total.items())
-
-
-def _json(line: str) -> dict[str, Any] | None:
-    line = line.strip()
-    if not line.startswith("{"):
-        return None
+def parse_record(text: str) -> PassRecord | None:
+    """A pass record from its JSON line; None when anything is missing or of the wrong type."""
     try:
-        value = json.loads(line)
+        data = json.loads(text)
     except json.JSONDecodeError:
         return None
-    return value if isinstance(value, dict) else None
+    if not isinstance(data, dict):
+        return None
+    strings = ("sha", "config", "salt_version", "time")
+    if not all(isinstance(data.get(key), str) for key in strings):
+        return None
+    content, matrix, targets, shard = (
+        data.get(k) for k in ("content", "matrix", "targets", "shard")
+    )
+    if not (_strings(matrix) and _strings(targets)):
+        return None
+    if not (
+        isinstance(content, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in content.items())
+        and (shard is None or (isinstance(shard, str) and _shard(shard) is not None))
+    ):
+        return None
+    return PassRecord(
+        Fingerprint(data["sha"], content, data["config"], data["salt_version"], matrix),
+        targets, shard, data["time"],
+    )  # fmt: skip
+
+
+def verdict(records: list[PassRecord], expected: Fingerprint) -> str | None:
+    """None when the commit passed as expected; otherwise why not, naming what differs."""
+    if not records:
+        return (
+            f"{expected.sha[:12]} has no recorded pass; run `saltline test` on it, on a clean tree"
+        )
+    matching = [r for r in records if r.fingerprint == expected]
+    if not matching:
+        return f"{expected.sha[:12]} passed, but not as it would ship: " + _difference(
+            records[-1].fingerprint, expected
+        )
+    if covered(matching):
+        return None
+    tested = sorted({key for r in matching for key in r.targets})
+    missing = sorted(set(expected.matrix) - set(tested))
+    return (
+        f"{expected.sha[:12]} passed on part of the matrix only; untested: "
+        f"{', '.join(missing[:6]) or '(shards of different splits)'}"
+    )
+
+
+def covered(records: list[PassRecord]) -> bool:
+    """A full run passed, or every shard of one split did, together covering the matrix."""
+    for entry in records:
+        if entry.shard is None and set(entry.targets) >= set(entry.fingerprint.matrix):
+            return True
+    splits: dict[tuple[int, str], dict[int, PassRecord]] = {}  # by (N, fingerprint)
+    for entry in records:
+        parsed = _shard(entry.shard) if entry.shard else None
+        if parsed is not None:
+            index, total = parsed
+            key = json.dumps(asdict(entry.fingerprint), sort_keys=True)
+            splits.setdefault((total, key), {})[index] = entry
+    for (total, _), shards in splits.items():
+        if set(shards) == set(range(1, total + 1)):
+            tested = {key for entry in shards.values() for key in entry.targets}
+            if tested >= set(next(iter(shards.values())).fingerprint.matrix):
+                return True
+    return False
+
+
+def _difference(recorded: Fingerprint, expected: Fingerprint) -> str:
+    labels = {"content": "content (git trees of salt/, pillar/)", "config": "configuration",
+              "salt_version": "Salt version", "matrix": "target matrix"}  # fmt: skip
+    differ = [
+        f"{labels.get(f.name, f.name)}: tested {getattr(recorded, f.name)!s:.80}, "
+        f"now {getattr(expected, f.name)!s:.80}"
+        for f in fields(Fingerprint)
+        if getattr(recorded, f.name) != getattr(expected, f.name)
+    ]
+    return "; ".join(differ) + "; run `saltline test` again"
+
+
+def _strings(value: Any) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _shard(text: str) -> tuple[int, int] | None:
+    try:
+        index, total = (int(part) for part in text.split("/"))
+    except ValueError:
+        return None
+    return (index, total) if 1 <= index <= total else None

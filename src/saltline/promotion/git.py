@@ -35,6 +35,25 @@ def tree_of(root: Path, sha: str) -> str:
     return _git(root, "rev-parse", f"{sha}^{{tree}}").strip()
 
 
+def subtree(root: Path, sha: str, path: str) -> str:
+    """The git tree hash of `path` (relative to `root`) in commit `sha`; "" when absent."""
+    done = process.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{sha}:./{path}"]
+    )
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def show(root: Path, sha: str, path: str) -> str:
+    """A file's text (relative to `root`) as it is in commit `sha`."""
+    return _git(root, "show", f"{sha}:./{path}")
+
+
+def untracked_and_ignored(root: Path, paths: list[str]) -> list[str]:
+    """Files under `paths` that git does not track: untracked, or ignored by .gitignore."""
+    output = _git(root, "status", "--porcelain", "--ignored", "--untracked-files=all", "--", *paths)
+    return [line[3:] for line in output.splitlines() if line[:2] in ("??", "!!")]
+
+
 def dirty_paths(root: Path) -> list[str]:
     """Changed, staged or untracked paths (ignored files excepted)."""
     return [line[3:] for line in _git(root, "status", "--porcelain").splitlines() if line.strip()]

@@ -19,7 +19,7 @@ import docker
 
 from saltline.config import Config
 from saltline.console import Console
-from saltline.errors import LockHeld, SaltlineError
+from saltline.errors import GitError, LockHeld, SaltlineError
 from saltline.promotion import audit, gate, git
 from saltline.promotion.release import ReleaseStore
 from saltline.promotion.rollout import SaltMaster, batches, failures, would_change
@@ -65,7 +65,7 @@ def promote(config: Config, options: PromoteOptions, connect: Connect, console: 
         raise SaltlineError('--force needs --reason "why this override is safe" (it is audited)')
     environment = Environment(config, options.environment, connect)
     sha = git.resolve(root, options.rev)
-    refusals = _refusals(config, options, sha, connect)
+    refusals = _refusals(config, options, sha, connect, console)
     log = _Audit(root, environment)
     if refusals and not options.force:
         log("promote", sha, "refused", reasons=refusals)
@@ -155,17 +155,25 @@ def drift(config: Config, name: str, connect: Connect, console: Console) -> int:
     return 1 if any(drifted.values()) else 0
 
 
-def _refusals(config: Config, options: PromoteOptions, sha: str, connect: Connect) -> list[str]:
+def _refusals(
+    config: Config, options: PromoteOptions, sha: str, connect: Connect, console: Console
+) -> list[str]:
     root = config.root
     reasons = []
     dirty = git.dirty_paths(root)
     if dirty:
         reasons.append(f"the working tree is dirty ({', '.join(dirty[:5])}); commit or stash first")
     reports = options.reports_dir or root / "reports"
-    if not gate.passed(gate.passes(root, sha, reports)):
-        reasons.append(
-            f"{sha[:12]} has no recorded pass; run `saltline test` on it, on a clean tree"
-        )
+    records, warnings = gate.passes(root, sha, reports)
+    for warning in warnings:
+        console.say(f"warning: {warning}")
+    try:
+        expected = gate.fingerprint(config, sha)
+    except GitError as exc:
+        reasons.append(f"{sha[:12]} cannot be checked against its passes: {exc}")
+    else:
+        if why := gate.verdict(records, expected):
+            reasons.append(why)
     order = config.promotion_order
     position = order.index(options.environment)
     if position > 0:

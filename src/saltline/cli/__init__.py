@@ -1,0 +1,54 @@
+"""The `saltline` command line.
+
+Exit codes: 0 all passed; 1 a stage failed, or a promotion was refused or failed;
+2 usage, configuration or environment error; 130 interrupted (everything the run
+created is removed first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from importlib import metadata
+from pathlib import Path
+from types import FrameType
+
+from saltline.cli import shipping, testing
+from saltline.console import Console
+from saltline.errors import SaltlineError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="saltline", description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--config", type=Path, help="path to saltline.yml (default: nearest)")
+    parser.add_argument("--version", action="version", version=f"saltline {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    testing.register(commands)
+    shipping.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    console = Console()
+    try:
+        return int(args.handler(args, console))
+    except SaltlineError as exc:
+        print(f"saltline: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("saltline: interrupted; containers removed, locks released", file=sys.stderr)
+        return 130
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _version() -> str:
+    try:
+        return metadata.version("saltline")
+    except metadata.PackageNotFoundError:
+        return "unknown"

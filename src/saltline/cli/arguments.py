@@ -1,0 +1,39 @@
+"""Argument types and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from saltline import config
+
+if TYPE_CHECKING:  # subscriptable for the type checker only
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]  # `add_subparsers()`
+else:
+    Commands = argparse._SubParsersAction
+
+
+def load(args: argparse.Namespace) -> config.Config:
+    """The configuration named by `-c`, or the nearest `saltline.yml`."""
+    return config.load(args.config or config.find())
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def shard(text: str) -> tuple[int, int]:
+    try:
+        index, total = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected I/N, like 1/3; got {text!r}") from None
+    if not 1 <= index <= total:
+        raise argparse.ArgumentTypeError(f"shard {text}: I must be between 1 and N")
+    return index, total
+
+
+def split(values: list[str]) -> list[str]:
+    """`--only a,b --only c` → [a, b, c]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]

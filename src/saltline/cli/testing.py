@@ -1,0 +1,200 @@
+"""Commands that test the estate: test, lint, render, login, destroy, images."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+
+from saltline import config
+from saltline.cli.arguments import Commands, load, shard, split
+from saltline.console import Console
+from saltline.engine import cleanup, connection, labels
+from saltline.engine.images import Images
+from saltline.errors import SaltlineError
+from saltline.pipeline import runner
+from saltline.pipeline.progress import render_table
+from saltline.pipeline.stages import PIPELINE
+from saltline.promotion import gate, git
+
+
+def register(commands: Commands) -> None:
+    for add in (add_test, add_lint, add_render, add_login, add_destroy, add_images):
+        add(commands)
+
+
+def add_test(commands: Commands) -> None:
+    test = commands.add_parser("test", help="converge, check idempotence and verify test minions")
+    test.add_argument("minions", nargs="*", metavar="MINION", help="minions to test (default: all)")
+    test.add_argument("--platform", help="only this platform")
+    test.add_argument("--environment", help="only this tested environment")
+    test.add_argument("--salt-version", help="override salt_version from saltline.yml")
+    for flag, verb in (("--only", "run only"), ("--skip", "skip")):
+        test.add_argument(
+            flag, action="append", default=[], metavar="STAGE",
+            help=f"{verb} this stage (repeatable; comma-separated allowed)",
+        )  # fmt: skip
+    test.add_argument(
+        "--shard", type=shard, metavar="I/N",
+        help="test only the I-th of N equal parts of the minions (CI parallel jobs)",
+    )  # fmt: skip
+    test.add_argument("--keep", action="store_true", help="keep the containers (see `login`)")
+    test.add_argument("--jobs", type=int, default=0, help="minions in parallel (default: cores)")
+    test.add_argument("--reports", type=Path, help="report directory (default: reports/)")
+    test.set_defaults(handler=cmd_test)
+
+
+def cmd_test(args: argparse.Namespace, console: Console) -> int:
+    cfg = load(args)
+    if args.salt_version:
+        cfg = dataclasses.replace(cfg, salt_version=args.salt_version)
+    stages = runner.select_stages(split(args.only), split(args.skip))
+    targets = cfg.targets(args.minions, args.platform, args.shard, args.environment)
+    whole_matrix = not (args.minions or args.platform or args.salt_version or args.environment)
+    counts = stages == PIPELINE and whole_matrix  # only such a run can record a pass
+    before, why = gate.snapshot(cfg) if counts else (None, "")
+    exit_code = _run(cfg, targets, stages, args, console)
+    if exit_code == 0 and counts:
+        recorded = None
+        if before is not None:
+            reports = args.reports or cfg.root / "reports"
+            recorded, why = gate.record(cfg, before, reports, targets, args.shard)
+        if recorded:
+            sha = recorded.fingerprint.sha
+            console.say(f"recorded a pass for {sha[:12]} (git notes {git.NOTES_REF})")
+        else:
+            console.say(f"no pass recorded: {why}")
+    return exit_code
+
+
+def add_lint(commands: Commands) -> None:
+    lint_cmd = commands.add_parser("lint", help="yamllint, salt-lint and ruff; no containers")
+    lint_cmd.add_argument("--reports", type=Path, help="report directory (default: reports/)")
+    lint_cmd.set_defaults(handler=cmd_lint)
+
+
+def cmd_lint(args: argparse.Namespace, console: Console) -> int:
+    return _run(load(args), [], ("lint", "report"), args, console)
+
+
+def add_render(commands: Commands) -> None:
+    render_cmd = commands.add_parser(
+        "render", help="render highstate and pillar per minion × environment, without applying"
+    )
+    render_cmd.add_argument("minions", nargs="*", metavar="MINION", help="(default: all)")
+    render_cmd.add_argument("--platform", help="only this platform")
+    render_cmd.add_argument(
+        "--update-golden",
+        action="store_true",
+        help="write the rendered pillar and map.jinja data to tests/golden/ (review the diff)",
+    )
+    render_cmd.add_argument("--reports", type=Path, help="report directory (default: reports/)")
+    render_cmd.set_defaults(handler=cmd_render)
+
+
+def cmd_render(args: argparse.Namespace, console: Console) -> int:
+    cfg = load(args)
+    return _run(cfg, cfg.targets(args.minions, args.platform), ("render", "report"), args, console)
+
+
+def _run(
+    cfg: config.Config,
+    targets: list[config.Target],
+    stages: tuple[str, ...],
+    args: argparse.Namespace,
+    console: Console,
+) -> int:
+    if not targets and set(stages) - {"lint", "report"}:
+        raise SaltlineError(f"nothing to test: no minion of {cfg.path} matches")
+    keep = getattr(args, "keep", False)
+    options = runner.TestOptions(
+        targets=targets,
+        reports_dir=args.reports or cfg.root / "reports",
+        stages=stages,
+        keep=keep,
+        jobs=getattr(args, "jobs", 0),
+        update_golden=getattr(args, "update_golden", False),
+    )
+    result = runner.run(connection.connect, cfg, options, console)
+    console.say(render_table(result))
+    if "report" in stages:
+        console.say(f"reports: {options.reports_dir}/junit.xml, summary.md, results.json")
+    if keep:
+        console.say("containers kept: `saltline login MINION`, then `saltline destroy`")
+    return 0 if result.passed else 1
+
+
+def add_login(commands: Commands) -> None:
+    login = commands.add_parser("login", help="a shell in a kept test minion")
+    login.add_argument("minion", metavar="MINION")
+    login.add_argument("--environment", help="which one, when it was kept in several")
+    login.set_defaults(handler=cmd_login)
+
+
+def cmd_login(args: argparse.Namespace, console: Console) -> int:
+    client = connection.connect()
+    wanted = [labels.RUN, f"{labels.MINION}={args.minion}"]
+    if args.environment:
+        wanted.append(f"{labels.ENVIRONMENT}={args.environment}")
+    found = client.containers.list(filters={"label": wanted})
+    if not found:
+        raise SaltlineError(
+            f"no running test minion {args.minion!r}; "
+            f"run `saltline test {args.minion} --keep` first"
+        )
+    if len(found) > 1:
+        kept = sorted(c.labels.get(labels.ENVIRONMENT, "?") for c in found)
+        raise SaltlineError(
+            f"test minion {args.minion!r} is kept in several environments ({', '.join(kept)}); "
+            "choose one with --environment"
+        )
+    docker_cli = shutil.which("docker")
+    if docker_cli is None:
+        raise SaltlineError("`saltline login` needs the docker command-line client on PATH")
+    os.execv(docker_cli, ["docker", "exec", "-it", str(found[0].name), "bash", "-l"])
+    return 0  # not reached
+
+
+def add_destroy(commands: Commands) -> None:
+    destroy = commands.add_parser(
+        "destroy", help="remove every test container, network and volume (not the fleet)"
+    )
+    destroy.set_defaults(handler=cmd_destroy)
+
+
+def cmd_destroy(args: argparse.Namespace, console: Console) -> int:
+    removed = cleanup.remove_all(connection.connect())
+    for kind in ("containers", "networks", "volumes"):
+        names = getattr(removed, kind)
+        console.say(f"removed {len(names)} {kind}" + (f": {', '.join(names)}" if names else ""))
+    return 0
+
+
+def add_images(commands: Commands) -> None:
+    images = commands.add_parser("images", help="build, list or prune the test images")
+    images.add_argument("action", choices=["build", "list", "prune"])
+    images.add_argument("--all", action="store_true", help="prune: every saltline image")
+    images.set_defaults(handler=cmd_images)
+
+
+def cmd_images(args: argparse.Namespace, console: Console) -> int:
+    cfg = load(args)
+    images = Images(connection.connect(), cfg, log=console.say)
+    if args.action == "build":
+        for platform in cfg.platforms.values():
+            console.say(f"{platform.name}: {images.ensure_minion(platform)}")
+    elif args.action == "list":
+        console.say(f"{'TAG':45} {'KIND':13} {'PLATFORM':10} {'SALT':9} {'SIZE':>8}  CREATED")
+        for info in images.available():
+            console.say(
+                f"{info.tag:45} {info.kind:13} {info.platform:10} {info.salt_version:9} "
+                f"{info.size_mb:6.0f}MB  {info.created}"
+            )
+    else:
+        removed = images.prune(everything=args.all)
+        console.say(
+            f"removed {len(removed)} image(s)" + (f": {', '.join(removed)}" if removed else "")
+        )
+    return 0

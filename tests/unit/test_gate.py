@@ -1,0 +1,107 @@
+"""The gate against a real git repository: what was tested is what may ship."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from saltline import config
+from saltline.promotion import gate
+
+SETTINGS = """\
+salt_version: "3007.13"
+platforms: {debian12: {suite: bookworm}}
+environments: {dev: {test: true}}
+minions: {web1: {roles: [web]}, db1: {roles: [db]}}
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def estate(tmp_path: Path) -> Path:
+    """A repository holding an estate in `infra/`, as `-c infra/saltline.yml` would use it."""
+    repo = tmp_path / "repo"
+    root = repo / "infra"
+    (root / "salt").mkdir(parents=True)
+    (root / "pillar").mkdir()
+    (root / "salt" / "top.sls").write_text("base: {'*': [web]}\n")
+    (root / "pillar" / "top.sls").write_text("dev: {'*': [common]}\n")
+    (root / "saltline.yml").write_text(SETTINGS)
+    (repo / ".gitignore").write_text("*.retry\nreports/\n")
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "ops@example.test")
+    git(repo, "config", "user.name", "Ops")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "estate")
+    return root
+
+
+def load(root: Path) -> config.Config:
+    return config.load(root / "saltline.yml")
+
+
+def test_shards_recorded_under_one_fingerprint_pass_together(estate, tmp_path):
+    cfg = load(estate)
+    before, why = gate.snapshot(cfg)
+    assert before is not None, why
+    assert before.content["salt"] == git(estate, "rev-parse", "HEAD:infra/salt").strip()
+    reports = tmp_path / "reports"
+    web1, db1 = cfg.targets(["web1"]), cfg.targets(["db1"])
+    gate.record(cfg, before, reports, db1, (1, 2))
+    records, _ = gate.passes(estate, before.sha, reports)
+    assert "untested: dev/web1@debian12" in gate.verdict(records, gate.fingerprint(cfg, before.sha))
+    gate.record(cfg, before, reports, web1, (2, 2))
+    records, warnings = gate.passes(estate, before.sha, reports)
+    assert warnings == []
+    assert gate.verdict(records, gate.fingerprint(cfg, before.sha)) is None
+
+
+def test_no_pass_for_a_dirty_tree_or_files_that_would_not_ship(estate):
+    cfg = load(estate)
+    (estate / "salt" / "web.sls").write_text("untracked: {}\n")
+    assert gate.snapshot(cfg) == (None, "the tree is not clean (infra/salt/web.sls)")
+    (estate / "salt" / "web.sls").unlink()
+    (estate / "salt" / "site.retry").write_text("ignored, so never shipped")
+    before, why = gate.snapshot(cfg)
+    assert before is None
+    assert "would be tested but not shipped" in why and "site.retry" in why
+
+
+def test_a_run_during_which_the_tree_changed_records_nothing(estate, tmp_path):
+    cfg = load(estate)
+    before, _ = gate.snapshot(cfg)
+    (estate / "salt" / "top.sls").write_text("base: {'*': [db]}\n")
+    git(estate, "commit", "-qam", "moved on")
+    recorded, why = gate.record(cfg, before, tmp_path / "reports", cfg.targets(), None)
+    assert recorded is None
+    assert why == "the checkout changed during the run"
+
+
+def test_a_configuration_change_invalidates_the_pass(estate, tmp_path):
+    cfg = load(estate)
+    before, _ = gate.snapshot(cfg)
+    gate.record(cfg, before, tmp_path / "reports", cfg.targets(), None)
+    records, _ = gate.passes(estate, before.sha, tmp_path / "reports")
+    monkeyed = gate.fingerprint(cfg, before.sha)
+    assert gate.verdict(records, monkeyed) is None
+    changed = gate.Fingerprint(**{**monkeyed.__dict__, "config": "other"})
+    assert "configuration: tested" in gate.verdict(records, changed)
+
+
+def test_a_malformed_record_is_a_warning_not_a_crash(estate, tmp_path):
+    cfg = load(estate)
+    before, _ = gate.snapshot(cfg)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / f"pass-{before.sha[:12]}-all.json").write_text('{"sha": "truncated')
+    records, warnings = gate.passes(estate, before.sha, reports)
+    assert records == []
+    assert len(warnings) == 1 and "malformed pass record" in warnings[0]
