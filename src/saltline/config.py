@@ -22,7 +22,7 @@ CONFIG_NAME = "saltline.yml"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 SALT_VERSION_PATTERN = re.compile(r"^\d{4}(\.\d+)?$")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-DEFAULT_TIMEOUTS = {"converge": 900, "verify": 600}
+DEFAULT_TIMEOUTS = {"render": 300, "converge": 900, "verify": 600}
 DEFAULT_PYTHON_PATHS = ("tests",)
 
 Path_ = tuple[str, ...]
@@ -76,6 +76,7 @@ class Promotion:
     keep_releases: int = 5  # release directories kept on each master
     batch_size: int = 1  # minions applied at once during a rollout
     timeout: int = 900  # seconds for one salt command on a master
+    candidate_port: int = 4606  # where each master's candidate master listens for dry runs
 
 
 @dataclass(frozen=True)
@@ -358,7 +359,10 @@ class _Validator:
     def promotion(self, value: Any) -> Promotion:
         at = ("promotion",)
         body = self.mapping(
-            value, at, allowed={"keep_releases", "batch_size", "timeout"}, required=set()
+            value,
+            at,
+            allowed={"keep_releases", "batch_size", "timeout", "candidate_port"},
+            required=set(),
         )
         return Promotion(**{key: self.positive(number, (*at, key)) for key, number in body.items()})
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +161,30 @@ def _comment(comment: Any) -> str:
     if isinstance(comment, list):
         return "\n".join(str(line) for line in comment)
     return str(comment)
+
+
+# A state module whose __virtual__ needs software the highstate installs first (e.g.
+# postgres_user needs psql): it exists, and loads once its package is in place.
+_UNLOADABLE = re.compile(
+    r"^State '(?P<function>[^']+)' was not found in SLS .* __virtual__ returned False", re.S
+)
+_REQUISITE_FAILED = re.compile(r"^One or more requisite failed: (?P<names>.+?)\s*$", re.S)
+
+
+def unloadable_module(state: StateResult) -> str | None:
+    """`ssh_auth.present` when the state failed only because its module cannot load yet."""
+    match = _UNLOADABLE.search(state.comment) if state.result is False else None
+    return match["function"] if match else None
+
+
+def waits_only_for(state: StateResult, state_ids: set[str]) -> bool:
+    """A requisite failure caused only by the states named (by ID)."""
+    if state.result is not False or not state_ids:
+        return False
+    match = _REQUISITE_FAILED.match(state.comment)
+    if not match:
+        return False
+    return all(name.rsplit(".", 1)[-1] in state_ids for name in match["names"].split(", "))
 
 
 def not_idempotent(second: ApplyRun) -> list[StateResult]:

@@ -1,5 +1,6 @@
 """Promotion end to end: a copy of the reference estate in its own git repository, promoted
-to a local fleet (a salt-master and a minion per environment, talking over ZeroMQ).
+to a local fleet (staging: two salt-masters sharing their minion, Salt's multi-master;
+prod: one), all talking over ZeroMQ.
 
 The tests run in file order and build on each other, as a team's week would.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +22,11 @@ import yaml
 from tests.e2e.conftest import REPO, saltline
 from tests.infra.test_web import GET
 
-MASTERS = {"staging": "saltline-e2e-staging-master", "prod": "saltline-e2e-prod-master"}
+FLEET = {
+    "staging": ["saltline-e2e-staging-master", "saltline-e2e-staging-master2"],
+    "prod": ["saltline-e2e-prod-master"],
+}
+MASTERS = {env: names[0] for env, names in FLEET.items()}  # the one minions are named after
 SITES = {"staging": "shop.staging.example.test", "prod": "shop.example.test"}
 
 
@@ -43,13 +49,6 @@ def commit(repo: Path, message: str) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-def set_prod_message(repo: Path, text: str) -> None:
-    path = repo / "pillar" / "environments" / "prod" / "shop.sls"
-    changed = re.sub(r"(?m)^    message: .*$", f"    message: {text}", path.read_text(), count=1)
-    assert changed != path.read_text()
-    path.write_text(changed)
-
-
 def exec_in(container: str, *command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["docker", "exec", container, *command], capture_output=True, text=True, check=False
@@ -65,12 +64,33 @@ def page(environment: str) -> str:
     return fetch.stdout
 
 
+def releases(environment: str) -> list[str]:
+    """What `current` points at on each master of the environment."""
+    return [
+        exec_in(name, "readlink", "/srv/saltline/current").stdout.strip().rsplit("/", 1)[-1]
+        for name in FLEET[environment]
+    ]
+
+
 def current_release(environment: str) -> str:
-    return (
-        exec_in(MASTERS[environment], "readlink", "/srv/saltline/current")
-        .stdout.strip()
-        .rsplit("/", 1)[-1]
-    )
+    """The one release every master of the environment serves."""
+    served = set(releases(environment))
+    assert len(served) == 1, f"{environment} is split: {releases(environment)}"
+    return served.pop()
+
+
+def pillar_message(environment: str) -> str:
+    """The shop message the live master gives web1 now."""
+    done = exec_in(MASTERS[environment], "salt", "--out=json", "--static", "web1",
+                   "pillar.get", "shop:message")  # fmt: skip
+    return json.loads(done.stdout)["web1"]
+
+
+def set_message(repo: Path, environment: str, text: str) -> None:
+    path = repo / "pillar" / "environments" / environment / "shop.sls"
+    changed = re.sub(r"(?m)^    message: .*$", f"    message: {text}", path.read_text(), count=1)
+    assert changed != path.read_text()
+    path.write_text(changed)
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +107,8 @@ def repo(tmp_path_factory):
     # with its web role, tested in dev only: promotion is under test here (every apply
     # of the whole estate would cost minutes), the estate itself in test_pipeline.
     settings = yaml.safe_load((REPO / "saltline.yml").read_text())
-    for env, name in MASTERS.items():
-        settings["environments"][env] = {"masters": [f"docker://{name}"]}
+    for env, names in FLEET.items():
+        settings["environments"][env] = {"masters": [f"docker://{name}" for name in names]}
     settings["minions"] = {"web1": {"roles": ["web"]}}
     settings["promotion"]["timeout"] = 20
     settings["lint"]["python"] = ["tests"]
@@ -170,7 +190,7 @@ def test_a_dirty_tree_is_refused(repo):
 
 def test_rollback_returns_to_the_previous_release(repo):
     first = git(repo, "rev-parse", "HEAD").strip()
-    set_prod_message(repo, "Second release.")
+    set_message(repo, "prod", "Second release.")
     second = commit(repo, "prod: a new message")
     assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
     assert promote(repo, "staging").exit_code == 0
@@ -187,27 +207,51 @@ def test_rollback_returns_to_the_previous_release(repo):
     assert [e["outcome"] for e in audit if e["action"] == "rollback"] == ["rolled-back"]
 
 
-def test_a_dry_run_changes_nothing(repo):
-    before = current_release("staging")
-    set_prod_message(repo, "Third release.")
-    commit(repo, "prod: a third message")
+def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
+    before, message = current_release("staging"), pillar_message("staging")
+    set_message(repo, "staging", "Third release.")
+    sha = commit(repo, "staging: a third message")
     assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
-    run = promote(repo, "staging", "--dry-run")
-    assert run.exit_code == 0, run.output
-    assert "dry run staging/web1" in run.output
-    assert "batch" not in run.output
+    dry_run = subprocess.Popen(
+        [sys.executable, "-m", "saltline.cli", "promote", "staging", "--dry-run"],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    seen_during = []
+    while dry_run.poll() is None:
+        if exec_in(MASTERS["staging"], "test", "-f",
+                   "/srv/saltline/candidate-master/salt-master.pid").returncode == 0:  # fmt: skip
+            seen_during.append((releases("staging"), pillar_message("staging")))
+        time.sleep(0.5)
+    output = dry_run.communicate()[0]
+    assert dry_run.returncode == 0, output
+    assert seen_during, "never observed the dry run in progress"
+    assert all(served == [before, before] and said == message for served, said in seen_during)
+    # the candidate, not the live release, was what the dry run applied
+    assert re.search(r"^dry run staging/web1: .*nginx-config-page-file-managed", output, re.M)
+    assert "batch" not in output
     assert current_release("staging") == before
+    assert "Third release." not in page("staging")
+    assert (repo / "reports" / f"dry-run-staging-{sha[:12]}.json").is_file()
+    audit = json.loads((repo / ".saltline" / "audit.jsonl").read_text().splitlines()[-1])
+    assert (audit["action"], audit["outcome"]) == ("promote", "dry-run")
+    # a dry run is not a rollout: the commit has not reached staging
+    refused = promote(repo, "prod", sha)
+    assert refused.exit_code == 1
+    assert "has not reached staging" in refused.output
 
 
-def test_a_minion_down_stops_the_rollout_and_the_master_stays_whole(repo):
+def test_a_minion_down_stops_the_promotion_at_the_dry_run(repo):
     minion = f"{MASTERS['staging']}-web1"
+    before = current_release("staging")
     subprocess.run(["docker", "stop", minion], check=True, capture_output=True)
     try:
         run = promote(repo, "staging")
         assert run.exit_code == 1
-        assert "staging/web1: did not return" in run.output
-        assert "rollout stopped at batch 1/1" in run.output
+        assert "dry run staging/web1: did not return" in run.output
+        assert "refused: the dry run predicts failures" in run.output
+        assert "batch" not in run.output
         current = current_release("staging")
+        assert current == before
         whole = exec_in(
             MASTERS["staging"], "test", "-f", f"/srv/saltline/releases/{current}/RELEASE.json"
         )
@@ -224,9 +268,8 @@ def test_a_minion_down_stops_the_rollout_and_the_master_stays_whole(repo):
             ).stdout
             == ""
         )
-        assert (
-            exec_in(MASTERS["staging"], "test", "-e", "/srv/saltline/deploy.lock").returncode == 1
-        )
+        for name in FLEET["staging"]:
+            assert exec_in(name, "test", "-e", "/srv/saltline/deploy.lock").returncode == 1
     finally:
         subprocess.run(["docker", "start", minion], check=True, capture_output=True)
         wait_until_connected("staging", "web1")
@@ -242,6 +285,65 @@ def wait_until_connected(environment: str, minion: str) -> None:
             return
         time.sleep(1)
     raise AssertionError(f"{minion} did not reconnect to {MASTERS[environment]}")
+
+
+def write_lease(master: str, host: str, pid: int, age: int) -> None:
+    owner = {"token": "t0", "user": "ops", "host": host, "pid": pid, "action": "promote",
+             "sha": None, "started": time.time() - age}  # fmt: skip
+    script = 'mkdir -p /srv/saltline/deploy.lock && printf "%s" "$1" > "$2"'
+    done = exec_in(master, "sh", "-c", script, "sh", json.dumps(owner),
+                   "/srv/saltline/deploy.lock/owner.json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_dead_promotions_lease_is_broken_and_a_stale_one_is_unlocked(repo):
+    write_lease(FLEET["staging"][1], socket.gethostname(), 2**22 + 99, age=600)
+    run = promote(repo, "staging")
+    assert run.exit_code == 0, run.output
+    assert "broke a dead lease (ops@" in run.output
+    write_lease(FLEET["staging"][0], "ci-runner-7", 4242, age=3 * 3600)
+    refused = promote(repo, "staging")
+    assert refused.exit_code == 1
+    assert "locked by another promotion: ops@ci-runner-7 pid 4242 (promote), held for 3 h" in (
+        refused.output
+    )
+    status = saltline("status", "staging", estate=repo, reports=repo / "reports")
+    assert "deploy lease held by ops@ci-runner-7" in status.output
+    unlocked = saltline("unlock", "staging", "--reason", "runner 7 was killed",
+                        estate=repo, reports=repo / "reports")  # fmt: skip
+    assert unlocked.exit_code == 0, unlocked.output
+    audit = [
+        json.loads(line) for line in (repo / ".saltline" / "audit.jsonl").read_text().splitlines()
+    ]
+    assert audit[-1]["outcome"] == "unlocked" and audit[-1]["reason"] == "runner 7 was killed"
+    assert audit[-1]["broken"][0]["holder"]["host"] == "ci-runner-7"
+    assert promote(repo, "staging").exit_code == 0
+
+
+def test_a_failed_batch_returns_every_master_and_minion_to_the_previous_release(repo):
+    before, tested = current_release("staging"), git(repo, "rev-parse", "HEAD").strip()
+    (repo / "salt" / "e2e_fault.sls").write_text(
+        "e2e-fault-cmd-run:\n  cmd.run:\n    - name: 'false'\n"  # fails only when run
+    )
+    web = repo / "salt" / "roles" / "web.sls"
+    web.write_text(web.read_text().rstrip("\n") + "\n  - e2e_fault\n")
+    sha = commit(repo, "a state that fails when applied")
+    try:
+        run = promote(repo, "staging", "--force", "--reason", "e2e: a failing rollout")
+        assert run.exit_code == 1, run.output
+        assert "batch 1/1 staging/web1: state 'e2e-fault-cmd-run'" in run.output
+        assert "rolled-back: minions that applied" in run.output
+        assert releases("staging") == [before, before]
+        last = json.loads((repo / ".saltline" / "audit.jsonl").read_text().splitlines()[-1])
+        assert last["outcome"] == "rolled-back"
+        assert last["applied"] == ["web1"] and last["reapplied"] == {"web1": "ok"}
+        status = saltline("status", "staging", estate=repo, reports=repo / "reports")
+        assert f"{before[:12]} rolled out" in status.output
+        assert "SPLIT" not in status.output and "lease" not in status.output
+        refused = promote(repo, "prod", sha)
+        assert "has not reached staging" in refused.output
+    finally:
+        git(repo, "reset", "-q", "--hard", tested)
 
 
 def test_two_promotions_at_once_one_is_refused(repo):

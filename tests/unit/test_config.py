@@ -33,7 +33,7 @@ def test_a_valid_config_loads_with_defaults(write_config):
     assert cfg.minions["web1"].platforms == ("debian12",)
     assert cfg.environments == ("dev", "staging", "prod")
     assert cfg.test_environments == ("dev", "staging")
-    assert cfg.timeouts == {"converge": 900, "verify": 600}
+    assert cfg.timeouts == {"render": 300, "converge": 900, "verify": 600}
     assert cfg.gpg_key is None
 
 

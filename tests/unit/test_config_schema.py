@@ -48,7 +48,7 @@ def test_the_projects_own_configurations_validate(path):
         {"platforms": {"debian12": {"image": "debian:bookworm"}}},
         {"environments": {"prod": {"masters": ["salt1.example.net"]}}},
         {"promotion": {"batch_size": 0}},
-        {"timeouts": {"render": 30}},
+        {"timeouts": {"apply": 30}},
         {"salt_version": "latest"},
     ],
 )

@@ -8,8 +8,8 @@ import pytest
 
 from saltline.master_url import parse_master_url
 from saltline.promotion import gate
-from saltline.promotion.rollout import batches, failures, would_change
-from saltline.salt_results import parse_minion_returns
+from saltline.promotion.rollout import batches, failures, predict, would_change
+from saltline.salt_results import parse_apply, parse_minion_returns
 
 
 @pytest.mark.parametrize(
@@ -137,3 +137,25 @@ def test_malformed_pass_records_are_rejected(text):
 
 def test_a_record_round_trips_through_json():
     assert gate.parse_record(record("1/2").to_json()) == record("1/2")
+
+
+def test_a_dry_run_names_modules_that_load_only_after_the_highstate_installs_them(fixture_text):
+    run = parse_apply(fixture_text("render", "unloadable_module.stdout"))
+    prediction = predict(run)
+    assert not prediction.fails
+    assert prediction.after_install == [
+        "postgres-databases-shop-postgres-user-present (postgres_user.present)"
+    ]
+    assert prediction.failures == []  # the database waits only for that user
+
+
+def test_a_dry_run_predicts_real_failures_in_one_line_each():
+    stdout = json.dumps({"local": {
+        "file_|-site_|-/etc/x_|-managed": state("site", False),
+        "pkg_|-nginx_|-nginx_|-installed": state("nginx", None, {"nginx": {"new": "1"}}),
+    }})  # fmt: skip
+    prediction = predict(parse_apply(stdout))
+    assert prediction.fails
+    assert prediction.failures == ["site: site said so"]
+    assert prediction.changes == ["nginx"]
+    assert predict(None).error == "did not return (down or disconnected)"

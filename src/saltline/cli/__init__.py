@@ -8,6 +8,7 @@ created is removed first).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from importlib import metadata
@@ -40,7 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("saltline: interrupted; containers removed, locks released", file=sys.stderr)
-        return 130
+        # Cleanup is done; a worker thread may still wait on a Docker exec whose container
+        # is gone, and the interpreter would join it at exit: leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -7,11 +7,11 @@ import argparse
 from saltline.cli.arguments import Commands, load, positive
 from saltline.console import Console
 from saltline.engine import connection
-from saltline.promotion import fleet, promote
+from saltline.promotion import fleet, promote, recovery, status
 
 
 def register(commands: Commands) -> None:
-    for add in (add_promote, add_rollback, add_status, add_drift, add_fleet):
+    for add in (add_promote, add_rollback, add_unlock, add_status, add_drift, add_fleet):
         add(commands)
 
 
@@ -22,7 +22,12 @@ def add_promote(commands: Commands) -> None:
     promote_cmd.add_argument(
         "--dry-run",
         action="store_true",
-        help="upload and test=True, then switch back; apply nothing",
+        help="upload and test=True through the candidate master; nothing live changes",
+    )
+    promote_cmd.add_argument(
+        "--keep-on-failure",
+        action="store_true",
+        help="after a failed batch, keep the new release instead of switching back",
     )
     promote_cmd.add_argument("--batch-size", type=positive, metavar="N", help="minions per batch")
     promote_cmd.add_argument("--force", action="store_true", help="override the gate (audited)")
@@ -34,6 +39,7 @@ def cmd_promote(args: argparse.Namespace, console: Console) -> int:
     options = promote.PromoteOptions(
         environment=args.environment, rev=args.rev, dry_run=args.dry_run,
         batch_size=args.batch_size, force=args.force, reason=args.reason,
+        keep_on_failure=args.keep_on_failure,
     )  # fmt: skip
     return promote.promote(load(args), options, connection.connect, console)
 
@@ -49,7 +55,19 @@ def add_rollback(commands: Commands) -> None:
 
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
-    return promote.rollback(cfg, args.environment, connection.connect, console, args.batch_size)
+    return recovery.rollback(cfg, args.environment, connection.connect, console, args.batch_size)
+
+
+def add_unlock(commands: Commands) -> None:
+    unlock_cmd = commands.add_parser("unlock", help="break a stale deploy lease (audited)")
+    unlock_cmd.add_argument("environment", metavar="ENV")
+    unlock_cmd.add_argument("--reason", required=True, help="why the lease is stale")
+    unlock_cmd.set_defaults(handler=cmd_unlock)
+
+
+def cmd_unlock(args: argparse.Namespace, console: Console) -> int:
+    cfg = load(args)
+    return recovery.unlock(cfg, args.environment, args.reason, connection.connect, console)
 
 
 def add_status(commands: Commands) -> None:
@@ -59,7 +77,7 @@ def add_status(commands: Commands) -> None:
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
-    return promote.status(load(args), args.environment, connection.connect, console)
+    return status.status(load(args), args.environment, connection.connect, console)
 
 
 def add_drift(commands: Commands) -> None:
@@ -69,7 +87,7 @@ def add_drift(commands: Commands) -> None:
 
 
 def cmd_drift(args: argparse.Namespace, console: Console) -> int:
-    return promote.drift(load(args), args.environment, connection.connect, console)
+    return status.drift(load(args), args.environment, connection.connect, console)
 
 
 def add_fleet(commands: Commands) -> None:

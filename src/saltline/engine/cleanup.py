@@ -1,15 +1,26 @@
-"""Remove what saltline created: containers, networks and volumes carrying its labels."""
+"""Remove what saltline created: containers, networks and volumes carrying its labels.
+
+`destroy` removes every test run's objects but never the local fleet (only `fleet
+down` does: it holds release history and audit logs). `reap` removes what runs that
+are gone left behind: a run of this host whose process has exited, or any run older
+than `MAX_RUN_AGE` (a run on another host sharing the engine); never a live run.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import docker
 import docker.errors
 
 from saltline.engine import labels
+
+MAX_RUN_AGE = 24 * 3600  # seconds; no run of another host lives longer than CI's own limits
 
 
 @dataclass
@@ -21,26 +32,68 @@ class Removed:
 
 def remove_run(client: docker.DockerClient, run_id: str) -> Removed:
     """Everything of one `saltline test` run."""
-    return _remove(client, {"label": f"{labels.RUN}={run_id}"})
+    return _remove(client, {"label": f"{labels.RUN}={run_id}"}, lambda _: True)
 
 
 def remove_all(client: docker.DockerClient) -> Removed:
-    """Everything saltline ever created on this engine (`saltline destroy`); images stay."""
-    return _remove(client, labels.MANAGED_FILTER)
+    """Everything saltline's test runs created on this engine (`saltline destroy`); the
+    local fleet and images stay."""
+    return _remove(client, labels.MANAGED_FILTER, lambda found: labels.FLEET not in found)
 
 
-def _remove(client: docker.DockerClient, filters: labels.Filters) -> Removed:
+def reap(client: docker.DockerClient, now: float | None = None) -> Removed:
+    """What earlier runs left behind when their process is gone (SIGKILL, OOM, a CI
+    runner's hard timeout); objects of a live run, and the fleet, stay."""
+    moment = time.time() if now is None else now
+    host = socket.gethostname()
+    return _remove(client, labels.MANAGED_FILTER, lambda found: abandoned(found, host, moment))
+
+
+def abandoned(found: Mapping[str, str], host: str, now: float) -> bool:
+    """Whether an object with these labels belongs to a run that is gone."""
+    if labels.FLEET in found or labels.RUN not in found:
+        return False
+    try:
+        started = float(found.get(labels.STARTED, "0"))
+        pid = int(found.get(labels.OWNER_PID, "0"))
+    except ValueError:
+        return True  # labels we did not write this way: an old saltline's run
+    if now - started > MAX_RUN_AGE:
+        return True
+    return found.get(labels.OWNER_HOST) == host and not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _remove(
+    client: docker.DockerClient,
+    filters: labels.Filters,
+    wanted: Callable[[Mapping[str, str]], bool],
+) -> Removed:
     removed = Removed()
     # Containers first: a network or volume in use cannot be removed.
     for container in client.containers.list(all=True, filters=filters):
-        _ignore_gone(functools.partial(container.remove, force=True, v=True))
-        removed.containers.append(str(container.name))
+        if wanted(container.labels):
+            _ignore_gone(functools.partial(container.remove, force=True, v=True))
+            removed.containers.append(str(container.name))
     for network in client.networks.list(filters=filters):
-        _ignore_gone(network.remove)
-        removed.networks.append(str(network.name))
+        if wanted(network.attrs.get("Labels") or {}):
+            _ignore_gone(network.remove)
+            removed.networks.append(str(network.name))
     for volume in client.volumes.list(filters=filters):
-        _ignore_gone(functools.partial(volume.remove, force=True))
-        removed.volumes.append(str(volume.name))
+        if wanted(volume.attrs.get("Labels") or {}):
+            _ignore_gone(functools.partial(volume.remove, force=True))
+            removed.volumes.append(str(volume.name))
     return removed
 
 

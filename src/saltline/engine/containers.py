@@ -11,7 +11,7 @@ from typing import Any, cast
 import docker
 from docker.models.containers import Container
 
-from saltline.errors import ContainerError
+from saltline.errors import CommandTimeout, ContainerError
 
 SYSTEMD_BOOT_TIMEOUT = 90
 
@@ -56,8 +56,23 @@ class CommandResult:
     stderr: str
 
 
-def run_command(container: Container, command: list[str]) -> CommandResult:
-    """Run a command (arguments passed separately, no shell) in a running container."""
+TIMED_OUT = (124, 137)  # coreutils' timeout: timed out; killed after the grace period
+
+
+def run_command(
+    container: Container, command: list[str], timeout: int | None = None
+) -> CommandResult:
+    """Run a command (arguments passed separately, no shell) in a running container.
+
+    With a timeout, the command is killed when it outlives it (TERM, then KILL ten
+    seconds later), and CommandTimeout names the container and the command.
+    """
+    if timeout is not None:
+        started = time.monotonic()
+        done = run_command(container, ["timeout", "--kill-after=10", str(timeout), *command])
+        if done.exit_code in TIMED_OUT and time.monotonic() - started >= timeout:
+            raise CommandTimeout(f"{container.name}: {command[0]} did not finish within {timeout}s")
+        return done
     exit_code, output = container.exec_run(command, demux=True)
     stdout, stderr = cast(tuple[bytes | None, bytes | None], output)
     return CommandResult(

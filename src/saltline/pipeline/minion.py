@@ -29,8 +29,6 @@ from saltline.engine.containers import (
 from saltline.errors import CommandTimeout, ContainerError
 from saltline.salt_results import ApplyRun, parse_apply
 
-TIMED_OUT = 124  # exit code of coreutils' timeout
-
 
 @dataclass(frozen=True)
 class RunContext:
@@ -85,8 +83,9 @@ class DockerMinion:
 
     @property
     def container_name(self) -> str:
-        run_id, target = self.run_context.run_id, self.target
-        return f"saltline-{run_id}-{target.environment}-{self.name}-{target.platform.name}"
+        target = self.target
+        prefix = f"saltline-{self.run_context.run_id}"
+        return labels.unique_name(prefix, target.environment, self.name, target.platform.name)
 
     def start(self) -> None:
         config = self.run_context.config
@@ -121,18 +120,19 @@ class DockerMinion:
         """Run a command (arguments passed separately, no shell) inside the container."""
         if self.container is None:
             raise ContainerError(f"minion {self.name} is not started")
-        if timeout is not None:
-            command = ["timeout", "--kill-after=10", str(timeout), *command]
-        return run_command(self.container, command)
+        return run_command(self.container, command, timeout)
 
     def apply(self, timeout: int) -> ApplyRun:
         """`salt-call --local state.apply` (the highstate), parsed."""
-        done = self.run(
-            ["salt-call", "--local", "--out=json", "--log-level=quiet", "state.apply"],
-            timeout=timeout,
-        )
-        if done.exit_code == TIMED_OUT:
-            raise CommandTimeout(f"{self.name}: state.apply did not finish within {timeout}s")
+        try:
+            done = self.run(
+                ["salt-call", "--local", "--out=json", "--log-level=quiet", "state.apply"],
+                timeout=timeout,
+            )
+        except CommandTimeout:
+            raise CommandTimeout(
+                f"{self.name}: state.apply did not finish within {timeout}s"
+            ) from None
         return parse_apply(done.stdout or done.stderr)
 
     def destroy(self) -> None:

@@ -21,6 +21,7 @@ from docker.models.containers import Container
 from saltline.config import Config, Target
 from saltline.engine import estate_view, gpg_keys, labels
 from saltline.engine.containers import put_files, run_command
+from saltline.errors import CommandTimeout
 from saltline.pipeline import golden
 from saltline.pipeline.minion import minion_config
 from saltline.pipeline.render_errors import Estate, RenderError, locate
@@ -38,7 +39,8 @@ def jobs_for(targets: list[Target], environments: tuple[str, ...]) -> list[Targe
 
 
 def config_dir(job: Target) -> str:
-    return f"{CONFIG_ROOT}/{job.environment}-{job.minion.name}-{job.platform.name}"
+    """Per job; the target key's `/` and `@` cannot occur in names, so no two collide."""
+    return f"{CONFIG_ROOT}/with-key/{job.key}"
 
 
 def run(
@@ -61,7 +63,7 @@ def run(
 
     def render_job(job: Target) -> list[Case]:
         container = containers[job.platform.name]
-        cases = [_render(container, job, estate)]
+        cases = [_render(container, job, estate, config.timeouts["render"])]
         if check_data:
             cases.append(_check_data(container, job, config, update_golden))
         return cases
@@ -102,7 +104,7 @@ def _start(
     return client.containers.run(
         image,
         command=["sleep", "infinity"],
-        name=f"saltline-{run_id}-render-{platform}",
+        name=labels.unique_name(f"saltline-{run_id}-render", platform),
         labels=labels.for_run(run_id, **{labels.PLATFORM: platform, labels.KIND: "render"}),
         detach=True,
         network_mode="none",
@@ -126,7 +128,16 @@ _KEYLESS = {"gpg_keydir": f"{CONFIG_ROOT}/no-gpg-keys", "gpg_decrypt_must_succee
 
 
 def _keyless_dir(job: Target) -> str:
-    return config_dir(job) + "-keyless"
+    return f"{CONFIG_ROOT}/keyless/{job.key}"
+
+
+def hung(job: Target, what: str, timeout: int) -> str:
+    """Why a render was stopped: a template that waits, most likely."""
+    return (
+        f"rendering {what} for {job.minion.name} in {job.environment} did not finish within "
+        f"{timeout}s (timeouts.render); look for a template that waits, such as "
+        "`salt['cmd.run']` of a command that never returns, in the SLS and pillar it includes"
+    )
 
 
 def _check_data(container: Container, job: Target, config: Config, update: bool) -> Case:
@@ -137,9 +148,18 @@ def _check_data(container: Container, job: Target, config: Config, update: bool)
         "--log-level=critical", "slsutil.renderer", f"path={DATA_TEMPLATE}",
         "default_renderer=jinja",
     ]  # fmt: skip
-    done = run_command(container, command)
     path = golden.path_for(config.golden_dir, job)
     shown = str(path.relative_to(config.root)) if path.is_relative_to(config.root) else str(path)
+    timeout = config.timeouts["render"]
+    try:
+        done = run_command(container, command, timeout)
+    except CommandTimeout:
+        return Case(
+            name=f"{job.key} data",
+            classname="estate.render",
+            duration=time.monotonic() - started,
+            failure=f"{shown}: {hung(job, 'its pillar and map.jinja data', timeout)}",
+        )
     try:
         actual = golden.to_yaml(golden.parse_rendered(done.stdout), job)
     except (ValueError, KeyError) as exc:  # json.JSONDecodeError is a ValueError
@@ -160,15 +180,18 @@ def _check_data(container: Container, job: Target, config: Config, update: bool)
     )
 
 
-def _render(container: Container, job: Target, estate: Estate) -> Case:
+def _render(container: Container, job: Target, estate: Estate, timeout: int) -> Case:
     started = time.monotonic()
     command = [
         "salt-call", "--config-dir", config_dir(job), "--local", "--out=json",
         "--log-level=critical", "state.apply", "mock=True",
     ]  # fmt: skip
-    done = run_command(container, command)
+    top = estate.shown(estate.state_dir / "top.sls")
     try:
+        done = run_command(container, command, timeout)
         errors = locate(parse_apply(done.stdout), done.stderr, estate)
+    except CommandTimeout:
+        errors = [RenderError(top, 0, hung(job, "its highstate", timeout))]
     except SaltOutputError as exc:
         errors = [RenderError(estate.shown(estate.state_dir), 0, str(exc))]
     return Case(

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from saltline.salt_results import ApplyRun
+from saltline.salt_results import ApplyRun, unloadable_module, waits_only_for
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,6 @@ _PILLAR_DETAIL = re.compile(
 _TEMPLATE_FRAME = re.compile(r"^(?P<path>/\S+?/files/[^/]+/(?P<rel>\S+))\((?P<line>\d+)\):", re.M)
 _JINJA_LINE = re.compile(r"; line (?P<line>\d+)")
 _YAML_LINE = re.compile(r"line (?P<line>\d+), column \d+")
-# A state module whose __virtual__ needs software the estate installs first (e.g.
-# postgres_user needs psql): it exists, and is checked at converge, not here.
-_UNLOADABLE = re.compile(r"^State '[^']+' was not found in SLS .* __virtual__ returned False", re.S)
-_REQUISITE_FAILED = re.compile(r"^One or more requisite failed: (?P<names>.+?)\s*$", re.S)
 _GPG_FAILURE = re.compile(r"gpg: (decryption failed: [^\\\n]+)")
 _GPG_ENCRYPTED_TO = re.compile(r"ENC_TO ([0-9A-F]{16})")
 _REQUISITE_TARGET = re.compile(r"^\s+(?P<module>\w+): (?P<target>.+?)\s*$", re.M)
@@ -88,19 +84,14 @@ def locate(run: ApplyRun, stderr: str, estate: Estate) -> list[RenderError]:
         if message.startswith("Pillar failed to render"):
             continue  # a header; the messages that follow name the pillar SLS
         errors.append(_locate_message(message, pillar_details, estate))
-    unloadable = {s.state_id for s in run.failed if _UNLOADABLE.search(s.comment)}
+    # A module that loads only once the highstate installed its package is checked at
+    # converge, not here; so are the states that require it.
+    unloadable = {s.state_id for s in run.failed if unloadable_module(s)}
     for state in run.failed:  # under mock=True only compile-time problems fail
-        if state.state_id in unloadable or _only_needs(state.comment, unloadable):
+        if state.state_id in unloadable or waits_only_for(state, unloadable):
             continue
         errors.append(_locate_requisite(state.sls, state.state_id, state.comment, estate))
     return errors
-
-
-def _only_needs(comment: str, unloadable: set[str]) -> bool:
-    """A requisite failure caused only by states whose module cannot load yet."""
-    if not unloadable or not (match := _REQUISITE_FAILED.match(comment)):
-        return False
-    return all(name.rsplit(".", 1)[-1] in unloadable for name in match["names"].split(", "))
 
 
 def _locate_message(message: str, pillar_details: dict[str, str], estate: Estate) -> RenderError:

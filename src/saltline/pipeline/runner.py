@@ -101,6 +101,10 @@ def _run_in_containers(
     result: RunResult,
     console: Console,
 ) -> None:
+    reaped = cleanup.reap(client)
+    if reaped.containers or reaped.networks or reaped.volumes:
+        gone = [*reaped.containers, *reaped.networks, *reaped.volumes]
+        console.say(f"removed what runs that are gone left behind: {', '.join(gone)}")
     images = Images(client, config, log=console.say)
     platforms = {target.platform.name: target.platform for target in options.targets}
     image_for = {name: images.ensure_minion(platform) for name, platform in platforms.items()}
@@ -154,7 +158,7 @@ def _create_networks(
     networks = {}
     for environment, platform in dict.fromkeys(target.group for target in targets):
         network = client.networks.create(
-            f"saltline-{run_id}-{environment}-{platform}",
+            labels.unique_name(f"saltline-{run_id}", environment, platform),
             labels=labels.for_run(run_id, **{labels.ENVIRONMENT: environment}),
         )
         networks[(environment, platform)] = str(network.name)
@@ -187,42 +191,47 @@ def _run_targets(
     }
     done: dict[str, dict[str, StageResult]] = {key: {} for key in minions}
     jobs = min(options.jobs or os.cpu_count() or 1, len(options.targets))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        try:
-            started = _each(
-                pool,
-                lambda target: _start(minions[target.key], done[target.key], console),
-                options.targets,
-                cancelled,
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    interrupted = False
+    try:
+        started = _each(
+            pool,
+            lambda target: _start(minions[target.key], done[target.key], console),
+            options.targets,
+            cancelled,
+        )
+        up = [target for target, ok in zip(options.targets, started, strict=True) if ok]
+        contexts = {
+            target.key: StageContext(
+                minion=minions[target.key],
+                target=target,
+                config=context.config,
+                work_dir=work_dir,
+                peers=_peers(target, up, minions),
             )
-            up = [target for target, ok in zip(options.targets, started, strict=True) if ok]
-            contexts = {
-                target.key: StageContext(
-                    minion=minions[target.key],
-                    target=target,
-                    config=context.config,
-                    work_dir=work_dir,
-                    peers=_peers(target, up, minions),
-                )
-                for target in up
-            }
-            for stage in minion_stages:
+            for target in up
+        }
+        for stage in minion_stages:
 
-                def run_one(target: Target, stage: MinionStage = stage) -> StageResult:
-                    def progress(name: str, result: StageResult | None) -> None:
-                        console.say(stage_line(target.key, name, result))
+            def run_one(target: Target, stage: MinionStage = stage) -> StageResult:
+                def progress(name: str, result: StageResult | None) -> None:
+                    console.say(stage_line(target.key, name, result))
 
-                    return run_stage(contexts[target.key], stage, done[target.key], progress)
+                return run_stage(contexts[target.key], stage, done[target.key], progress)
 
-                _each(pool, run_one, up, cancelled)
-        except BaseException:
-            # Ctrl-C or a bug: stop the others and remove the containers under them.
-            cancelled.set()
-            cleanup.remove_run(client, context.run_id)
-            raise
-        finally:
-            if not options.keep:
-                _each(pool, lambda target: minions[target.key].destroy(), options.targets, None)
+            _each(pool, run_one, up, cancelled)
+    except BaseException:
+        # Ctrl-C or a bug: stop the others and remove the containers under them.
+        interrupted = True
+        cancelled.set()
+        cleanup.remove_run(client, context.run_id)
+        raise
+    finally:
+        if not options.keep and not interrupted:
+            _each(pool, lambda target: minions[target.key].destroy(), options.targets, None)
+        # After an interrupt, a worker may still wait on an exec in a container that is
+        # gone: do not wait for it (the CLI exits without joining it).
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
     for key, result in results.items():
         result.stages = list(done[key].values())
     return list(results.values())

@@ -1,10 +1,12 @@
-"""`saltline fleet up|down|status`: a local salt-master and minions per environment.
+"""`saltline fleet up|down|status`: local salt-masters and minions per environment.
 
-For each environment whose masters are `docker://NAME`, the fleet is a network
-`NAME-net`, the master container NAME (file_roots and pillar_roots on the release
-symlink, see `release`), and a container `NAME-<minion>` per minion of `saltline.yml`,
-connected to the master over ZeroMQ with the same id, roles and pillarenv. It is
-what a newcomer promotes to, and what the promotion e2e tests use.
+For each environment whose masters are all `docker://NAME`, the fleet is a network
+`FIRST-net` (FIRST: the environment's first master), a container per master
+(file_roots and pillar_roots on the release symlink, see `release`), and a container
+`FIRST-<minion>` per minion of `saltline.yml`, connected over ZeroMQ to every master
+of the environment (Salt's multi-master: the masters share one key pair) with the
+same id, roles and pillarenv. It is what a newcomer promotes to, and what the
+promotion e2e tests use.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from saltline.engine import estate_view, gpg_keys, labels
 from saltline.engine.containers import (
     create_systemd_container,
     put_file,
+    put_files,
     run_command,
     wait_for_systemd,
 )
@@ -32,15 +35,17 @@ from saltline.errors import SaltlineError
 from saltline.promotion.release import CURRENT, RELEASES
 from saltline.salt_results import SaltOutputError, accepted_minions, answered_ping
 
-FLEET = "io.saltline.fleet"
 KEY_TIMEOUT = 120
 KICK_AFTER = 30
 
 
-def fleet_environments(config: Config) -> dict[str, str]:
-    """Environment → master container name, for environments on local masters."""
+MASTER_KEYS = "/etc/salt/pki/master"
+
+
+def fleet_environments(config: Config) -> dict[str, list[str]]:
+    """Environment → its master container names, for environments on local masters."""
     return {
-        env: addresses[0].host
+        env: [address.host for address in addresses]
         for env, addresses in config.masters.items()
         if addresses and all(a.scheme == "docker" for a in addresses)
     }
@@ -63,10 +68,10 @@ def master_config(environment: str) -> str:
     )
 
 
-def fleet_minion_config(master: str, minion: Minion, environment: str, platform: str) -> str:
+def fleet_minion_config(masters: list[str], minion: Minion, environment: str, platform: str) -> str:
     return yaml.safe_dump(
         {
-            "master": master,
+            "master": masters[0] if len(masters) == 1 else masters,
             "id": minion.name,
             "pillarenv": environment,
             "grains": estate_view.grains(minion, environment, platform),
@@ -85,9 +90,11 @@ def up(client: docker.DockerClient, config: Config, console: Console) -> int:
     platform = next(iter(config.platforms.values()))
     image = Images(client, config, log=console.say).ensure_minion(platform)
     try:
-        for env, master_name in environments.items():
-            _up_environment(client, config, env, master_name, image, platform.name)
-            console.say(f"fleet {env}: master {master_name}, minions {', '.join(config.minions)}")
+        for env, masters in environments.items():
+            _up_environment(client, config, env, masters, image, platform.name)
+            console.say(
+                f"fleet {env}: master(s) {', '.join(masters)}, minions {', '.join(config.minions)}"
+            )
     except BaseException:
         down(client, config, Console())
         raise
@@ -98,26 +105,20 @@ def _up_environment(
     client: docker.DockerClient,
     config: Config,
     env: str,
-    master_name: str,
+    masters: list[str],
     image: str,
     platform: str,
 ) -> None:
-    network = _network(client, master_name)
-    fleet_labels = {labels.MANAGED: "true", FLEET: master_name}
-    master = _existing(client, master_name)
-    if master is None:
-        master = create_systemd_container(
-            client, image, name=master_name, hostname=master_name,
-            labels={**fleet_labels, labels.KIND: "master"}, network=network,
-        )  # fmt: skip
-        put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env))
-        master.start()
-        if config.gpg_key is not None:
-            gpg_keys.import_key(master, config.gpg_key)
-        wait_for_systemd(master)
-        _check(master, ["sh", "-c", f"mkdir -p {RELEASES} && systemctl enable --now salt-master"])
+    first = masters[0]
+    network = _network(client, first)
+    fleet_labels = {labels.MANAGED: "true", labels.FLEET: first}
+    started = [
+        _up_master(client, config, env, name, image, network, fleet_labels,
+                   key_from=None if name == first else first)
+        for name in masters
+    ]  # fmt: skip
     for minion in config.minions.values():
-        name = minion_container(master_name, minion.name)
+        name = minion_container(first, minion.name)
         if _existing(client, name) is not None:
             continue
         container = create_systemd_container(
@@ -126,26 +127,62 @@ def _up_environment(
             network=network,
         )  # fmt: skip
         put_file(container, "/etc/salt/minion.d", "saltline.conf",
-                 fleet_minion_config(master_name, minion, env, platform))  # fmt: skip
+                 fleet_minion_config(masters, minion, env, platform))  # fmt: skip
         container.start()
         wait_for_systemd(container)
         _check(container, ["systemctl", "enable", "--now", "salt-minion"])
-    restart = {
-        name: minion_container(master_name, name) for name in config.minions
-    }  # a minion that missed the master's first start retries slowly: kick it
-    _wait_for_minions(
-        master,
-        sorted(config.minions),
-        kick=lambda name: _check(
-            client.containers.get(restart[name]), ["systemctl", "restart", "salt-minion"]
-        ),
-    )
+    for master in started:  # a minion that missed a master's first start retries slowly
+        _wait_for_minions(
+            master,
+            sorted(config.minions),
+            kick=lambda name: _check(
+                client.containers.get(minion_container(first, name)),
+                ["systemctl", "restart", "salt-minion"],
+            ),
+        )
+
+
+def _up_master(
+    client: docker.DockerClient,
+    config: Config,
+    env: str,
+    name: str,
+    image: str,
+    network: str,
+    fleet_labels: dict[str, str],
+    key_from: str | None,
+) -> Container:
+    """A master container, started or created; a second master gets the first one's key
+    pair (Salt's multi-master: minions trust one master key)."""
+    master = _existing(client, name)
+    if master is not None:
+        return master
+    master = create_systemd_container(
+        client, image, name=name, hostname=name,
+        labels={**fleet_labels, labels.KIND: "master"}, network=network,
+    )  # fmt: skip
+    put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env))
+    master.start()
+    if config.gpg_key is not None:
+        gpg_keys.import_key(master, config.gpg_key)
+    wait_for_systemd(master)
+    if key_from is not None:
+        source = client.containers.get(key_from)
+        keys = {
+            f"master.{kind}": run_command(source, ["cat", f"{MASTER_KEYS}/master.{kind}"]).stdout
+            for kind in ("pem", "pub")
+        }
+        _check(master, ["mkdir", "-p", MASTER_KEYS])
+        put_files(master, MASTER_KEYS, keys)
+        _check(master, ["chmod", "0400", f"{MASTER_KEYS}/master.pem"])
+    _check(master, ["sh", "-c", f"mkdir -p {RELEASES} && systemctl enable --now salt-master"])
+    return master
 
 
 def down(client: docker.DockerClient, config: Config, console: Console) -> int:
     """Remove this configuration's fleet: its masters, their minions and networks."""
-    for master_name in fleet_environments(config).values():
-        fleet_filter: labels.Filters = {"label": f"{FLEET}={master_name}"}
+    for masters in fleet_environments(config).values():
+        fleet_filter: labels.Filters = {"label": f"{labels.FLEET}={masters[0]}"}
         for container in client.containers.list(all=True, filters=fleet_filter):
             container.remove(force=True, v=True)
             console.say(f"removed {container.name}")
@@ -157,26 +194,28 @@ def down(client: docker.DockerClient, config: Config, console: Console) -> int:
 
 def status(client: docker.DockerClient, config: Config, console: Console) -> int:
     environments = fleet_environments(config)
-    for env, master_name in environments.items():
-        master = _existing(client, master_name)
-        if master is None:
-            console.say(f"fleet {env}: not running (`saltline fleet up`)")
-            continue
-        keys = run_command(master, ["salt-key", "-L", "--out=json"])
-        try:
-            accepted = accepted_minions(keys.stdout)
-        except SaltOutputError:
-            accepted = ["(salt-key failed: " + process.tail(keys.stderr, 1) + ")"]
-        console.say(
-            f"fleet {env}: master {master_name} ({master.status}); minions: {', '.join(accepted)}"
-        )
+    for env, masters in environments.items():
+        for master_name in masters:
+            master = _existing(client, master_name)
+            if master is None:
+                console.say(f"fleet {env}: {master_name} not running (`saltline fleet up`)")
+                continue
+            keys = run_command(master, ["salt-key", "-L", "--out=json"])
+            try:
+                accepted = accepted_minions(keys.stdout)
+            except SaltOutputError:
+                accepted = ["(salt-key failed: " + process.tail(keys.stderr, 1) + ")"]
+            console.say(
+                f"fleet {env}: master {master_name} ({master.status}); "
+                f"minions: {', '.join(accepted)}"
+            )
     return 0
 
 
 def _network(client: docker.DockerClient, master_name: str) -> str:
     name = f"{master_name}-net"
     if not client.networks.list(names=[name]):
-        client.networks.create(name, labels={labels.MANAGED: "true", FLEET: master_name})
+        client.networks.create(name, labels={labels.MANAGED: "true", labels.FLEET: master_name})
     return name
 
 

@@ -1,32 +1,38 @@
-"""`saltline promote|rollback|status|drift`: tested commits onto an environment's masters.
+"""`saltline promote`: a tested commit onto every master of an environment, or onto none.
 
     saltline promote staging            # HEAD, after a recorded pass
     saltline promote prod 3f2a9c1       # only once 3f2a9c1 has reached staging
-    saltline rollback prod
+    saltline promote prod --dry-run     # what would change, through the candidate master
 
-Exit codes: 0 done; 1 refused (gate, lock) or a failed rollout; 2 bad input (unknown
-environment, bad REV, unreachable master), with nothing changed on any master.
+Under the environment's deploy lease:
+1. upload the release to every master and verify it there (nothing live changes);
+2. dry-run it through each master's candidate master (nothing live sees it); predicted
+   failures stop here, unless `--force --reason`;
+3. switch `current` on every master; a failure switches every master back;
+4. apply in batches; a failed batch switches every master back and re-applies the
+   previous release on the minions already changed (unless `--keep-on-failure`);
+5. record on every master that the rollout finished: only now has the commit
+   "reached" the environment.
+
+Exit codes: 0 promoted (or a clean dry run); 1 refused, failed or a dry run that
+predicts failures, with what was changed and what was restored; 2 bad input, nothing
+changed; 130 interrupted (switched back, audited).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import docker
-
 from saltline.config import Config
 from saltline.console import Console
-from saltline.errors import GitError, LockHeld, SaltlineError
-from saltline.promotion import audit, gate, git
+from saltline.errors import GitError, SaltlineError
+from saltline.promotion import audit, candidate, gate, git
+from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.release import ReleaseStore
-from saltline.promotion.rollout import SaltMaster, batches, failures, would_change
-from saltline.promotion.transport import Transport, open_transport
-
-RELEASE_PATHS = ["salt", "pillar"]
-Connect = Callable[[], docker.DockerClient]
+from saltline.promotion.rollout import MinionRuns, Prediction, predict
 
 
 @dataclass(frozen=True)
@@ -37,122 +43,26 @@ class PromoteOptions:
     batch_size: int | None = None
     force: bool = False
     reason: str | None = None
+    keep_on_failure: bool = False
     reports_dir: Path | None = None
 
 
-class Environment:
-    """The masters of one environment, reached and checked before anything changes."""
-
-    def __init__(self, config: Config, name: str, connect: Connect):
-        if name not in config.environments:
-            declared = ", ".join(config.environments)
-            raise SaltlineError(
-                f"{config.path}: no environment named {name!r}; declared: {declared}"
-            )
-        addresses = config.masters.get(name, ())
-        if not addresses:
-            raise SaltlineError(f"{config.path}: environment {name!r} has no masters to promote to")
-        client = connect() if any(a.scheme == "docker" for a in addresses) else None
-        self.name = name
-        self.masters: list[Transport] = [open_transport(a, client) for a in addresses]
-        self.stores = [ReleaseStore(master) for master in self.masters]
-        self.salts = [SaltMaster(master, config.promotion.timeout) for master in self.masters]
-
-
 def promote(config: Config, options: PromoteOptions, connect: Connect, console: Console) -> int:
-    root = config.root
     if options.force and not options.reason:
         raise SaltlineError('--force needs --reason "why this override is safe" (it is audited)')
-    environment = Environment(config, options.environment, connect)
-    sha = git.resolve(root, options.rev)
+    environment = Environment(config, options.environment, connect, console)
+    sha = git.resolve(config.root, options.rev)
     refusals = _refusals(config, options, sha, connect, console)
-    log = _Audit(root, environment)
     if refusals and not options.force:
-        log("promote", sha, "refused", reasons=refusals)
+        environment.log("promote", sha, "refused", reasons=refusals)
         for reason in refusals:
             console.say(f"refused: {reason}")
         return 1
     if refusals:
-        log("promote", sha, "override", reasons=refusals, reason=options.reason)
+        environment.log("promote", sha, "override", reasons=refusals, reason=options.reason)
         console.say(f"override ({options.reason}): " + "; ".join(refusals))
-    with _locked(environment, sha, log, "promote"):
-        stamp = {
-            "sha": sha, "tree": git.tree_of(root, sha), "environment": environment.name,
-            **{k: v for k, v in audit.entry("promote", environment.name, sha, "").items()
-               if k in ("time", "by", "pipeline")},
-        }  # fmt: skip
-        tar = git.archive(root, sha, RELEASE_PATHS)
-        before = [store.current() for store in environment.stores]
-        for store in environment.stores:
-            store.upload(sha, tar, stamp)
-            store.switch(sha, {**stamp, "action": "promote", "dry_run": options.dry_run})
-            console.say(f"{store.master.address}: releases/{sha[:12]} is current")
-        _refresh(environment)
-        drifted = _dry_run(environment, console)
-        if options.dry_run:
-            for store, previous in zip(environment.stores, before, strict=True):
-                if previous:
-                    store.switch(previous, {"sha": previous, "action": "restore", "dry_run": True})
-            _refresh(environment)
-            log("promote", sha, "dry-run", would_change=drifted)
-            return 0
-        size = options.batch_size or config.promotion.batch_size
-        failed = _rollout(environment, size, console)
-        if failed:
-            log("promote", sha, "failed", failures=failed)
-            return 1
-        for store in environment.stores:
-            store.prune(config.promotion.keep_releases)
-        log("promote", sha, "promoted", changed=drifted)
-        console.say(f"promoted {sha[:12]} to {environment.name}")
-        return 0
-
-
-def rollback(
-    config: Config, name: str, connect: Connect, console: Console, batch_size: int | None
-) -> int:
-    environment = Environment(config, name, connect)
-    log = _Audit(config.root, environment)
-    with _locked(environment, None, log, "rollback"):
-        targets = [store.previous() for store in environment.stores]
-        if None in targets:
-            log("rollback", None, "refused", reasons=["no previous release"])
-            console.say(f"refused: a master of {name} has no previous release to roll back to")
-            return 1
-        for store, sha in zip(environment.stores, targets, strict=True):
-            assert sha is not None
-            entry = audit.entry("rollback", name, sha, "switched")
-            store.switch(
-                sha, {"sha": sha, "action": "rollback", "time": entry["time"], "by": entry["by"]}
-            )
-            console.say(f"{store.master.address}: rolled back to releases/{sha[:12]}")
-        _refresh(environment)
-        failed = _rollout(environment, batch_size or config.promotion.batch_size, console)
-        log("rollback", targets[0], "failed" if failed else "rolled-back", failures=failed)
-        return 1 if failed else 0
-
-
-def status(config: Config, name: str | None, connect: Connect, console: Console) -> int:
-    names = [name] if name else list(config.promotion_order)
-    for env_name in names:
-        environment = Environment(config, env_name, connect)
-        for store in environment.stores:
-            sha = store.current()
-            if sha is None:
-                console.say(f"{env_name} {store.master.address}: no release yet")
-                continue
-            stamp = store.stamp(sha)
-            console.say(
-                f"{env_name} {store.master.address}: {sha[:12]} promoted {stamp.get('time', '?')} "
-                f"by {stamp.get('by', '?')} from {stamp.get('pipeline', '?')}"
-            )
-    return 0
-
-
-def drift(config: Config, name: str, connect: Connect, console: Console) -> int:
-    environment = Environment(config, name, connect)
-    drifted = _dry_run(environment, console)
-    return 1 if any(drifted.values()) else 0
+    with environment.leased("promote", sha):
+        return _Promotion(environment, sha, options).run()
 
 
 def _refusals(
@@ -163,8 +73,7 @@ def _refusals(
     dirty = git.dirty_paths(root)
     if dirty:
         reasons.append(f"the working tree is dirty ({', '.join(dirty[:5])}); commit or stash first")
-    reports = options.reports_dir or root / "reports"
-    records, warnings = gate.passes(root, sha, reports)
+    records, warnings = gate.passes(root, sha, options.reports_dir or root / "reports")
     for warning in warnings:
         console.say(f"warning: {warning}")
     try:
@@ -177,81 +86,200 @@ def _refusals(
     order = config.promotion_order
     position = order.index(options.environment)
     if position > 0:
-        previous = Environment(config, order[position - 1], connect)
-        if not all(store.has(sha) for store in previous.stores):
-            reasons.append(f"{sha[:12]} has not reached {previous.name}; promote it there first")
+        previous = Environment(config, order[position - 1], connect, console)
+        if not all(store.reached(sha) for store in previous.stores):
+            reasons.append(
+                f"{sha[:12]} has not reached {previous.name} (a rollout there has not finished "
+                "on every master); promote it there first"
+            )
     return reasons
 
 
-class _Audit:
-    """Appends each event to the local log and to every master's log."""
+class _Promotion:
+    """One promotion under the lease: each phase, and what undoes it."""
 
-    def __init__(self, root: Path, environment: Environment):
-        self.root = root
-        self.environment = environment
+    def __init__(self, environment: Environment, sha: str, options: PromoteOptions):
+        self.env = environment
+        self.sha = sha
+        self.options = options
+        self.console = environment.console
+        self.config = environment.config
+        self.before: dict[int, str | None] = {}  # by store index: what `current` was
+        self.switched: list[int] = []
+        self.applied: list[str] = []
 
-    def __call__(self, action: str, sha: str | None, outcome: str, **details: Any) -> None:
-        event = audit.entry(action, self.environment.name, sha, outcome, **details)
-        audit.append_local(self.root, event)
-        for store in self.environment.stores:
-            store.audit(event)
-
-
-class _locked:
-    """Hold every master's deploy lock; a held lock refuses (and audits) the promotion."""
-
-    def __init__(self, environment: Environment, sha: str | None, log: _Audit, action: str):
-        self.environment, self.sha, self.log, self.action = environment, sha, log, action
-        self.held: list[ReleaseStore] = []
-
-    def __enter__(self) -> None:
-        owner = audit.entry("lock", self.environment.name, self.sha, "held")
+    def run(self) -> int:
         try:
-            for store in self.environment.stores:
-                store.acquire_lock(owner)
-                self.held.append(store)
-        except LockHeld as exc:
-            self.__exit__()
-            self.log(self.action, self.sha, "refused", reasons=[str(exc)])
-            raise
-
-    def __exit__(self, *exc_info: object) -> None:
-        for store in self.held:
-            store.release_lock()
-        self.held.clear()
-
-
-def _refresh(environment: Environment) -> None:
-    for salt in environment.salts:
-        salt.refresh(sorted(salt.alive()))
-
-
-def _dry_run(environment: Environment, console: Console) -> dict[str, list[str]]:
-    """`test=True` on every minion; prints which state IDs would change where."""
-    changes: dict[str, list[str]] = {}
-    for salt in environment.salts:
-        runs = salt.apply(salt.minions(), test=True)
-        for minion, reason in failures(runs).items():
-            console.say(f"dry run {environment.name}/{minion}: {reason}")
-        for minion, state_ids in sorted(would_change(runs).items()):
-            changes[minion] = state_ids
-            summary = ", ".join(state_ids) if state_ids else "no changes"
-            console.say(f"dry run {environment.name}/{minion}: {summary}")
-    return changes
-
-
-def _rollout(environment: Environment, size: int, console: Console) -> dict[str, str]:
-    """Apply in batches, stopping at the first batch with a failure; returns the failures."""
-    for salt in environment.salts:
-        planned = batches(salt.minions(), size)
-        for number, batch in enumerate(planned, start=1):
-            runs = salt.apply(batch)
-            failed = failures(runs)
-            for minion in batch:
-                run = runs.get(minion)
-                verdict = failed.get(minion) or f"ok ({len(run.changed) if run else 0} changed)"
-                console.say(f"batch {number}/{len(planned)} {environment.name}/{minion}: {verdict}")
+            self._upload()
+            predictions = self._dry_run()
+            predicted = {m: p for m, p in predictions.items() if p.fails}
+            if self.options.dry_run:
+                self._log("dry-run", would_change=_changes(predictions),
+                          would_fail=_failures(predicted))  # fmt: skip
+                return 1 if predicted else 0
+            if predicted and not self.options.force:
+                self._log("refused", reasons=["the dry run predicts failures"],
+                          would_fail=_failures(predicted))  # fmt: skip
+                self.console.say("refused: the dry run predicts failures (above); fix them, or "
+                                 '--force --reason "…" if they are expected')  # fmt: skip
+                return 1
+            self._switch()
+            self.env.refresh()
+            failed = self.env.rollout(self._batch_size(), self.applied)
             if failed:
-                console.say(f"rollout stopped at batch {number}/{len(planned)}")
-                return failed
-    return {}
+                return self._failed_rollout(failed)
+            self._finish()
+            return 0
+        except KeyboardInterrupt:
+            self._undo("interrupted")
+            raise
+        except SaltlineError as exc:
+            if not self.switched:
+                self._log("failed", error=str(exc), changed="nothing live")
+                raise
+            self.console.say(f"error: {exc}")
+            self._undo("failed", error=str(exc))
+            return 1
+
+    def _upload(self) -> None:
+        stamp = {
+            "sha": self.sha, "tree": git.tree_of(self.config.root, self.sha),
+            "environment": self.env.name,
+            **{k: v for k, v in audit.entry("promote", self.env.name, self.sha, "").items()
+               if k in ("time", "by", "pipeline")},
+        }  # fmt: skip
+        tar = git.archive(self.config.root, self.sha, list(gate.RELEASE_PATHS))
+        for store in self.env.stores:
+            store.upload(self.sha, tar, stamp)
+            self.console.say(f"{store.master.address}: releases/{self.sha[:12]} uploaded, verified")
+
+    def _dry_run(self) -> dict[str, Prediction]:
+        """test=True on every minion against the candidate; nothing live sees the release."""
+        port = self.config.promotion.candidate_port
+        runs: MinionRuns = {}
+        plan = self.env.minions()
+        try:  # every candidate master first: a multi-master minion may ask any of them
+            for store in self.env.stores:
+                store.offer(self.sha)
+                candidate.start(
+                    store.master, port, lifetime=3 * self.config.promotion.timeout + 120
+                )
+            for salt, minions in plan:
+                runs.update(salt.test_candidate(minions, port))
+        finally:
+            for store in self.env.stores:
+                candidate.stop(store.master)
+        predictions = {minion: predict(run) for minion, run in sorted(runs.items())}
+        for minion, prediction in predictions.items():
+            for line in _describe(prediction):
+                self.console.say(f"dry run {self.env.name}/{minion}: {line}")
+        self._write_report(runs)
+        return predictions
+
+    def _write_report(self, runs: MinionRuns) -> None:
+        """Salt's whole dry-run output, for whoever needs more than the one-line verdicts."""
+        reports = self.options.reports_dir or self.config.root / "reports"
+        reports.mkdir(parents=True, exist_ok=True)
+        path = reports / f"dry-run-{self.env.name}-{self.sha[:12]}.json"
+        document = {
+            minion: None if run is None else {
+                "errors": run.errors,
+                "states": [state.__dict__ for state in run.states],
+            }
+            for minion, run in runs.items()
+        }  # fmt: skip
+        path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+        self.console.say(f"dry run: Salt's full output in {path}")
+
+    def _switch(self) -> None:
+        """Phase 2: `current` on every master, recording what each served before."""
+        entry = {"action": "promote", **_who()}
+        for index, store in enumerate(self.env.stores):
+            self.before[index] = store.current()
+        for index, store in enumerate(self.env.stores):
+            store.switch(self.sha, entry)
+            self.switched.append(index)
+            self.console.say(f"{store.master.address}: releases/{self.sha[:12]} is current")
+
+    def _failed_rollout(self, failed: dict[str, str]) -> int:
+        if self.options.keep_on_failure:
+            self._log("failed", failures=failed, applied=self.applied, kept=True)
+            self.console.say(f"kept {self.sha[:12]} on {self.env.name} (--keep-on-failure)")
+            return 1
+        self._undo("rolled-back", failures=failed)
+        return 1
+
+    def _undo(self, outcome: str, **details: Any) -> None:
+        """Switch every master back; re-apply the previous release where it was applied."""
+        restored = self._restore()
+        reapplied: dict[str, str] = {}
+        if outcome != "interrupted" and self.applied and any(restored.values()):
+            self.env.refresh()
+            again: list[str] = []
+            failed = self.env.rollout(self._batch_size(), again)
+            reapplied = {m: failed.get(m, "ok") for m in again}
+        self._log(outcome, applied=self.applied, restored=restored, reapplied=reapplied,
+                  **details)  # fmt: skip
+        ran = ", ".join(self.applied) or "none"
+        self.console.say(
+            f"{outcome}: minions that applied {self.sha[:12]}: {ran}; masters back on "
+            + ", ".join(f"{a}: {(s or 'no release')[:12]}" for a, s in restored.items())
+        )
+        if outcome == "interrupted" and self.applied:
+            self.console.say(
+                f"the minions above ran {self.sha[:12]}; `saltline rollback {self.env.name}` "
+                "or a highstate returns them to what the masters serve"
+            )
+
+    def _restore(self) -> dict[str, str | None]:
+        restored: dict[str, str | None] = {}
+        entry = {"action": "restore", "undoing": self.sha, **_who()}
+        for index in self.switched:
+            store: ReleaseStore = self.env.stores[index]
+            previous = self.before.get(index)
+            try:
+                store.restore(previous, entry)
+                restored[str(store.master.address)] = previous
+            except SaltlineError as exc:
+                self.console.say(f"error: could not switch {store.master.address} back: {exc}")
+        return restored
+
+    def _finish(self) -> None:
+        for store in self.env.stores:
+            store.mark_rolled_out(self.sha, {"action": "promote", **_who()})
+        for store in self.env.stores:
+            store.prune(self.config.promotion.keep_releases)
+        self._log("promoted", applied=self.applied)
+        self.console.say(f"promoted {self.sha[:12]} to {self.env.name}")
+
+    def _batch_size(self) -> int:
+        return self.options.batch_size or self.config.promotion.batch_size
+
+    def _log(self, outcome: str, **details: Any) -> None:
+        self.env.log("promote", self.sha, outcome, **details)
+
+
+def _who() -> dict[str, Any]:
+    entry = audit.entry("", "", None, "")
+    return {key: entry[key] for key in ("time", "by", "pipeline")}
+
+
+def _describe(prediction: Prediction) -> list[str]:
+    if prediction.error:
+        return [prediction.error]
+    lines = [", ".join(prediction.changes) if prediction.changes else "no changes"]
+    lines += [f"would fail: {failure}" for failure in prediction.failures]
+    if prediction.after_install:
+        lines.append(
+            "checked only at apply (its module loads once this highstate installs its "
+            "package): " + ", ".join(prediction.after_install)
+        )
+    return lines
+
+
+def _changes(predictions: dict[str, Prediction]) -> dict[str, list[str]]:
+    return {minion: p.changes for minion, p in predictions.items()}
+
+
+def _failures(predictions: dict[str, Prediction]) -> dict[str, list[str]]:
+    return {m: p.failures + ([p.error] if p.error else []) for m, p in predictions.items()}

@@ -1,32 +1,59 @@
-"""Releases on a salt-master: a directory per SHA behind an atomically switched symlink.
+"""Releases on a salt-master: a directory per SHA behind atomically switched symlinks.
 
 Layout under RELEASE_ROOT on each master:
 
-    releases/<sha>/{salt,pillar,RELEASE.json}   one per promoted commit, complete or absent
-    current -> releases/<sha>                   what file_roots and pillar_roots point at
-    history.jsonl                               every switch of `current`, appended
+    releases/<sha>/{salt,pillar,RELEASE.json}   one per uploaded commit, complete or absent
+    current -> releases/<sha>                   what the live master serves
+    candidate -> releases/<sha>                 what the candidate master serves to dry runs
+    history.jsonl                               every switch of `current`, and every rollout
+                                                that finished ("rolled-out"): what "reached"
+                                                means
     audit.jsonl                                 every promotion, refusal, override, rollback
-    deploy.lock/owner.json                      held while a promotion runs
+    deploy.lock/owner.json                      the deploy lease (see `lease`)
 
-Uploads land in a hidden directory and are renamed into place, and the symlink is
-switched with rename(2), so a master is always on a whole release.
+Uploads land in a hidden directory and are renamed into place, and symlinks are
+switched with rename(2), so a master is always on a whole release. RELEASE.json
+records a digest of every file, which `verify` recomputes on the master.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import tarfile
 from dataclasses import dataclass
 from typing import Any
 
-from saltline.errors import LockHeld, SaltlineError
+from saltline.errors import SaltlineError
 from saltline.promotion.transport import Transport
 
 RELEASE_ROOT = "/srv/saltline"
 RELEASES = f"{RELEASE_ROOT}/releases"
 CURRENT = f"{RELEASE_ROOT}/current"
-LOCK = f"{RELEASE_ROOT}/deploy.lock"
+CANDIDATE = f"{RELEASE_ROOT}/candidate"
 HISTORY = f"{RELEASE_ROOT}/history.jsonl"
 AUDIT = f"{RELEASE_ROOT}/audit.jsonl"
+ROLLED_OUT = "rolled-out"
+
+# What `content_digest` computes locally, computed on the master from the unpacked files.
+_DIGEST_ON_MASTER = (
+    'cd "$1" && find salt pillar -type f -print0 2>/dev/null | LC_ALL=C sort -z '
+    "| xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1"
+)
+
+
+def content_digest(tar: bytes) -> str:
+    """sha256 over `sha256sum`'s lines for every regular file of the release, in byte order."""
+    lines = []
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        for member in archive.getmembers():
+            if member.isfile():
+                handle = archive.extractfile(member)
+                data = handle.read() if handle else b""
+                lines.append((member.name, f"{hashlib.sha256(data).hexdigest()}  {member.name}\n"))
+    text = "".join(line for _, line in sorted(lines, key=lambda pair: pair[0].encode()))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -42,80 +69,125 @@ class ReleaseStore:
             raise SaltlineError(f"master {self.master.address}: {done.stderr.strip() or script}")
         return done.stdout
 
-    def acquire_lock(self, owner: dict[str, Any]) -> None:
-        done = self.master.run(
-            ["sh", "-c", 'mkdir -p "$1" && mkdir "$2" && printf "%s\\n" "$3" > "$2/owner.json"',
-             "saltline", RELEASES, LOCK, json.dumps(owner)]
-        )  # fmt: skip
-        if done.exit_code != 0:
-            holder = self.master.run(["cat", f"{LOCK}/owner.json"]).stdout.strip() or "unknown"
-            raise LockHeld(
-                f"master {self.master.address} is locked by another promotion: {holder}; "
-                f"wait for it, or remove {LOCK} on the master if it died"
-            )
-
-    def release_lock(self) -> None:
-        self._sh('rm -rf "$1"', LOCK)
-
     def has(self, sha: str) -> bool:
         return self.master.run(["test", "-f", f"{RELEASES}/{sha}/RELEASE.json"]).exit_code == 0
 
     def upload(self, sha: str, tar: bytes, stamp: dict[str, Any]) -> None:
-        """Put a release in place whole: unpack aside, stamp, rename. A no-op if present."""
-        if self.has(sha):
+        """Put a release in place whole and verify it; a verified release is kept as it is."""
+        digest = content_digest(tar)
+        if self.has(sha) and self.verify(sha, digest):
             return
         incoming = f"{RELEASES}/.incoming-{sha}"
         self._sh('rm -rf "$1" && mkdir -p "$1"', incoming)
         self.master.unpack(incoming, tar)
         self._sh(
             'printf "%s\\n" "$2" > "$1/RELEASE.json" && rm -rf "$3" && mv -T "$1" "$3"',
-            incoming, json.dumps(stamp), f"{RELEASES}/{sha}",
+            incoming, json.dumps({**stamp, "digest": digest}), f"{RELEASES}/{sha}",
         )  # fmt: skip
+        if not self.verify(sha, digest):
+            raise SaltlineError(
+                f"master {self.master.address}: releases/{sha[:12]} does not match what was "
+                "uploaded (a full disk, or something else writing there?)"
+            )
+
+    def verify(self, sha: str, digest: str) -> bool:
+        """Whether the files of releases/<sha> on the master are exactly those uploaded."""
+        done = self.master.run(["sh", "-c", _DIGEST_ON_MASTER, "saltline", f"{RELEASES}/{sha}"])
+        return done.exit_code == 0 and done.stdout.strip() == digest
 
     def current(self) -> str | None:
-        done = self.master.run(["readlink", CURRENT])
-        return (
-            done.stdout.strip().rsplit("/", 1)[-1]
-            if done.exit_code == 0 and done.stdout.strip()
-            else None
-        )
+        return self._target(CURRENT)
+
+    def candidate(self) -> str | None:
+        return self._target(CANDIDATE)
+
+    def _target(self, link: str) -> str | None:
+        done = self.master.run(["readlink", link])
+        target = done.stdout.strip()
+        return target.rsplit("/", 1)[-1] if done.exit_code == 0 and target else None
 
     def switch(self, sha: str, entry: dict[str, Any]) -> None:
         """Point `current` at a release, atomically, and append the switch to the history."""
         if not self.has(sha):
             raise SaltlineError(f"master {self.master.address} has no whole release {sha[:12]}")
+        self._link(CURRENT, sha)
+        self._history({**entry, "sha": sha, "event": "switched"})
+
+    def offer(self, sha: str) -> None:
+        """Point `candidate` at a release: only the candidate master serves it."""
+        if not self.has(sha):
+            raise SaltlineError(f"master {self.master.address} has no whole release {sha[:12]}")
+        self._link(CANDIDATE, sha)
+
+    def restore(self, sha: str | None, entry: dict[str, Any]) -> None:
+        """Put `current` back where it was: at `sha`, or nowhere if there was none."""
+        if sha is None:
+            self._sh('rm -f "$1"', CURRENT)
+        else:
+            self._link(CURRENT, sha)
+        self._history({**entry, "sha": sha, "event": "restored"})
+
+    def _link(self, link: str, sha: str) -> None:
         self._sh(
-            'ln -sfn "releases/$2" "$1/.current.new" && mv -T "$1/.current.new" "$1/current" '
-            '&& printf "%s\\n" "$3" >> "$4"',
-            RELEASE_ROOT, sha, json.dumps(entry), HISTORY,
+            'ln -sfn "releases/$2" "$1.new" && mv -T "$1.new" "$1"', link, sha
+        )  # relative target: the tree can be moved or mounted elsewhere
+
+    def mark_rolled_out(self, sha: str, entry: dict[str, Any]) -> None:
+        """Record that a rollout of `sha` finished on every minion of the environment."""
+        self._history({**entry, "sha": sha, "event": ROLLED_OUT})
+
+    def _history(self, entry: dict[str, Any]) -> None:
+        self._sh(
+            'mkdir -p "$1" && printf "%s\\n" "$2" >> "$3"',
+            RELEASE_ROOT, json.dumps(entry, sort_keys=True), HISTORY,
         )  # fmt: skip
 
     def stamp(self, sha: str) -> dict[str, Any]:
         done = self.master.run(["cat", f"{RELEASES}/{sha}/RELEASE.json"])
-        return json.loads(done.stdout) if done.exit_code == 0 else {}
+        try:
+            value = json.loads(done.stdout) if done.exit_code == 0 else {}
+        except json.JSONDecodeError:
+            return {}
+        return value if isinstance(value, dict) else {}
 
     def history(self) -> list[dict[str, Any]]:
+        """Every entry of history.jsonl that parses (a torn last line is skipped)."""
         done = self.master.run(["cat", HISTORY])
-        return (
-            [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-            if done.exit_code == 0
-            else []
-        )
+        entries = []
+        for line in done.stdout.splitlines() if done.exit_code == 0 else []:
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                entries.append(value)
+        return entries
+
+    def reached(self, sha: str) -> bool:
+        """Whether a rollout of `sha` finished here (uploads and dry runs do not count)."""
+        return any(e.get("event") == ROLLED_OUT and e.get("sha") == sha for e in self.history())
+
+    def last_rolled_out(self) -> str | None:
+        """The newest release whose rollout finished here, if it is still here."""
+        for entry in reversed(self.history()):
+            sha = entry.get("sha")
+            if entry.get("event") == ROLLED_OUT and sha and self.has(sha):
+                return str(sha)
+        return None
 
     def previous(self) -> str | None:
-        """The release `current` pointed at before the present one (dry runs do not count)."""
+        """The last release rolled out here before the current one, if it is still here."""
         current = self.current()
         for entry in reversed(self.history()):
-            if entry.get("dry_run"):
-                continue
-            if entry.get("sha") != current and self.has(entry.get("sha", "")):
-                return str(entry["sha"])
+            sha = entry.get("sha")
+            if entry.get("event") == ROLLED_OUT and sha and sha != current and self.has(sha):
+                return str(sha)
         return None
 
     def prune(self, keep: int) -> list[str]:
-        """Remove all but the newest `keep` releases; never `current` or the one before it."""
+        """Remove all but the newest `keep` releases; never current, candidate or previous."""
         listing = self._sh('ls -1t "$1"', RELEASES).split()
-        protected = {self.current(), self.previous()}
+        protected = {self.current(), self.candidate(), self.previous()}
         doomed = [sha for sha in listing[keep:] if sha not in protected]
         for sha in doomed:
             self._sh('rm -rf "$1"', f"{RELEASES}/{sha}")
@@ -123,5 +195,6 @@ class ReleaseStore:
 
     def audit(self, entry: dict[str, Any]) -> None:
         self._sh(
-            'mkdir -p "$1" && printf "%s\\n" "$2" >> "$3"', RELEASE_ROOT, json.dumps(entry), AUDIT
-        )
+            'mkdir -p "$1" && printf "%s\\n" "$2" >> "$3"',
+            RELEASE_ROOT, json.dumps(entry, sort_keys=True), AUDIT,
+        )  # fmt: skip

@@ -2,21 +2,28 @@
 
 Batching is done here, not with Salt's `--batch`: each batch is one
 `salt -L m1,m2 state.apply`, and the rollout stops at the first batch in which a
-minion failed or did not return.
+minion failed or did not return. A dry run goes through the candidate master (see
+`candidate`), so it sees the candidate release while every live command sees
+`current`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from saltline.errors import SaltlineError
+from saltline.promotion import candidate
 from saltline.promotion.transport import Transport
 from saltline.salt_results import (
     ApplyRun,
+    SaltOutputError,
     accepted_minions,
     describe_failure,
+    parse_apply,
     parse_minion_returns,
+    unloadable_module,
+    waits_only_for,
 )
 
 MinionRuns = dict[str, ApplyRun | None]
@@ -50,6 +57,43 @@ def failures(runs: MinionRuns) -> dict[str, str]:
     return reasons
 
 
+@dataclass
+class Prediction:
+    """What a dry run says of one minion, a line each."""
+
+    changes: list[str] = field(default_factory=list)  # state IDs that would change
+    failures: list[str] = field(default_factory=list)  # states that would fail, and why
+    after_install: list[str] = field(default_factory=list)  # modules that load only later
+    error: str | None = None  # no return, or the highstate did not render
+
+    @property
+    def fails(self) -> bool:
+        return bool(self.failures) or self.error is not None
+
+
+def predict(run: ApplyRun | None) -> Prediction:
+    """Classify a test=True run: a state whose module loads only once the highstate has
+    installed its package (and what waits only for it) is not a predicted failure."""
+    if run is None:
+        return Prediction(error="did not return (down or disconnected)")
+    if run.errors:
+        return Prediction(error="the highstate did not render: " + _first_line(run.errors[0]))
+    later = {s.state_id: module for s in run.failed if (module := unloadable_module(s))}
+    prediction = Prediction(
+        changes=[s.state_id for s in run.states if s.result is None or s.changed]
+    )
+    for state in run.failed:
+        if state.state_id in later:
+            prediction.after_install.append(f"{state.state_id} ({later[state.state_id]})")
+        elif not waits_only_for(state, set(later)):
+            prediction.failures.append(f"{state.state_id}: {_first_line(state.comment)}")
+    return prediction
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "(no comment)")
+
+
 @dataclass(frozen=True)
 class SaltMaster:
     """Salt commands on a master, with JSON output."""
@@ -75,19 +119,15 @@ class SaltMaster:
     def alive(self) -> set[str]:
         """The minions that answer a ping now (seconds, where a down minion costs a timeout)."""
         done = self.master.run(
-            [
-                "salt-run",
-                "--out=json",
-                "manage.up",
-                f"timeout={PING_TIMEOUT}",
-                "gather_job_timeout=3",
-            ]
-        )
+            ["salt-run", "--out=json", "manage.up", f"timeout={PING_TIMEOUT}",
+             "gather_job_timeout=3"]
+        )  # fmt: skip
         try:
             return set(json.loads(done.stdout or "[]"))
         except json.JSONDecodeError:
-            raise SaltlineError(
-                f"master {self.master.address}: manage.up: {done.stdout[-300:]}"
+            raise SaltOutputError(
+                f"master {self.master.address}: manage.up did not print JSON: "
+                f"{(done.stdout or done.stderr).strip()[-300:]}"
             ) from None
 
     def refresh(self, minions: list[str]) -> None:
@@ -97,12 +137,48 @@ class SaltMaster:
             # Two functions in one job (Salt's compound call syntax: a comma-separated list).
             self._salt("-L", ",".join(minions), "saltutil.sync_all,saltutil.refresh_pillar", ",")
 
-    def apply(self, minions: list[str], test: bool = False) -> MinionRuns:
+    def apply(self, minions: list[str]) -> MinionRuns:
         """state.apply on the minions that answer a ping; the others did not return."""
-        alive = self.alive()
-        reachable = [minion for minion in minions if minion in alive]
+        reachable = self._reachable(minions)
         runs: MinionRuns = {minion: None for minion in minions}
         if reachable:
-            args = ["-L", ",".join(reachable), "state.apply"] + (["test=True"] if test else [])
-            runs.update(parse_minion_returns(self._salt(*args), reachable))
+            runs.update(parse_minion_returns(self._salt("-L", ",".join(reachable), "state.apply"),
+                                             reachable))  # fmt: skip
         return runs
+
+    def test_live(self, minions: list[str]) -> MinionRuns:
+        """state.apply test=True against what the master serves now (drift)."""
+        reachable = self._reachable(minions)
+        runs: MinionRuns = {minion: None for minion in minions}
+        if reachable:
+            stdout = self._salt("-L", ",".join(reachable), "state.apply", "test=True")
+            runs.update(parse_minion_returns(stdout, reachable))
+        return runs
+
+    def test_candidate(self, minions: list[str], port: int) -> MinionRuns:
+        """state.apply test=True on each minion against the candidate master on `port`."""
+        reachable = self._reachable(minions)
+        runs: MinionRuns = {minion: None for minion in minions}
+        if not reachable:
+            return runs
+        stdout = self._salt("-L", ",".join(reachable), "cmd.run_all",
+                            candidate.minion_command(port))  # fmt: skip
+        try:
+            returns = json.loads(stdout) if stdout.strip() else {}
+        except json.JSONDecodeError:
+            raise SaltOutputError(
+                f"master {self.master.address}: salt did not print JSON: {stdout.strip()[-300:]}"
+            ) from None
+        for minion in reachable:
+            ret = returns.get(minion) if isinstance(returns, dict) else None
+            if isinstance(ret, dict) and isinstance(ret.get("stdout"), str):
+                try:
+                    runs[minion] = parse_apply(ret["stdout"])
+                except SaltOutputError:
+                    detail = (ret.get("stderr") or ret["stdout"]).strip()[-300:]
+                    runs[minion] = ApplyRun(errors=[f"salt-call against the candidate: {detail}"])
+        return runs
+
+    def _reachable(self, minions: list[str]) -> list[str]:
+        alive = self.alive()
+        return [minion for minion in minions if minion in alive]

@@ -1,0 +1,110 @@
+"""The candidate master: a dry run of a release that nothing live can see.
+
+A dry run must change nothing that a minion or a salt command sees, so the live
+master keeps serving `current` throughout. Beside it, on the same host, saltline
+starts a second salt-master process, the candidate master: the live master's own
+configuration (so the same environment names, renderers, GPG keys and accepted
+minion keys) with every path under `current/` pointed at `candidate/`, on its own
+ports, cache and socket directories. Each minion then runs
+`salt-call state.apply test=True` against it, through a temporary copy of its own
+configuration with `master_port` changed and a cache of its own, removed afterwards.
+
+The candidate master runs under `timeout`, so a promotion killed before it stops
+the process leaves nothing running for long; the next dry run replaces it.
+
+A real master needs saltline's settings in `master.d/saltline.conf` (README:
+Promotion) and minions able to reach `promotion.candidate_port` on the master.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from saltline.errors import SaltlineError
+from saltline.promotion.release import CANDIDATE, CURRENT, RELEASE_ROOT
+from saltline.promotion.transport import Transport
+
+HOME = f"{RELEASE_ROOT}/candidate-master"
+DROP_IN = "saltline.conf"  # master.d/saltline.conf: where saltline's roots are configured
+START_TIMEOUT = 60
+
+_START = f"""
+set -e
+home={HOME}; port="$1"; lifetime="$2"
+[ -f "$home/salt-master.pid" ] && kill "$(cat "$home/salt-master.pid")" 2>/dev/null || :
+rm -rf "$home/etc" && mkdir -p "$home/etc/master.d" "$home/cache" "$home/sock"
+cp /etc/salt/master "$home/etc/master" 2>/dev/null || : > "$home/etc/master"
+cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
+[ -f "$home/etc/master.d/{DROP_IN}" ] || {{ echo "no /etc/salt/master.d/{DROP_IN}" >&2; exit 4; }}
+sed -i "s#{CURRENT}/#{CANDIDATE}/#g" "$home/etc/master.d/{DROP_IN}"
+cat > "$home/etc/master.d/zz-saltline-candidate.conf" <<EOF
+ret_port: $port
+publish_port: $((port - 1))
+cachedir: $home/cache
+sock_dir: $home/sock
+pidfile: $home/salt-master.pid
+pki_dir: /etc/salt/pki/master
+log_file: $home/master.log
+EOF
+nohup setsid timeout "$lifetime" salt-master -c "$home/etc" >"$home/out.log" 2>&1 </dev/null &
+"""
+_STOP = f"""
+home={HOME}
+[ -f "$home/salt-master.pid" ] && kill "$(cat "$home/salt-master.pid")" 2>/dev/null || :
+rm -rf "$home/cache" "$home/sock"
+"""
+_LISTENING = (  # bash for /dev/tcp: no ss or netstat needed on the master
+    'test -f "$1/salt-master.pid" && kill -0 "$(cat "$1/salt-master.pid")" 2>/dev/null && '
+    'timeout 2 bash -c ">/dev/tcp/127.0.0.1/$2" 2>/dev/null'
+)
+
+# Run on each minion: its own configuration, copied, with the candidate's port and a
+# cache of its own; the copy is removed whatever happens.
+_MINION_DRY_RUN = """
+d=$(mktemp -d /tmp/saltline-dry-run.XXXXXX) || exit 70
+trap 'rm -rf "$d"' EXIT
+cp -r /etc/salt/. "$d"/ 2>/dev/null; rm -rf "$d/pki"; mkdir -p "$d/minion.d"
+printf 'master_port: %s\\ncachedir: %s/cache\\npki_dir: /etc/salt/pki/minion\\n' \
+  "{port}" "$d" > "$d/minion.d/zz-saltline-dry-run.conf"
+salt-call -c "$d" --out=json --log-level=quiet --retcode-passthrough state.apply test=True
+"""
+
+
+def start(master: Transport, port: int, lifetime: int) -> None:
+    """Start (or restart) the candidate master, and wait until it listens."""
+    done = master.run(["sh", "-c", _START, "saltline", str(port), str(lifetime)])
+    if done.exit_code == 4:
+        raise SaltlineError(
+            f"master {master.address}: /etc/salt/master.d/{DROP_IN} is missing; saltline's "
+            "roots must be configured there (README: Promotion, a real master)"
+        )
+    if done.exit_code != 0:
+        raise SaltlineError(
+            f"master {master.address}: could not start the candidate master: "
+            f"{(done.stderr or done.stdout).strip()[-300:]}"
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if master.run(["sh", "-c", _LISTENING, "saltline", HOME, str(port)]).exit_code == 0:
+            return
+        time.sleep(0.5)
+    log = master.run(["tail", "-n", "5", f"{HOME}/master.log"]).stdout.strip()
+    raise SaltlineError(
+        f"master {master.address}: the candidate master did not listen on port {port} within "
+        f"{START_TIMEOUT}s: {log or '(no log)'}"
+    )
+
+
+def stop(master: Transport) -> None:
+    master.run(["sh", "-c", _STOP])
+
+
+def minion_command(port: int) -> str:
+    """The `cmd.run_all` argument that dry-runs a minion against the candidate master.
+
+    Base64, because salt's command line would read `key=value` and YAML in the script.
+    """
+    script = _MINION_DRY_RUN.format(port=port)
+    encoded = base64.b64encode(script.encode()).decode()
+    return f"cmd=echo {encoded} | base64 -d | sh"

@@ -1,0 +1,123 @@
+"""An environment's masters, reached and checked before anything changes, and what every
+promotion command does with them: audit, lease, refresh, apply in batches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import docker
+
+from saltline.config import Config
+from saltline.console import Console
+from saltline.errors import LockHeld, SaltlineError
+from saltline.promotion import audit, lease
+from saltline.promotion.release import ReleaseStore
+from saltline.promotion.rollout import MinionRuns, SaltMaster, batches, failures
+from saltline.promotion.transport import Transport, open_transport
+
+Connect = Callable[[], docker.DockerClient]
+COMMAND_MARGIN = 60  # seconds a master command may take beyond Salt's own timeout
+
+
+class Environment:
+    """The masters of one environment, each with its release store and Salt commands."""
+
+    def __init__(self, config: Config, name: str, connect: Connect, console: Console):
+        if name not in config.environments:
+            declared = ", ".join(config.environments)
+            raise SaltlineError(
+                f"{config.path}: no environment named {name!r}; declared: {declared}"
+            )
+        addresses = config.masters.get(name, ())
+        if not addresses:
+            raise SaltlineError(f"{config.path}: environment {name!r} has no masters to promote to")
+        client = connect() if any(a.scheme == "docker" for a in addresses) else None
+        timeout = config.promotion.timeout + COMMAND_MARGIN
+        self.name = name
+        self.config = config
+        self.console = console
+        self.masters: list[Transport] = [open_transport(a, client, timeout) for a in addresses]
+        self.stores = [ReleaseStore(master) for master in self.masters]
+        self.salts = [SaltMaster(master, config.promotion.timeout) for master in self.masters]
+
+    def log(self, action: str, sha: str | None, outcome: str, **details: Any) -> None:
+        """Audit an outcome: locally first (a failure there raises), then on every master
+        that answers (one that does not is named, and the outcome is not lost)."""
+        event = audit.entry(action, self.name, sha, outcome, **details)
+        audit.append_local(self.config.root, event)
+        for store in self.stores:
+            try:
+                store.audit(event)
+            except SaltlineError as exc:
+                self.console.say(f"warning: audit not written on {store.master.address}: {exc}")
+
+    @contextlib.contextmanager
+    def leased(self, action: str, sha: str | None) -> Iterator[lease.Holder]:
+        """Hold the deploy lease on every master; released, only ours, whatever happens."""
+        holder = lease.Holder.mine(action, sha)
+        try:
+            for store in self.stores:
+                self._acquire(store, holder, action, sha)
+            yield holder
+        finally:
+            for store in self.stores:
+                with contextlib.suppress(SaltlineError):
+                    lease.release(store, holder)
+
+    def _acquire(
+        self, store: ReleaseStore, holder: lease.Holder, action: str, sha: str | None
+    ) -> None:
+        try:
+            lease.acquire(store, holder)
+        except LockHeld as exc:
+            held, other = lease.read_holder(store)
+            if held and other is not None and other.is_gone():
+                lease.break_lease(store, other)
+                self.log("unlock", other.sha, "lease-broken", holder=other.__dict__,
+                         reason="its holder's process on this host is gone")  # fmt: skip
+                self.console.say(f"{store.master.address}: broke a dead lease ({other.describe()})")
+                lease.acquire(store, holder)
+                return
+            self.log(action, sha, "refused", reasons=[str(exc)])
+            raise
+
+    def minions(self) -> list[tuple[SaltMaster, list[str]]]:
+        """Each master with the minions it applies: a minion whose key several masters
+        accepted (multi-master) is applied once, through the first."""
+        seen: set[str] = set()
+        plan = []
+        for salt in self.salts:
+            mine = [minion for minion in salt.minions() if minion not in seen]
+            seen.update(mine)
+            plan.append((salt, mine))
+        return plan
+
+    def refresh(self) -> None:
+        for salt, minions in self.minions():
+            salt.refresh(sorted(salt.alive() & set(minions)))
+
+    def rollout(self, size: int, applied: list[str]) -> dict[str, str]:
+        """Apply in batches, stopping at the first batch with a failure; returns the
+        failures. `applied` collects every minion a state.apply was sent to."""
+        for salt, minions in self.minions():
+            planned = batches(minions, size)
+            for number, batch in enumerate(planned, start=1):
+                applied.extend(batch)
+                runs = salt.apply(batch)
+                failed = failures(runs)
+                self._say_batch(number, len(planned), batch, runs, failed)
+                if failed:
+                    self.console.say(f"rollout stopped at batch {number}/{len(planned)}")
+                    return failed
+        return {}
+
+    def _say_batch(
+        self, number: int, total: int, batch: list[str], runs: MinionRuns, failed: dict[str, str]
+    ) -> None:
+        for minion in batch:
+            run = runs.get(minion)
+            verdict = failed.get(minion) or f"ok ({len(run.changed) if run else 0} changed)"
+            self.console.say(f"batch {number}/{total} {self.name}/{minion}: {verdict}")

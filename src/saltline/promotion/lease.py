@@ -1,0 +1,133 @@
+"""The deploy lease: one promotion or rollback per environment at a time, with an owner.
+
+On each master, `deploy.lock/owner.json` says who holds the lease: user, host, pid,
+action, commit, start time and a random token. It appears whole (written aside and
+renamed into place), only the holder's token releases it, and `saltline unlock ENV
+--reason` breaks a stale one. A lease whose holder ran on this host and whose process
+is gone is broken by the next promotion, audited.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from saltline.errors import LockHeld, SaltlineError
+from saltline.promotion.release import RELEASE_ROOT, ReleaseStore
+
+LOCK = f"{RELEASE_ROOT}/deploy.lock"
+OWNER = f"{LOCK}/owner.json"
+_ACQUIRE = (
+    'mkdir -p "$1" && d="$1/.lock-$3" && mkdir "$d" && printf "%s\\n" "$4" > "$d/owner.json" '
+    '&& if mv -T "$d" "$2" 2>/dev/null; then exit 0; else rm -rf "$d"; exit 3; fi'
+)
+_RELEASE_OWN = 'grep -qF "\\"token\\": \\"$2\\"" "$1/owner.json" 2>/dev/null && rm -rf "$1" || :'
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a lease, as its owner.json says."""
+
+    token: str
+    user: str
+    host: str
+    pid: int
+    action: str
+    sha: str | None
+    started: float  # seconds since the epoch
+
+    @classmethod
+    def mine(cls, action: str, sha: str | None) -> Holder:
+        return cls(secrets.token_hex(8), getpass.getuser(), socket.gethostname(), os.getpid(),
+                   action, sha, time.time())  # fmt: skip
+
+    @classmethod
+    def parse(cls, text: str) -> Holder | None:
+        try:
+            data = json.loads(text)
+            return cls(str(data["token"]), str(data["user"]), str(data["host"]),
+                       int(data["pid"]), str(data["action"]), data.get("sha"),
+                       float(data["started"]))  # fmt: skip
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True)
+
+    def describe(self, now: float | None = None) -> str:
+        age = max(0, int((time.time() if now is None else now) - self.started))
+        what = f"{self.action} {self.sha[:12]}" if self.sha else self.action
+        return f"{self.user}@{self.host} pid {self.pid} ({what}), held for {_duration(age)}"
+
+    def is_gone(self) -> bool:
+        """Its process ran on this host and has exited: nobody will ever release it."""
+        if self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+def read_holder(store: ReleaseStore) -> tuple[bool, Holder | None]:
+    """(held at all, by whom if owner.json says so)."""
+    if store.master.run(["test", "-d", LOCK]).exit_code != 0:
+        return False, None
+    return True, Holder.parse(store.master.run(["cat", OWNER]).stdout)
+
+
+def acquire(store: ReleaseStore, holder: Holder) -> None:
+    done = store.master.run(
+        ["sh", "-c", _ACQUIRE, "saltline", RELEASE_ROOT, LOCK, holder.token, holder.to_json()]
+    )
+    if done.exit_code == 0:
+        return
+    held, other = read_holder(store)
+    if not held:  # released between our attempt and our look: try once more
+        if store.master.run(["sh", "-c", _ACQUIRE, "saltline", RELEASE_ROOT, LOCK, holder.token,
+                             holder.to_json()]).exit_code == 0:  # fmt: skip
+            return
+        raise SaltlineError(f"master {store.master.address}: could not take {LOCK}")
+    raise LockHeld(held_message(store, other))
+
+
+def held_message(store: ReleaseStore, other: Holder | None) -> str:
+    who = other.describe() if other else "an owner that cannot be read"
+    return (
+        f"master {store.master.address} is locked by another promotion: {who}; wait for it, "
+        'or, if it died, `saltline unlock ENV --reason "…"`'
+    )
+
+
+def release(store: ReleaseStore, holder: Holder) -> None:
+    """Remove the lease if, and only if, it is ours."""
+    store.master.run(["sh", "-c", _RELEASE_OWN, "saltline", LOCK, holder.token])
+
+
+def break_lease(store: ReleaseStore, expected: Holder | None) -> None:
+    """Remove whatever lease is held (unlock): only if it is still the one we looked at."""
+    if expected is None:
+        store.master.run(["rm", "-rf", LOCK])
+    else:
+        release(store, expected)
+
+
+def audit_fields(holder: Holder | None) -> dict[str, Any]:
+    return {"holder": holder.__dict__ if holder else None}

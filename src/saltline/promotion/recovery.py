@@ -1,0 +1,102 @@
+"""`saltline rollback` and `saltline unlock`: bring an environment back to a known state.
+
+saltline rollback prod                       # the release rolled out before this one
+saltline unlock prod --reason "CI job killed" # break a stale deploy lease, audited
+
+After an unfinished promotion (killed, or a master lost mid-way) the masters may be
+split or serve a release whose rollout never finished: rollback then returns every
+master to the last release rolled out on all of them.
+"""
+
+from __future__ import annotations
+
+from saltline.config import Config
+from saltline.console import Console
+from saltline.errors import SaltlineError
+from saltline.promotion import lease
+from saltline.promotion.environment import Connect, Environment
+from saltline.promotion.release import ROLLED_OUT, ReleaseStore
+
+
+def rollback(
+    config: Config, name: str, connect: Connect, console: Console, batch_size: int | None
+) -> int:
+    """Every master back to the release rolled out before the current one, re-applied."""
+    environment = Environment(config, name, connect, console)
+    with environment.leased("rollback", None):
+        targets = rollback_targets(environment.stores)
+        if None in targets.values() or len(set(targets.values())) != 1:
+            reason = (
+                "no previous release" if None in targets.values()
+                else "the masters disagree on the previous release: "
+                + ", ".join(f"{a}: {s and s[:12]}" for a, s in targets.items())
+            )  # fmt: skip
+            environment.log("rollback", None, "refused", reasons=[reason])
+            console.say(f"refused: {name}: {reason}")
+            return 1
+        sha = next(iter(targets.values()))
+        assert sha is not None
+        entry = {"action": "rollback"}
+        switched = []
+        before = {str(store.master.address): store.current() for store in environment.stores}
+        try:
+            for store in environment.stores:
+                store.switch(sha, entry)
+                switched.append(store)
+                console.say(f"{store.master.address}: rolled back to releases/{sha[:12]}")
+        except (SaltlineError, KeyboardInterrupt) as exc:
+            for store in switched:
+                store.restore(before[str(store.master.address)], {"action": "restore"})
+            environment.log("rollback", sha, "failed", error=str(exc) or "interrupted")
+            raise
+        environment.refresh()
+        applied: list[str] = []
+        failed = environment.rollout(batch_size or config.promotion.batch_size, applied)
+        if failed:
+            environment.log("rollback", sha, "failed", failures=failed, applied=applied)
+            return 1
+        for store in environment.stores:
+            store.mark_rolled_out(sha, {"action": "rollback"})
+        environment.log("rollback", sha, "rolled-back", applied=applied)
+        return 0
+
+
+def rollback_targets(stores: list[ReleaseStore]) -> dict[str, str | None]:
+    """Per master, the release to return to: the one before the current release when the
+    environment is whole and rolled out; otherwise the last one rolled out everywhere."""
+    currents = {store.current() for store in stores}
+    lasts = [store.last_rolled_out() for store in stores]
+    if len(currents) == 1 and None not in currents and set(lasts) == currents:
+        return {str(store.master.address): store.previous() for store in stores}
+    everywhere = [
+        sha for sha in _rolled_out_newest_first(stores[0])
+        if all(store.reached(sha) and store.has(sha) for store in stores)
+    ]  # fmt: skip
+    return {str(store.master.address): everywhere[0] if everywhere else None for store in stores}
+
+
+def _rolled_out_newest_first(store: ReleaseStore) -> list[str]:
+    entries = reversed(store.history())
+    shas = [str(e["sha"]) for e in entries if e.get("event") == ROLLED_OUT and e.get("sha")]
+    return list(dict.fromkeys(shas))
+
+
+def unlock(config: Config, name: str, reason: str, connect: Connect, console: Console) -> int:
+    """Break the deploy lease on every master of an environment, naming who held it."""
+    if not reason.strip():
+        raise SaltlineError('unlock needs --reason "why the lease is stale" (it is audited)')
+    environment = Environment(config, name, connect, console)
+    broken = []
+    for store in environment.stores:
+        held, holder = lease.read_holder(store)
+        if not held:
+            console.say(f"{store.master.address}: not locked")
+            continue
+        lease.break_lease(store, holder)
+        who = holder.describe() if holder else "an owner that cannot be read"
+        broken.append({"master": str(store.master.address),
+                       "holder": holder.__dict__ if holder else None})  # fmt: skip
+        console.say(f"{store.master.address}: broke the lease held by {who}")
+    environment.log("unlock", None, "unlocked" if broken else "nothing-locked", broken=broken,
+                    reason=reason)  # fmt: skip
+    return 0

@@ -1,0 +1,62 @@
+"""`saltline status` and `saltline drift`: what each master serves, and what has drifted.
+
+Status tells the truth after any failure: the release each master serves, whether its
+rollout finished, a split between masters, a candidate master still running, and
+who holds the deploy lease and for how long.
+"""
+
+from __future__ import annotations
+
+from saltline.config import Config
+from saltline.console import Console
+from saltline.promotion import lease
+from saltline.promotion.environment import Connect, Environment
+from saltline.promotion.rollout import would_change
+
+
+def status(config: Config, name: str | None, connect: Connect, console: Console) -> int:
+    names = [name] if name else list(config.promotion_order)
+    for env_name in names:
+        environment = Environment(config, env_name, connect, console)
+        serving = {}
+        for store in environment.stores:
+            where = f"{env_name} {store.master.address}"
+            sha = store.current()
+            serving[str(store.master.address)] = sha
+            if sha is None:
+                console.say(f"{where}: no release yet")
+            else:
+                stamp = store.stamp(sha)
+                finished = "rolled out" if store.reached(sha) else "NOT rolled out (unfinished)"
+                console.say(
+                    f"{where}: {sha[:12]} {finished}; uploaded {stamp.get('time', '?')} by "
+                    f"{stamp.get('by', '?')} from {stamp.get('pipeline', '?')}"
+                )
+            held, holder = lease.read_holder(store)
+            if held:
+                who = holder.describe() if holder else "an owner that cannot be read"
+                console.say(f"{where}: deploy lease held by {who}")
+        if len(set(serving.values())) > 1:
+            console.say(
+                f"{env_name}: SPLIT, masters serve different releases; "
+                f"`saltline promote {env_name} <REV>` or `saltline rollback {env_name}` "
+                "makes them one again"
+            )
+    return 0
+
+
+def drift(config: Config, name: str, connect: Connect, console: Console) -> int:
+    """test=True of what the masters serve now: which states differ on which minion."""
+    environment = Environment(config, name, connect, console)
+    drifted = False
+    for salt, minions in environment.minions():
+        runs = salt.test_live(minions)
+        for minion, run in sorted(runs.items()):
+            if run is None:
+                console.say(f"dry run {name}/{minion}: did not return (down or disconnected)")
+                drifted = True
+        for minion, state_ids in sorted(would_change(runs).items()):
+            drifted = drifted or bool(state_ids)
+            summary = ", ".join(state_ids) if state_ids else "no changes"
+            console.say(f"dry run {name}/{minion}: {summary}")
+    return 1 if drifted else 0

@@ -1,0 +1,54 @@
+"""Which leftovers a run may reap: only those of runs that are gone, never the fleet's."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from saltline.engine import labels
+from saltline.engine.cleanup import MAX_RUN_AGE, abandoned
+from saltline.engine.containers import run_command
+from saltline.errors import CommandTimeout
+
+NOW = 1_800_000_000.0
+DEAD_PID = 2**22 + 12345  # above the kernel's pid_max: no such process
+
+
+def run_labels(host: str = "runner1", pid: int = os.getpid(), age: float = 60) -> dict[str, str]:
+    return {labels.MANAGED: "true", labels.RUN: "r1", labels.OWNER_HOST: host,
+            labels.OWNER_PID: str(pid), labels.STARTED: str(int(NOW - age))}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("found", "gone"),
+    [
+        (run_labels(), False),  # this very process: alive
+        (run_labels(pid=DEAD_PID), True),  # killed run of this host
+        (run_labels(host="runner2", pid=DEAD_PID), False),  # another host: cannot tell yet
+        (run_labels(host="runner2", age=MAX_RUN_AGE + 1), True),  # too old to be alive
+        ({**run_labels(pid=DEAD_PID), labels.FLEET: "m"}, False),  # the fleet: never
+        ({labels.MANAGED: "true", labels.RUN: "r0"}, True),  # an old saltline's run
+        ({labels.MANAGED: "true"}, False),  # not a run's
+    ],
+)
+def test_only_runs_that_are_gone_are_reaped(found, gone):
+    assert abandoned(found, "runner1", NOW) is gone
+
+
+class SlowContainer:
+    """A container whose every command takes as long as `timeout` lets it."""
+
+    name = "saltline-r1-render"
+
+    def exec_run(self, command, demux):
+        time.sleep(float(command[2]))
+        return 124, (b"", b"")
+
+
+def test_a_command_that_outlives_its_timeout_names_container_and_command():
+    with pytest.raises(
+        CommandTimeout, match="saltline-r1-render: salt-call did not finish within 1s"
+    ):
+        run_command(SlowContainer(), ["salt-call", "state.apply"], timeout=1)
