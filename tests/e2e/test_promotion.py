@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.e2e.conftest import REPO, saltline
+from tests.e2e.fleet_estate import commit, estate_with_fleet, exec_in, git, served
 from tests.infra.test_web import GET
 
 FLEET = {
@@ -28,31 +27,6 @@ FLEET = {
 }
 MASTERS = {env: names[0] for env, names in FLEET.items()}  # the one minions are named after
 SITES = {"staging": "shop.staging.example.test", "prod": "shop.example.test"}
-
-
-class YamllintDumper(yaml.SafeDumper):
-    """Lists indented under their key, as yamllint's default expects."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        return super().increase_indent(flow, False)
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def commit(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
-    return git(repo, "rev-parse", "HEAD").strip()
-
-
-def exec_in(container: str, *command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["docker", "exec", container, *command], capture_output=True, text=True, check=False
-    )
 
 
 def page(environment: str) -> str:
@@ -66,10 +40,7 @@ def page(environment: str) -> str:
 
 def releases(environment: str) -> list[str]:
     """What `current` points at on each master of the environment."""
-    return [
-        exec_in(name, "readlink", "/srv/saltline/current").stdout.strip().rsplit("/", 1)[-1]
-        for name in FLEET[environment]
-    ]
+    return served(FLEET[environment])
 
 
 def current_release(environment: str) -> str:
@@ -96,33 +67,8 @@ def set_message(repo: Path, environment: str, text: str) -> None:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     """The estate in a git repository of its own, and its fleet, removed afterwards."""
-    repo = tmp_path_factory.mktemp("estate")
-    for part in ("salt", "pillar", "tests/infra", "tests/secrets", ".yamllint", ".salt-lint"):
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, repo / part)
-    # The estate's own settings, but the fleet's masters under test names, and only web1
-    # with its web role, tested in dev only: promotion is under test here (every apply
-    # of the whole estate would cost minutes), the estate itself in test_pipeline.
-    settings = yaml.safe_load((REPO / "saltline.yml").read_text())
-    for env, names in FLEET.items():
-        settings["environments"][env] = {"masters": [f"docker://{name}" for name in names]}
-    settings["minions"] = {"web1": {"roles": ["web"]}}
-    settings["promotion"]["timeout"] = 20
-    settings["lint"]["python"] = ["tests"]
-    (repo / "saltline.yml").write_text(yaml.dump(settings, Dumper=YamllintDumper, sort_keys=False))
-    (repo / ".gitignore").write_text("reports/\n.saltline/\n__pycache__/\n")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "config", "user.email", "ops@example.test")
-    git(repo, "config", "user.name", "Ops Team")
-    commit(repo, "the estate")
-    up = saltline("fleet", "up", estate=repo, reports=repo / "reports")
-    assert up.exit_code == 0, up.output
-    yield repo
-    down = saltline("fleet", "down", estate=repo, reports=repo / "reports")
-    assert down.exit_code == 0, down.output
+    with estate_with_fleet(tmp_path_factory.mktemp("estate"), FLEET) as repo:
+        yield repo
 
 
 def promote(repo: Path, *args: str):
@@ -165,7 +111,7 @@ def test_a_tested_commit_goes_to_staging_then_prod(repo):
     )  # fmt: skip
     assert verify.returncode == 0, verify.stdout
     status = saltline("status", estate=repo, reports=repo / "reports")
-    assert f"prod docker://{MASTERS['prod']}: {sha[:12]} promoted" in status.output
+    assert f"prod docker://{MASTERS['prod']}: {sha[:12]} rolled out" in status.output
 
 
 def test_drift_names_the_states_changed_by_hand(repo):

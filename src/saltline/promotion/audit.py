@@ -28,6 +28,12 @@ def utc_timestamp() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def _actor() -> str:
+    return (
+        os.environ.get("GITLAB_USER_LOGIN") or os.environ.get("GITHUB_ACTOR") or getpass.getuser()
+    )
+
+
 def entry(
     action: str, environment: str, sha: str | None, outcome: str, **details: Any
 ) -> dict[str, Any]:
@@ -37,12 +43,15 @@ def entry(
         "environment": environment,
         "sha": sha,
         "outcome": outcome,
-        "by": os.environ.get("GITLAB_USER_LOGIN")
-        or os.environ.get("GITHUB_ACTOR")
-        or getpass.getuser(),
+        "by": _actor(),
         "pipeline": pipeline_id(),
         **details,
     }
+
+
+def who() -> dict[str, Any]:
+    """When, by whom and from which pipeline: what every record of a change carries."""
+    return {"time": utc_timestamp(), "by": _actor(), "pipeline": pipeline_id()}
 
 
 def append_local(root: Path, event: dict[str, Any]) -> None:

@@ -84,25 +84,33 @@ class Environment:
             self.log(action, sha, "refused", reasons=[str(exc)])
             raise
 
-    def minions(self) -> list[tuple[SaltMaster, list[str]]]:
+    def minions(self, tolerant: bool = False) -> list[tuple[SaltMaster, list[str]]]:
         """Each master with the minions it applies: a minion whose key several masters
-        accepted (multi-master) is applied once, through the first."""
+        accepted (multi-master) is applied once, through the first. `tolerant` (undoing
+        a failure) skips a master that does not answer, naming it."""
         seen: set[str] = set()
         plan = []
         for salt in self.salts:
-            mine = [minion for minion in salt.minions() if minion not in seen]
+            try:
+                accepted = salt.minions()
+            except SaltlineError as exc:
+                if not tolerant:
+                    raise
+                self.console.say(f"warning: skipping {salt.master.address}: {exc}")
+                continue
+            mine = [minion for minion in accepted if minion not in seen]
             seen.update(mine)
             plan.append((salt, mine))
         return plan
 
-    def refresh(self) -> None:
-        for salt, minions in self.minions():
+    def refresh(self, tolerant: bool = False) -> None:
+        for salt, minions in self.minions(tolerant):
             salt.refresh(sorted(salt.alive() & set(minions)))
 
-    def rollout(self, size: int, applied: list[str]) -> dict[str, str]:
+    def rollout(self, size: int, applied: list[str], tolerant: bool = False) -> dict[str, str]:
         """Apply in batches, stopping at the first batch with a failure; returns the
         failures. `applied` collects every minion a state.apply was sent to."""
-        for salt, minions in self.minions():
+        for salt, minions in self.minions(tolerant):
             planned = batches(minions, size)
             for number, batch in enumerate(planned, start=1):
                 applied.extend(batch)

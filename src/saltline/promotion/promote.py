@@ -145,8 +145,7 @@ class _Promotion:
         stamp = {
             "sha": self.sha, "tree": git.tree_of(self.config.root, self.sha),
             "environment": self.env.name,
-            **{k: v for k, v in audit.entry("promote", self.env.name, self.sha, "").items()
-               if k in ("time", "by", "pipeline")},
+            **audit.who(),
         }  # fmt: skip
         tar = git.archive(self.config.root, self.sha, list(gate.RELEASE_PATHS))
         for store in self.env.stores:
@@ -193,12 +192,12 @@ class _Promotion:
 
     def _switch(self) -> None:
         """Phase 2: `current` on every master, recording what each served before."""
-        entry = {"action": "promote", **_who()}
+        entry = {"action": "promote", **audit.who()}
         for index, store in enumerate(self.env.stores):
             self.before[index] = store.current()
         for index, store in enumerate(self.env.stores):
+            self.switched.append(index)  # before: an interrupted switch may have happened
             store.switch(self.sha, entry)
-            self.switched.append(index)
             self.console.say(f"{store.master.address}: releases/{self.sha[:12]} is current")
 
     def _failed_rollout(self, failed: dict[str, str]) -> int:
@@ -214,10 +213,13 @@ class _Promotion:
         restored = self._restore()
         reapplied: dict[str, str] = {}
         if outcome != "interrupted" and self.applied and any(restored.values()):
-            self.env.refresh()
             again: list[str] = []
-            failed = self.env.rollout(self._batch_size(), again)
-            reapplied = {m: failed.get(m, "ok") for m in again}
+            try:
+                self.env.refresh(tolerant=True)
+                failed = self.env.rollout(self._batch_size(), again, tolerant=True)
+                reapplied = {m: failed.get(m, "ok") for m in again}
+            except SaltlineError as exc:
+                reapplied = {m: f"not re-applied: {exc}" for m in self.applied}
         self._log(outcome, applied=self.applied, restored=restored, reapplied=reapplied,
                   **details)  # fmt: skip
         ran = ", ".join(self.applied) or "none"
@@ -233,7 +235,7 @@ class _Promotion:
 
     def _restore(self) -> dict[str, str | None]:
         restored: dict[str, str | None] = {}
-        entry = {"action": "restore", "undoing": self.sha, **_who()}
+        entry = {"action": "restore", "undoing": self.sha, **audit.who()}
         for index in self.switched:
             store: ReleaseStore = self.env.stores[index]
             previous = self.before.get(index)
@@ -246,7 +248,7 @@ class _Promotion:
 
     def _finish(self) -> None:
         for store in self.env.stores:
-            store.mark_rolled_out(self.sha, {"action": "promote", **_who()})
+            store.mark_rolled_out(self.sha, {"action": "promote", **audit.who()})
         for store in self.env.stores:
             store.prune(self.config.promotion.keep_releases)
         self._log("promoted", applied=self.applied)
@@ -257,11 +259,6 @@ class _Promotion:
 
     def _log(self, outcome: str, **details: Any) -> None:
         self.env.log("promote", self.sha, outcome, **details)
-
-
-def _who() -> dict[str, Any]:
-    entry = audit.entry("", "", None, "")
-    return {key: entry[key] for key in ("time", "by", "pipeline")}
 
 
 def _describe(prediction: Prediction) -> list[str]:

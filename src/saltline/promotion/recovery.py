@@ -13,7 +13,7 @@ from __future__ import annotations
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import SaltlineError
-from saltline.promotion import lease
+from saltline.promotion import audit, lease
 from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.release import ROLLED_OUT, ReleaseStore
 
@@ -36,13 +36,13 @@ def rollback(
             return 1
         sha = next(iter(targets.values()))
         assert sha is not None
-        entry = {"action": "rollback"}
+        entry = {"action": "rollback", **audit.who()}
         switched = []
         before = {str(store.master.address): store.current() for store in environment.stores}
         try:
             for store in environment.stores:
+                switched.append(store)  # before: an interrupted switch may have happened
                 store.switch(sha, entry)
-                switched.append(store)
                 console.say(f"{store.master.address}: rolled back to releases/{sha[:12]}")
         except (SaltlineError, KeyboardInterrupt) as exc:
             for store in switched:
@@ -56,7 +56,7 @@ def rollback(
             environment.log("rollback", sha, "failed", failures=failed, applied=applied)
             return 1
         for store in environment.stores:
-            store.mark_rolled_out(sha, {"action": "rollback"})
+            store.mark_rolled_out(sha, {"action": "rollback", **audit.who()})
         environment.log("rollback", sha, "rolled-back", applied=applied)
         return 0
 

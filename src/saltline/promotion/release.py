@@ -163,9 +163,16 @@ class ReleaseStore:
                 entries.append(value)
         return entries
 
+    def rollout_of(self, sha: str) -> dict[str, Any] | None:
+        """The record of the last finished rollout of `sha` here, if any."""
+        finished = [
+            e for e in self.history() if e.get("event") == ROLLED_OUT and e.get("sha") == sha
+        ]
+        return finished[-1] if finished else None
+
     def reached(self, sha: str) -> bool:
         """Whether a rollout of `sha` finished here (uploads and dry runs do not count)."""
-        return any(e.get("event") == ROLLED_OUT and e.get("sha") == sha for e in self.history())
+        return self.rollout_of(sha) is not None
 
     def last_rolled_out(self) -> str | None:
         """The newest release whose rollout finished here, if it is still here."""

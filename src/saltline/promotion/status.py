@@ -25,12 +25,16 @@ def status(config: Config, name: str | None, connect: Connect, console: Console)
             serving[str(store.master.address)] = sha
             if sha is None:
                 console.say(f"{where}: no release yet")
-            else:
-                stamp = store.stamp(sha)
-                finished = "rolled out" if store.reached(sha) else "NOT rolled out (unfinished)"
+            elif record := store.rollout_of(sha):
                 console.say(
-                    f"{where}: {sha[:12]} {finished}; uploaded {stamp.get('time', '?')} by "
-                    f"{stamp.get('by', '?')} from {stamp.get('pipeline', '?')}"
+                    f"{where}: {sha[:12]} rolled out {record.get('time', '?')} by "
+                    f"{record.get('by', '?')} from {record.get('pipeline', '?')}"
+                )
+            else:
+                console.say(
+                    f"{where}: {sha[:12]} NOT rolled out (a promotion or rollback did not "
+                    f"finish); `saltline rollback {env_name}` returns to the last release "
+                    "rolled out everywhere"
                 )
             held, holder = lease.read_holder(store)
             if held:
