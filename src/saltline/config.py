@@ -77,6 +77,7 @@ class Promotion:
     batch_size: int = 1  # minions applied at once during a rollout
     timeout: int = 900  # seconds for one salt command on a master
     candidate_port: int = 4606  # where each master's candidate master listens for dry runs
+    ssh_config: Path | None = None  # an ssh client configuration for ssh:// masters
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class Config:
     timeouts: dict[str, int]
     test_environments: tuple[str, ...] = ()  # whose pillar test minions get, in order
     gpg_key: Path | None = None  # test-only private key for pillar secrets
+    # The local fleet's masters' private keys by environment (default: gpg_key): stand-ins
+    # for real masters' keys, which never leave the masters.
+    master_keys: dict[str, Path] = field(default_factory=dict)
     ca_bundle: Path | None = None
     python_paths: tuple[str, ...] = DEFAULT_PYTHON_PATHS  # what ruff lints
     masters: dict[str, tuple[MasterAddress, ...]] = field(default_factory=dict)
@@ -319,6 +323,7 @@ class _Validator:
             timeouts=self.timeouts(top.get("timeouts", {})),
             test_environments=tested or environments[:1],  # `test: true`, else the first
             gpg_key=self.gpg_key(top.get("secrets", {})),
+            master_keys=self.master_keys(top.get("secrets", {}), environments),
             ca_bundle=self.ca_bundle(top.get("ca_bundle")),
             python_paths=self.python_paths(top.get("lint", {})),
             masters=masters,
@@ -361,10 +366,14 @@ class _Validator:
         body = self.mapping(
             value,
             at,
-            allowed={"keep_releases", "batch_size", "timeout", "candidate_port"},
+            allowed={"keep_releases", "batch_size", "timeout", "candidate_port", "ssh_config"},
             required=set(),
         )
-        return Promotion(**{key: self.positive(number, (*at, key)) for key, number in body.items()})
+        numbers = {k: self.positive(v, (*at, k)) for k, v in body.items() if k != "ssh_config"}
+        ssh_config = None
+        if "ssh_config" in body:
+            ssh_config = self.path.parent / self.string(body["ssh_config"], (*at, "ssh_config"))
+        return Promotion(**numbers, ssh_config=ssh_config)
 
     def platforms(self, value: Any) -> dict[str, Platform]:
         at = ("platforms",)
@@ -420,11 +429,25 @@ class _Validator:
         return tuple(self.string(p, ("lint", "python", str(i))) for i, p in enumerate(paths))
 
     def gpg_key(self, value: Any) -> Path | None:
-        body = self.mapping(value or {}, ("secrets",), allowed={"gpg_key"}, required=set())
+        body = self.mapping(
+            value or {}, ("secrets",), allowed={"gpg_key", "master_keys"}, required=set()
+        )
         if "gpg_key" not in body:
             return None
-        at = ("secrets", "gpg_key")
-        path = (self.path.parent / self.string(body["gpg_key"], at)).resolve()
+        return self.key_file(body["gpg_key"], ("secrets", "gpg_key"))
+
+    def master_keys(self, value: Any, environments: tuple[str, ...]) -> dict[str, Path]:
+        keys = (value or {}).get("master_keys", {})
+        at = ("secrets", "master_keys")
+        if not isinstance(keys, dict):
+            raise self.fail(at, "expected a mapping of environment to private key file")
+        for env in keys:
+            if env not in environments:
+                raise self.fail((*at, str(env)), f"no environment named {env!r}")
+        return {str(env): self.key_file(path, (*at, str(env))) for env, path in keys.items()}
+
+    def key_file(self, value: Any, at: Path_) -> Path:
+        path = (self.path.parent / self.string(value, at)).resolve()
         if not path.is_file():
             raise self.fail(at, f"{path} is not a file (an ASCII-armored private key)")
         return path

@@ -48,10 +48,12 @@ def served(masters: list[str]) -> list[str]:
 
 
 @contextmanager
-def estate_with_fleet(repo: Path, fleet: dict[str, list[str]]) -> Iterator[Path]:
+def estate_with_fleet(repo: Path, fleet: dict[str, list[str]], ssh: bool = False) -> Iterator[Path]:
     """The estate in `repo`, promoted to `fleet` (environment → master container names),
     with only web1 and its web role (promotion is under test here, not the estate), a
-    short Salt timeout, and the fleet up; the fleet is removed afterwards."""
+    short Salt timeout, and the fleet up (`ssh`: with sshd on the masters, and
+    `saltline-ssh.yml`, the same estate with its masters as ssh:// URLs); the fleet is
+    removed afterwards."""
     for part in ("salt", "pillar", "tests/infra", "tests/secrets", ".yamllint", ".salt-lint"):
         source = REPO / part
         if source.is_dir():
@@ -69,12 +71,18 @@ def estate_with_fleet(repo: Path, fleet: dict[str, list[str]]) -> Iterator[Path]
     settings["promotion"]["timeout"] = 20
     settings["lint"]["python"] = ["tests"]
     (repo / "saltline.yml").write_text(yaml.dump(settings, Dumper=YamllintDumper, sort_keys=False))
+    if ssh:
+        for env, names in fleet.items():
+            settings["environments"][env] = {"masters": [f"ssh://root@{name}" for name in names]}
+        settings["promotion"]["ssh_config"] = ".saltline/fleet-ssh/config"
+        text = yaml.dump(settings, Dumper=YamllintDumper, sort_keys=False)
+        (repo / "saltline-ssh.yml").write_text(text)
     (repo / ".gitignore").write_text("reports/\n.saltline/\n__pycache__/\n")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "config", "user.email", "ops@example.test")
     git(repo, "config", "user.name", "Ops Team")
     commit(repo, "the estate")
-    up = saltline("fleet", "up", estate=repo, reports=repo / "reports")
+    up = saltline("fleet", "up", *(["--ssh"] if ssh else []), estate=repo, reports=repo / "reports")
     try:
         assert up.exit_code == 0, up.output
         yield repo

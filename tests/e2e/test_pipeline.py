@@ -80,7 +80,8 @@ def test_no_plaintext_secret_reaches_reports_or_output(reference_run):
 
 
 def decrypted_pillar_secrets() -> list[str]:
-    """Every GPG-encrypted value in pillar/, decrypted on the host with the test key."""
+    """Every GPG-encrypted value in pillar/, decrypted on the host with the test key and
+    the fleet's prod master key (prod's secrets open with that one only)."""
     blocks = re.findall(
         r"-----BEGIN PGP MESSAGE-----.*?-----END PGP MESSAGE-----",
         "\n".join(
@@ -91,15 +92,21 @@ def decrypted_pillar_secrets() -> list[str]:
     )
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "GNUPGHOME": home}
-        key = REPO / "tests" / "secrets" / "saltline-test.private.asc"
-        subprocess.run(["gpg", "--batch", "--quiet", "--import", str(key)], env=env, check=True)
-        return [
+        for key in ("saltline-test.private.asc", "prod-master.private.asc"):
+            path = REPO / "tests" / "secrets" / key
             subprocess.run(
-                ["gpg", "--batch", "--quiet", "--decrypt"],
-                input=block, env=env, capture_output=True, text=True, check=True,
-            ).stdout
-            for block in blocks
-        ]  # fmt: skip
+                ["gpg", "--batch", "--quiet", "--import", str(path)], env=env, check=True
+            )
+        try:
+            return [
+                subprocess.run(
+                    ["gpg", "--batch", "--quiet", "--decrypt"],
+                    input=block, env=env, capture_output=True, text=True, check=True,
+                ).stdout
+                for block in blocks
+            ]  # fmt: skip
+        finally:
+            subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False)
 
 
 @pytest.fixture(scope="module")

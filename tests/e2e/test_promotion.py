@@ -150,7 +150,7 @@ def test_rollback_returns_to_the_previous_release(repo):
     audit = [
         json.loads(line) for line in (repo / ".saltline" / "audit.jsonl").read_text().splitlines()
     ]
-    assert [e["outcome"] for e in audit if e["action"] == "rollback"] == ["rolled-back"]
+    assert [e["outcome"] for e in audit if e["action"] == "rollback"] == ["started", "rolled-back"]
 
 
 def test_a_dry_run_changes_nothing_live_while_it_runs(repo):

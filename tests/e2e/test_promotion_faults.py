@@ -1,5 +1,6 @@
 """Fault injection: promotions killed, cut off and hung at every phase, on a fleet of two
-masters sharing one minion (Salt's multi-master).
+masters sharing one minion (Salt's multi-master), reached through `docker://` and, as
+real masters are, through `ssh://`.
 
 After each fault: `saltline status` tells the truth, the next promote or rollback
 recovers with no manual step (a dead lease of this host is broken, audited), no
@@ -31,15 +32,16 @@ LEASE = "/srv/saltline/deploy.lock"
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    with estate_with_fleet(tmp_path_factory.mktemp("faults"), {"staging": MASTERS}) as repo:
+    path = tmp_path_factory.mktemp("faults")
+    with estate_with_fleet(path, {"staging": MASTERS}, ssh=True) as repo:
         first = force_promote(repo)
         assert first.exit_code == 0, first.output
         yield repo
 
 
-def force_promote(repo: Path, *args: str):
-    return saltline("promote", "staging", *args, "--force", "--reason", "fault injection",
-                    estate=repo, reports=repo / "reports")  # fmt: skip
+def force_promote(repo: Path, *args: str, config: str = "saltline.yml"):
+    return saltline("-c", config, "promote", "staging", *args, "--force", "--reason",
+                    "fault injection", estate=repo, reports=repo / "reports")  # fmt: skip
 
 
 def new_commit(repo: Path, text: str, sleep: int = 0) -> str:
@@ -64,10 +66,10 @@ def new_commit(repo: Path, text: str, sleep: int = 0) -> str:
     return commit(repo, text)
 
 
-def start_promotion(repo: Path) -> subprocess.Popen[str]:
+def start_promotion(repo: Path, config: str = "saltline.yml") -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "saltline.cli", "promote", "staging", "--force", "--reason",
-         "fault injection"],
+        [sys.executable, "-m", "saltline.cli", "-c", config, "promote", "staging", "--force",
+         "--reason", "fault injection"],
         cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
 
@@ -112,13 +114,15 @@ def dry_run_started() -> bool:
     return candidate_running()
 
 
-def minion_sleeping() -> bool:
-    return exec_in(MINION, "pgrep", "-f", "^sleep 15").returncode == 0
+def applying(text: str) -> Callable[[], bool]:
+    """Whether web1 is running the slow state of the commit named `text` right now."""
+    return lambda: exec_in(MINION, "pgrep", "-f", f"echo '{text}'").returncode == 0
 
 
 def wait_until_idle() -> None:
+    """Until no slow state runs on web1 (an apply saltline started goes on without it)."""
     deadline = time.monotonic() + 60
-    while minion_sleeping():
+    while exec_in(MINION, "pgrep", "-f", "^sleep ").returncode == 0:
         assert time.monotonic() < deadline, "web1 is still applying"
         time.sleep(0.5)
 
@@ -202,9 +206,11 @@ def test_killed_after_the_first_master_switched(repo, sig):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_killed_in_the_middle_of_a_batch(repo, sig):
     before = served(MASTERS)
-    sha = new_commit(repo, f"mid batch, {sig.name}", sleep=15)
+    wait_until_idle()
+    text = f"mid batch, {sig.name}"
+    sha = new_commit(repo, text, sleep=15)
     process = start_promotion(repo)
-    wait_for(minion_sleeping, process, "the batch on web1")
+    wait_for(applying(text), process, "the batch on web1")
     code, output = kill(process, sig)
     if sig == signal.SIGTERM:
         assert code == 130, output
@@ -212,6 +218,7 @@ def test_killed_in_the_middle_of_a_batch(repo, sig):
         last = audit(repo)[-1]
         assert (last["outcome"], last["applied"]) == ("interrupted", ["web1"])
         assert "`saltline rollback staging`" in output
+        wait_until_idle()
     else:
         assert served(MASTERS) == [sha, sha]
         assert f"{sha[:12]} NOT rolled out" in status(repo)
@@ -222,11 +229,69 @@ def test_killed_in_the_middle_of_a_batch(repo, sig):
     assert lease_holders() == ["", ""]
 
 
+def over_ssh(repo: Path, *args: str):
+    return saltline("-c", "saltline-ssh.yml", *args, estate=repo, reports=repo / "reports")
+
+
+def test_over_ssh_dry_run_promote_status_drift_and_rollback(repo):
+    before = served(MASTERS)
+    sha = new_commit(repo, "over ssh")
+    dry = over_ssh(repo, "promote", "staging", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "dry run staging/web1: nginx-config-page-file-managed" in dry.output
+    assert served(MASTERS) == before
+    promoted = force_promote(repo, config="saltline-ssh.yml")
+    assert promoted.exit_code == 0, promoted.output
+    assert served(MASTERS) == [sha, sha]
+    report = over_ssh(repo, "status", "staging")
+    for name in MASTERS:
+        assert f"staging ssh://root@{name}: {sha[:12]} rolled out" in report.output
+    assert over_ssh(repo, "drift", "staging").exit_code == 0
+    rolled_back = over_ssh(repo, "rollback", "staging")
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert served(MASTERS) == before
+
+
+def test_a_host_key_that_changed_is_refused(repo, tmp_path):
+    known_hosts = repo / ".saltline" / "fleet-ssh" / "known_hosts"
+    original = known_hosts.read_text()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "k")],
+                   check=True)  # fmt: skip
+    forged = (tmp_path / "k.pub").read_text().split()[:2]
+    known_hosts.write_text(f"{MASTERS[0]} {' '.join(forged)}\n" + original.split("\n", 1)[1])
+    try:
+        refused = over_ssh(repo, "status", "staging")
+        assert refused.exit_code == 2
+        assert f"master ssh://root@{MASTERS[0]}: ssh failed" in refused.output
+    finally:
+        known_hosts.write_text(original)
+
+
+def test_a_dropped_ssh_connection_fails_the_batch_and_returns_the_environment(repo):
+    before = served(MASTERS)
+    wait_until_idle()
+    text = "the connection drops"
+    new_commit(repo, text, sleep=15)
+    process = start_promotion(repo, config="saltline-ssh.yml")
+    wait_for(applying(text), process, "the batch on web1")
+    assert exec_in(MASTERS[0], "pkill", "-f", "sshd: root@notty").returncode == 0
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode == 1, output
+    assert f"master ssh://root@{MASTERS[0]}: ssh failed" in output
+    assert served(MASTERS) == before
+    last = audit(repo)[-1]
+    assert last["outcome"] == "failed" and last["applied"] == ["web1"]
+    assert lease_holders() == ["", ""]
+    wait_until_idle()
+
+
 def test_a_master_stopped_mid_rollout_is_named_and_the_next_rollback_heals(repo):
     before = served(MASTERS)
-    sha = new_commit(repo, "a master stops", sleep=15)
+    wait_until_idle()
+    text = "a master stops"
+    sha = new_commit(repo, text, sleep=15)
     process = start_promotion(repo)
-    wait_for(minion_sleeping, process, "the batch on web1")
+    wait_for(applying(text), process, "the batch on web1")
     subprocess.run(["docker", "stop", "-t", "1", MASTERS[1]], check=True, capture_output=True)
     try:
         output = process.communicate(timeout=300)[0]
@@ -251,9 +316,11 @@ def test_a_master_stopped_mid_rollout_is_named_and_the_next_rollback_heals(repo)
 
 def test_a_minion_stopped_mid_rollout_returns_the_environment(repo):
     before = served(MASTERS)
-    new_commit(repo, "a minion stops", sleep=15)
+    wait_until_idle()
+    text = "a minion stops"
+    new_commit(repo, text, sleep=15)
     process = start_promotion(repo)
-    wait_for(minion_sleeping, process, "the batch on web1")
+    wait_for(applying(text), process, "the batch on web1")
     subprocess.run(["docker", "stop", "-t", "1", MINION], check=True, capture_output=True)
     try:
         output = process.communicate(timeout=300)[0]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the test PKI: a test CA (tests/secrets/test-ca.pem, distributed to every
 # minion's trust store through pillar/ca.sls) and, per environment, the web
-# site's certificate with its private key GPG-encrypted to the test key
+# site's certificate with its private key GPG-encrypted (encrypt.sh: to whom)
 # (pillar/environments/<env>/tls.sls). The CA's own key is thrown away.
 # TEST ONLY: a real estate puts its real certificates and encrypted keys in pillar.
 set -euo pipefail
@@ -48,7 +48,7 @@ for env in dev staging prod; do
     echo "      certificate: |"
     indent < "$work/$env.pem"
     echo "      key: |"
-    "$here/encrypt.sh" 8 < "$work/$env.key"
+    "$here/encrypt.sh" "$env" 8 < "$work/$env.key"
   } > "$root/pillar/environments/$env/tls.sls"
 done
 echo "wrote $here/test-ca.pem, pillar/ca.sls and pillar/environments/{dev,staging,prod}/tls.sls"

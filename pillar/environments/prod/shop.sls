@@ -18,18 +18,18 @@ postgres:
       password: &shop_password |
         -----BEGIN PGP MESSAGE-----
 
-        hQGMA/INa1bVOFC4AQv+JfbW3GJ/wAfj5i7iCI3DmUVujYS6jmdON1fFDTXyIkrn
-        DiuWllvYwEKcIhepIYuPtMAnSFRekhDtNpE7xbPbF4L2M0qDWExn/iof9dfW6LnP
-        vNUJmNwZQiY4W81LjtbVWUKFuoJcZHzB35FTJf2/91Ztf4poQ6tum0RqO2UkQJ9a
-        PX7ZbLsSCmgvqZ6BEdKYyhTYthAHjPyxge4PMDi88kkyjzHqlvBAZK8mfxb0OHkj
-        +37VcnEPYDTiGJ0psp2ziubrSoB4mfHhzvfF0tJXrCuY1Mm/uyj7jCuoseQ6Wode
-        tMGVdOuSe6P2Y+z30iFjN5BBV3/abmxWAvQtuk3PVQuVkzDF6MnXx+lmMPUVqnA5
-        NFO4zZqOVBkDtH4wYcBf5nOQqBcWfnAmKd+I7JVlW592B8dAHKMhefuvTy48TfKx
-        Cn0gJtoh5eeF/AQ8FF2zAvaKQRxtc2Fm5iFoXQhc8/1YFrCVKm0RP8pX/qvdoFFv
-        7C/n/LVBn7jQfk9uDcNM0lMBIla37vLdEOLvEYOoB2FyIMIFDvBippQFGXCv2TGs
-        gwnw8m5yD2AuyV1Rfkym14heInbUABD3nwy1QrvochogtfP2YR1/BsDoOjNEFg3c
-        HfVrdg==
-        =tPDK
+        hQGMA0RwZwZk69I3AQv9E44ylDW5+l43qtxvjFiEvSmxHaBJn5zc6GAexbJrk5d7
+        XmsiNEdg+DrIMvU9MuaVLBGItn7i0MI5Fx5bkTMDZZigf1AWLHq4pFOWVbzoBW13
+        gtRT+zMLLejzk2zUMYhE5l44G+4Y6ERukklNYtm46gE9AOU64BZUIdJbm6KFO57b
+        kHloso3DgxmGWLe4E1dcWdPK+19xArfI+FuSBa7gopJyvPDUdLhoul2eeH1nAML1
+        6zKCJ8ikZXZgRPnlASR9cmsxRNR4AIGLSCB2h0LJqO70nugiNpN5H4tNyV0FQELW
+        iB/FHwBJWTct2FQa3v+eOn3eUfDagCTqXNI+AFc5eOpbIWEAd+nmFqXSF07932j7
+        PrTTZKtF4BMuKPi3UyF2Bd0dpE6lwV+aEWJ8FR72rjNMmOe6alZGS6gYW3/scYUH
+        acadzDnMz7n1eNKRpOpYyicpaqaihsupQDSiHidw/C2Ejupz21OaWx1KzViVr07+
+        NRwxEdLDqsn7dhiSOk2L0lMBcPA3zvR4bsuz6oN528mYsgvRFrYG9vVP27liR6xD
+        tgFmKpqfbwkccb2Z43o+LEXm7xWANSUNAvtDUdACSQfGcSUYA7EmODs3Bn0XNT8y
+        EVGsew==
+        =6ikM
         -----END PGP MESSAGE-----
 
 webapp:

@@ -95,11 +95,16 @@ def add_fleet(commands: Commands) -> None:
         "fleet", help="a local containerized master + minions per environment"
     )
     fleet_cmd.add_argument("action", choices=["up", "down", "status"])
+    fleet_cmd.add_argument(
+        "--ssh", action="store_true", help="up: also run sshd on the masters (ssh:// to them)"
+    )
     fleet_cmd.set_defaults(handler=cmd_fleet)
 
 
 def cmd_fleet(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
     client = connection.connect()
-    action = {"up": fleet.up, "down": fleet.down, "status": fleet.status}[args.action]
+    if args.action == "up":
+        return fleet.up(client, cfg, console, ssh=args.ssh)
+    action = {"down": fleet.down, "status": fleet.status}[args.action]
     return action(client, cfg, console)

@@ -113,12 +113,18 @@ def _start(
 
 
 def _config_files(config: Config, jobs: list[Target]) -> dict[str, str]:
-    """Two minion configs per job, each with its own cache, by path below /: one with
-    the GPG key, and one without it for golden data, where secrets stay encrypted."""
+    """Two minion configs per job, each with its own cache, by path below /: one for the
+    highstate, and one without the key for golden data, where secrets stay encrypted.
+
+    The test key opens the tested environments' secrets only: an environment that is
+    not tested (prod) renders its highstate without a key too, each secret left as its
+    ciphertext, so it is render-checked on every run with no prod secret on the runner.
+    """
     files = {}
     for job in jobs:
         document = yaml.safe_load(minion_config(job, config))
-        for directory, keys in ((config_dir(job), {}), (_keyless_dir(job), _KEYLESS)):
+        highstate = {} if job.environment in config.test_environments else _KEYLESS
+        for directory, keys in ((config_dir(job), highstate), (_keyless_dir(job), _KEYLESS)):
             settings = {**document, **keys, "cachedir": f"{directory}/cache"}
             files[f"{directory.lstrip('/')}/minion"] = yaml.safe_dump(settings, sort_keys=False)
     return files

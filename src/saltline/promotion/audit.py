@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from saltline.errors import SaltlineError
+
 LOCAL_LOG = Path(".saltline") / "audit.jsonl"
 
 
@@ -56,6 +58,11 @@ def who() -> dict[str, Any]:
 
 def append_local(root: Path, event: dict[str, Any]) -> None:
     path = root / LOCAL_LOG
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as log:
-        log.write(json.dumps(event, sort_keys=True) + "\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(json.dumps(event, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise SaltlineError(
+            f"{path}: cannot write the audit log ({exc.strerror}); fix it and run again"
+        ) from None

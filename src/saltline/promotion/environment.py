@@ -39,7 +39,9 @@ class Environment:
         self.name = name
         self.config = config
         self.console = console
-        self.masters: list[Transport] = [open_transport(a, client, timeout) for a in addresses]
+        self.masters: list[Transport] = [
+            open_transport(a, client, timeout, config.promotion.ssh_config) for a in addresses
+        ]
         self.stores = [ReleaseStore(master) for master in self.masters]
         self.salts = [SaltMaster(master, config.promotion.timeout) for master in self.masters]
 
@@ -61,6 +63,8 @@ class Environment:
         try:
             for store in self.stores:
                 self._acquire(store, holder, action, sha)
+            # Audited before anything changes: without a local audit log, nothing does.
+            self.log(action, sha, "started", lease=holder.token)
             yield holder
         finally:
             for store in self.stores:

@@ -7,12 +7,18 @@ For each environment whose masters are all `docker://NAME`, the fleet is a netwo
 of the environment (Salt's multi-master: the masters share one key pair) with the
 same id, roles and pillarenv. It is what a newcomer promotes to, and what the
 promotion e2e tests use.
+
+`fleet up --ssh` also runs sshd on every master, with a client key the fleet
+generates and a known_hosts file it writes from the masters' host keys (strict
+host-key checking stays on): the masters are then reachable as `ssh://root@NAME`
+with `promotion.ssh_config: .saltline/fleet-ssh/config`, the way real masters are.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -80,7 +86,7 @@ def fleet_minion_config(masters: list[str], minion: Minion, environment: str, pl
     )
 
 
-def up(client: docker.DockerClient, config: Config, console: Console) -> int:
+def up(client: docker.DockerClient, config: Config, console: Console, ssh: bool = False) -> int:
     """Start (or complete) the fleet; a failure removes the whole fleet again."""
     environments = fleet_environments(config)
     if not environments:
@@ -94,6 +100,13 @@ def up(client: docker.DockerClient, config: Config, console: Console) -> int:
             _up_environment(client, config, env, masters, image, platform.name)
             console.say(
                 f"fleet {env}: master(s) {', '.join(masters)}, minions {', '.join(config.minions)}"
+            )
+        if ssh:
+            names = [name for masters in environments.values() for name in masters]
+            ssh_config = _enable_ssh(client, config, names)
+            console.say(
+                f"fleet over ssh: ssh://root@{names[0]} (and the others) with "
+                f"promotion.ssh_config: {ssh_config.relative_to(config.root)}"
             )
     except BaseException:
         down(client, config, Console())
@@ -163,8 +176,9 @@ def _up_master(
     )  # fmt: skip
     put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env))
     master.start()
-    if config.gpg_key is not None:
-        gpg_keys.import_key(master, config.gpg_key)
+    key = config.master_keys.get(env, config.gpg_key)
+    if key is not None:
+        gpg_keys.import_key(master, key)
     wait_for_systemd(master)
     if key_from is not None:
         source = client.containers.get(key_from)
@@ -177,6 +191,47 @@ def _up_master(
         _check(master, ["chmod", "0400", f"{MASTER_KEYS}/master.pem"])
     _check(master, ["sh", "-c", f"mkdir -p {RELEASES} && systemctl enable --now salt-master"])
     return master
+
+
+SSH_DIR = Path(".saltline") / "fleet-ssh"
+_INSTALL_SSHD = (
+    "command -v sshd >/dev/null || { apt-get update -q >/dev/null && "
+    "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "
+    "openssh-server >/dev/null; }"
+)
+
+
+def _enable_ssh(client: docker.DockerClient, config: Config, names: list[str]) -> Path:
+    """sshd on each master; the client key, known_hosts and ssh config under SSH_DIR."""
+    directory = config.root / SSH_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory / "id_ed25519"
+    if not key.is_file():
+        done = process.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                            "saltline-fleet", "-f", str(key)])  # fmt: skip
+        if done.returncode != 0:
+            raise SaltlineError(f"ssh-keygen failed: {done.stderr.strip()}")
+    public = (directory / "id_ed25519.pub").read_text()
+    known_hosts, hosts = [], []
+    for name in names:
+        master = client.containers.get(name)
+        _check(master, ["sh", "-c", _INSTALL_SSHD])
+        _check(master, ["install", "-d", "-m", "0700", "/root/.ssh"])
+        put_files(master, "/root/.ssh", {"authorized_keys": public})
+        _check(master, ["systemctl", "enable", "--now", "ssh"])
+        host_key = run_command(master, ["cat", "/etc/ssh/ssh_host_ed25519_key.pub"]).stdout
+        known_hosts.append(f"{name} {' '.join(host_key.split()[:2])}")
+        master.reload()
+        address = next(iter(master.attrs["NetworkSettings"]["Networks"].values()))["IPAddress"]
+        hosts.append(
+            f"Host {name}\n  HostName {address}\n  User root\n  HostKeyAlias {name}\n"
+            f"  IdentityFile {key}\n  IdentitiesOnly yes\n"
+            f"  UserKnownHostsFile {directory / 'known_hosts'}\n  StrictHostKeyChecking yes\n"
+        )
+    (directory / "known_hosts").write_text("\n".join(known_hosts) + "\n")
+    ssh_config = directory / "config"
+    ssh_config.write_text("# Written by `saltline fleet up --ssh`.\n" + "\n".join(hosts))
+    return ssh_config
 
 
 def down(client: docker.DockerClient, config: Config, console: Console) -> int:

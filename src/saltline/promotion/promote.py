@@ -222,6 +222,9 @@ class _Promotion:
                 reapplied = {m: f"not re-applied: {exc}" for m in self.applied}
         self._log(outcome, applied=self.applied, restored=restored, reapplied=reapplied,
                   **details)  # fmt: skip
+        if not self.switched:
+            self.console.say(f"{outcome}: no master had switched; nothing live changed")
+            return
         ran = ", ".join(self.applied) or "none"
         self.console.say(
             f"{outcome}: minions that applied {self.sha[:12]}: {ran}; masters back on "

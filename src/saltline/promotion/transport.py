@@ -9,6 +9,7 @@ holds a deploy lease forever.
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 from typing import Protocol
 
 import docker
@@ -62,29 +63,46 @@ class DockerTransport:
             raise SaltlineError(f"master {self.address}: could not unpack into {directory}")
 
 
-class SshTransport:
-    """A real master (`ssh://user@host[:port]`), through the ssh client and its agent/keys."""
+def ssh_command(address: MasterAddress, config: Path | None, command: list[str]) -> list[str]:
+    """The ssh client's command line for running `command` on a master.
 
-    def __init__(self, address: MasterAddress, timeout: int, options: list[str] | None = None):
+    >>> from saltline.master_url import parse_master_url
+    >>> address = parse_master_url("ssh://deploy@[::1]:2222")
+    >>> ssh_command(address, None, ["salt-key", "-L"])[-5:]
+    ['-p', '2222', 'deploy@::1', '--', 'salt-key -L']
+    """
+    host = address.host.strip("[]")  # ssh takes an IPv6 literal without brackets
+    where = ["-F", str(config)] if config else []
+    return ["ssh", *where, *SSH_OPTIONS, "-p", str(address.port), f"{address.user}@{host}",
+            "--", shlex.join(command)]  # fmt: skip
+
+
+SSH_FAILED = 255  # the ssh client's own failure: no connection, or the connection dropped
+
+
+class SshTransport:
+    """A real master (`ssh://user@host[:port]`), through the ssh client and its agent/keys,
+    or the ssh configuration file `promotion.ssh_config` names."""
+
+    def __init__(self, address: MasterAddress, timeout: int, config: Path | None = None):
         self.address = address
         self.timeout = timeout
-        host = address.host.strip("[]")  # ssh takes an IPv6 literal without brackets
-        self.destination = [*(options or []), "-p", str(address.port), f"{address.user}@{host}"]
-        probe = self.run(["true"])
-        if probe.exit_code != 0:
-            raise MasterUnreachable(f"master {address}: ssh failed: {probe.stderr.strip()[-300:]}")
+        self.config = config
+        self.run(["true"])  # raises MasterUnreachable when there is no connection
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
         try:
             done = process.run_bytes(
-                ["ssh", *SSH_OPTIONS, *self.destination, "--", shlex.join(command)],
-                stdin=stdin, timeout=self.timeout,
-            )  # fmt: skip
+                ssh_command(self.address, self.config, command), stdin=stdin, timeout=self.timeout
+            )
         except CommandTimeout:
             raise CommandTimeout(
                 f"master {self.address}: {command[0]} did not finish within {self.timeout}s "
                 "(a hung connection?)"
             ) from None
+        if done.returncode == SSH_FAILED:
+            reason = done.stderr.decode(errors="replace").strip()[-300:]
+            raise MasterUnreachable(f"master {self.address}: ssh failed: {reason}")
         return CommandResult(
             done.returncode,
             done.stdout.decode(errors="replace"),
@@ -101,11 +119,11 @@ def open_transport(
     address: MasterAddress,
     client: docker.DockerClient | None,
     timeout: int,
-    ssh_options: list[str] | None = None,
+    ssh_config: Path | None = None,
 ) -> Transport:
     """A checked connection to a master; raises MasterUnreachable (exit 2) if there is none."""
     if address.scheme == "docker":
         if client is None:
             raise SaltlineError(f"master {address} needs a Docker engine")
         return DockerTransport(client, address, timeout)
-    return SshTransport(address, timeout, ssh_options)
+    return SshTransport(address, timeout, ssh_config)
