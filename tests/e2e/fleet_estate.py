@@ -67,6 +67,8 @@ def estate_with_fleet(repo: Path, fleet: dict[str, list[str]], ssh: bool = False
             env: {"masters": [f"docker://{name}" for name in names]} for env, names in fleet.items()
         },
     }
+    keys = settings["secrets"].get("master_keys", {})
+    settings["secrets"]["master_keys"] = {env: key for env, key in keys.items() if env in fleet}
     settings["minions"] = {"web1": {"roles": ["web"]}}
     settings["promotion"]["timeout"] = 20
     settings["lint"]["python"] = ["tests"]

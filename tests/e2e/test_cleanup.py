@@ -49,3 +49,25 @@ def test_login_without_a_kept_minion_says_what_to_do(tmp_path):
     run = saltline("login", "good1", estate=ESTATE, reports=tmp_path)
     assert run.exit_code == 2
     assert "no running test minion 'good1'; run `saltline test good1 --keep` first" in run.output
+
+
+def test_a_killed_runs_leftovers_are_reaped_by_the_next_run(engine, tmp_path):
+    """SIGKILL leaves the run's containers and network; the next run removes them."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "saltline.cli", "test", "slow1", "--reports", str(tmp_path)],
+        cwd=ESTATE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    run_id = None
+    deadline = time.monotonic() + 300
+    while run_id is None and time.monotonic() < deadline and process.poll() is None:
+        found = engine.containers.list(filters={"label": "io.saltline.minion=slow1"})
+        run_id = found[0].labels["io.saltline.run"] if found else None
+        time.sleep(0.5)
+    assert run_id is not None, "the slow minion never started"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert leftovers(engine, run_id)  # nothing could clean up
+    later = saltline("test", "good1", estate=ESTATE, reports=tmp_path / "later")
+    assert later.exit_code == 0, later.output
+    assert "removed what runs that are gone left behind" in later.output
+    assert leftovers(engine, run_id) == []

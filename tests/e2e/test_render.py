@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import docker
 import pytest
 
 from tests.e2e.conftest import REPO, leftovers, saltline
@@ -138,3 +139,26 @@ def test_lint_findings_name_file_line_and_rule(tmp_path: Path):
     assert run.exit_code == 1
     assert "salt/app.sls:4: [salt-lint 207] File modes should always be encapsulated" in run.output
     assert "pillar/app.sls:3: [yamllint syntax]" in run.output
+
+
+def test_a_template_that_waits_fails_the_render_within_its_timeout(tmp_path):
+    """`{{ salt['cmd.run']('sleep 100000') }}` must not hang the run until CI kills it."""
+    estate = tmp_path / "estate"
+    (estate / "salt").mkdir(parents=True)
+    (estate / "pillar").mkdir()
+    (estate / "salt" / "top.sls").write_text("base:\n  '*':\n    - waits\n")
+    (estate / "salt" / "waits.sls").write_text(
+        "waits-file-managed:\n  file.managed:\n    - name: /tmp/x\n"
+        "    - contents: {{ salt['cmd.run']('sleep 100000') }}\n"
+    )
+    (estate / "pillar" / "top.sls").write_text("dev: {}\n")
+    (estate / "saltline.yml").write_text(
+        'salt_version: "3007.13"\nplatforms: {debian12: {suite: bookworm}}\n'
+        "environments: [dev]\nminions: {waiter: {roles: [w]}}\ntimeouts: {render: 5}\n"
+    )
+    run = saltline("render", estate=estate, reports=tmp_path / "reports", timeout=120)
+    assert run.exit_code == 1, run.output
+    failure = render_case(run, "dev/waiter@debian12")["failure"]
+    assert failure.startswith("salt/top.sls: rendering its highstate for waiter in dev")
+    assert "did not finish within 5s (timeouts.render)" in failure
+    assert leftovers(docker.from_env(), run.results["run_id"]) == []

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from saltline.engine import labels
-from saltline.engine.cleanup import MAX_RUN_AGE, abandoned
+from saltline.engine.cleanup import MAX_RUN_AGE, abandoned, of_a_test_run
 from saltline.engine.containers import run_command
 from saltline.errors import CommandTimeout
 
@@ -52,3 +52,9 @@ def test_a_command_that_outlives_its_timeout_names_container_and_command():
         CommandTimeout, match="saltline-r1-render: salt-call did not finish within 1s"
     ):
         run_command(SlowContainer(), ["salt-call", "state.apply"], timeout=1)
+
+
+def test_destroy_removes_test_runs_but_never_the_fleet():
+    assert of_a_test_run(run_labels())
+    assert not of_a_test_run({labels.MANAGED: "true", labels.FLEET: "saltline-staging-master"})
+    assert not of_a_test_run({labels.IMAGE: "minion"})  # inherited from our image: not ours

@@ -38,7 +38,12 @@ def remove_run(client: docker.DockerClient, run_id: str) -> Removed:
 def remove_all(client: docker.DockerClient) -> Removed:
     """Everything saltline's test runs created on this engine (`saltline destroy`); the
     local fleet and images stay."""
-    return _remove(client, labels.MANAGED_FILTER, lambda found: labels.FLEET not in found)
+    return _remove(client, labels.MANAGED_FILTER, of_a_test_run)
+
+
+def of_a_test_run(found: Mapping[str, str]) -> bool:
+    """What `destroy` removes: saltline's objects, except the local fleet's."""
+    return found.get(labels.MANAGED) == "true" and labels.FLEET not in found
 
 
 def reap(client: docker.DockerClient, now: float | None = None) -> Removed:

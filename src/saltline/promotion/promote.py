@@ -147,7 +147,9 @@ class _Promotion:
             "environment": self.env.name,
             **audit.who(),
         }  # fmt: skip
-        tar = git.archive(self.config.root, self.sha, list(gate.RELEASE_PATHS))
+        root = self.config.root  # paths relative to it, also when it is a subdirectory
+        shipped = [path for path in gate.RELEASE_PATHS if git.subtree(root, self.sha, path)]
+        tar = git.archive(root, self.sha, shipped)
         for store in self.env.stores:
             store.upload(self.sha, tar, stamp)
             self.console.say(f"{store.master.address}: releases/{self.sha[:12]} uploaded, verified")
