@@ -181,7 +181,8 @@ def find(start: Path | None = None) -> Path:
             return candidate
     raise ConfigError(
         f"no {CONFIG_NAME} in {here} or any parent directory; "
-        "run saltline from your Salt repository, or create one with `saltline init`"
+        "run saltline from your Salt repository, or name the file with `-c PATH` "
+        "(README: `saltline.yml` shows one)"
     )
 
 

@@ -90,7 +90,7 @@ def test_find_walks_up_and_explains_when_nothing_is_found(tmp_path, write_config
     nested.mkdir(parents=True)
     assert config.find(nested) == path
     path.unlink()
-    with pytest.raises(ConfigError, match="saltline init"):
+    with pytest.raises(ConfigError, match="name the file with `-c PATH`"):
         config.find(nested)
 
 

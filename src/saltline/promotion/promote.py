@@ -3,6 +3,7 @@
     saltline promote staging            # HEAD, after a recorded pass
     saltline promote prod 3f2a9c1       # only once 3f2a9c1 has reached staging
     saltline promote prod --dry-run     # what would change, through the candidate master
+                                    # (of any commit: the gate's findings become notes)
 
 Under the environment's deploy lease:
 1. upload the release to every master and verify it there (nothing live changes);
@@ -53,12 +54,15 @@ def promote(config: Config, options: PromoteOptions, connect: Connect, console: 
     environment = Environment(config, options.environment, connect, console)
     sha = git.resolve(config.root, options.rev)
     refusals = _refusals(config, options, sha, connect, console)
-    if refusals and not options.force:
+    if refusals and options.dry_run:  # a preview changes nothing live: say, do not refuse
+        for reason in refusals:
+            console.say(f"note: a promotion would be refused: {reason}")
+    elif refusals and not options.force:
         environment.log("promote", sha, "refused", reasons=refusals)
         for reason in refusals:
             console.say(f"refused: {reason}")
         return 1
-    if refusals:
+    elif refusals:
         environment.log("promote", sha, "override", reasons=refusals, reason=options.reason)
         console.say(f"override ({options.reason}): " + "; ".join(refusals))
     with environment.leased("promote", sha):
