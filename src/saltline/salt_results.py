@@ -92,7 +92,10 @@ def parse_minion_returns(stdout: str, expected: list[str]) -> dict[str, ApplyRun
     for minion in expected:
         ret = document.get(minion)
         did_not_return = ret is None or (isinstance(ret, str) and "did not return" in ret)
-        runs[minion] = None if did_not_return else parse_return(ret)
+        if ret == {}:  # a highstate always has states (or "no top file matches"): cut short
+            runs[minion] = ApplyRun(errors=["returned no state results (stopped mid-run?)"])
+        else:
+            runs[minion] = None if did_not_return else parse_return(ret)
     return runs
 
 

@@ -65,6 +65,11 @@ def test_minion_returns_name_the_minions_that_did_not_return():
     }
 
 
+def test_an_empty_return_is_a_failure_not_a_success():
+    runs = parse_minion_returns(json.dumps({"web1": {}}), ["web1"])
+    assert failures(runs) == {"web1": "returned no state results (stopped mid-run?)"}
+
+
 def test_failed_states_and_render_errors_fail_the_minion():
     stdout = json.dumps({
         "web1": {"file_|-site_|-/etc/x_|-managed": state("site", False)},
