@@ -29,10 +29,24 @@ HOME = f"{RELEASE_ROOT}/candidate-master"
 DROP_IN = "saltline.conf"  # master.d/saltline.conf: where saltline's roots are configured
 START_TIMEOUT = 60
 
-_START = f"""
+# Stops the candidate master of a previous dry run, and only it: a recycled pid that is
+# not a salt-master of this home is left alone.
+_STOP_FUNCTION = """
+stop_candidate() {
+  pid=$(cat "$1/salt-master.pid" 2>/dev/null) || return 0
+  grep -qF "$1/etc" "/proc/$pid/cmdline" 2>/dev/null || return 0
+  group=$(ps -o pgid= -p "$pid" | tr -d ' ')
+  kill "$pid"
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  kill -9 -- "-$group" 2>/dev/null || :  # its own session: the master and its workers
+}
+"""
+_START = (
+    _STOP_FUNCTION
+    + f"""
 set -e
 home={HOME}; port="$1"; lifetime="$2"
-[ -f "$home/salt-master.pid" ] && kill "$(cat "$home/salt-master.pid")" 2>/dev/null || :
+stop_candidate "$home"
 rm -rf "$home/etc" && mkdir -p "$home/etc/master.d" "$home/cache" "$home/sock"
 cp /etc/salt/master "$home/etc/master" 2>/dev/null || : > "$home/etc/master"
 cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
@@ -49,11 +63,15 @@ log_file: $home/master.log
 EOF
 nohup setsid timeout "$lifetime" salt-master -c "$home/etc" >"$home/out.log" 2>&1 </dev/null &
 """
-_STOP = f"""
+)
+_STOP = (
+    _STOP_FUNCTION
+    + f"""
 home={HOME}
-[ -f "$home/salt-master.pid" ] && kill "$(cat "$home/salt-master.pid")" 2>/dev/null || :
+stop_candidate "$home"
 rm -rf "$home/cache" "$home/sock"
 """
+)
 _LISTENING = (  # bash for /dev/tcp: no ss or netstat needed on the master
     'test -f "$1/salt-master.pid" && kill -0 "$(cat "$1/salt-master.pid")" 2>/dev/null && '
     'timeout 2 bash -c ">/dev/tcp/127.0.0.1/$2" 2>/dev/null'

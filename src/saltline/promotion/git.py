@@ -10,22 +10,26 @@ from saltline.errors import GitError
 NOTES_REF = "refs/notes/saltline"
 
 
-def _git(root: Path, *args: str, check: bool = True, stdin: str | None = None) -> str:
-    done = process.run(["git", "-C", str(root), *args], stdin=stdin)
+def _run(root: Path, *args: str) -> process.Completed[str]:
+    """git in `root`, whatever its exit code."""
+    return process.run(["git", "-C", str(root), *args])
+
+
+def _git(root: Path, *args: str, check: bool = True) -> str:
+    """git's output in `root`; a failure is a GitError unless `check` is off."""
+    done = _run(root, *args)
     if check and done.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed in {root}: {done.stderr.strip()}")
     return done.stdout
 
 
 def is_repository(root: Path) -> bool:
-    return process.run(["git", "-C", str(root), "rev-parse", "--git-dir"]).returncode == 0
+    return _run(root, "rev-parse", "--git-dir").returncode == 0
 
 
 def resolve(root: Path, rev: str) -> str:
     """The full SHA of a commit; a REV that does not resolve is an error (exit 2)."""
-    done = process.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]
-    )
+    done = _run(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if done.returncode != 0:
         raise GitError(f"{rev!r} does not name a commit in {root}; try a SHA, a branch or HEAD")
     return done.stdout.strip()
@@ -37,9 +41,7 @@ def tree_of(root: Path, sha: str) -> str:
 
 def subtree(root: Path, sha: str, path: str) -> str:
     """The git tree hash of `path` (relative to `root`) in commit `sha`; "" when absent."""
-    done = process.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{sha}:./{path}"]
-    )
+    done = _run(root, "rev-parse", "--verify", "--quiet", f"{sha}:./{path}")
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
