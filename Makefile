@@ -15,16 +15,22 @@ REV    ?= HEAD
 pipeline: venv docker  ## the main job: the full pipeline on the estate, with reports
 	$(BIN)/saltline test $(if $(SHARD),--shard $(SHARD)) $(SALTLINE_ARGS)
 
+# The e2e modules run side by side, a module per worker (each has its own fleet and
+# names; most of their time is Salt waiting), then what acts on the whole engine, alone.
+E2E_JOBS ?= 4
+E2E = $(BIN)/pytest tests/e2e -n $(E2E_JOBS) --dist loadfile -m "not serial" \
+	&& $(BIN)/pytest tests/e2e -m serial
+
 test: venv docker  ## the project's tests: unit, then end to end in real containers
 	$(BIN)/pytest tests/unit
 	$(BIN)/saltline images build
-	$(BIN)/pytest tests/e2e
+	$(E2E)
 
 unit: venv
 	$(BIN)/pytest tests/unit
 
 e2e: venv docker
-	$(BIN)/pytest tests/e2e
+	$(E2E)
 
 lint: venv  ## yamllint, salt-lint, ruff, mypy: no containers
 	$(BIN)/saltline lint

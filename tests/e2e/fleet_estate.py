@@ -70,7 +70,7 @@ def estate_with_fleet(repo: Path, fleet: dict[str, list[str]], ssh: bool = False
     keys = settings["secrets"].get("master_keys", {})
     settings["secrets"]["master_keys"] = {env: key for env, key in keys.items() if env in fleet}
     settings["minions"] = {"web1": {"roles": ["web"]}}
-    settings["promotion"]["timeout"] = 20
+    settings["promotion"]["timeout"] = 40  # e2e modules run side by side on two cores
     settings["lint"]["python"] = ["tests"]
     (repo / "saltline.yml").write_text(yaml.dump(settings, Dumper=YamllintDumper, sort_keys=False))
     if ssh:

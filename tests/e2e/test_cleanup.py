@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.e2e.conftest import ESTATE, leftovers, saltline
 
 
@@ -34,6 +36,7 @@ def test_ctrl_c_during_converge_removes_the_run(engine, tmp_path):
     assert leftovers(engine, run_id) == []
 
 
+@pytest.mark.serial  # destroy removes every test run on the engine, other modules' too
 def test_keep_then_destroy_removes_everything(engine, tmp_path):
     run = saltline("test", "good1", "--keep", estate=ESTATE, reports=tmp_path)
     assert run.exit_code == 0, run.output

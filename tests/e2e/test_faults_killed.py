@@ -1,0 +1,136 @@
+"""Fault injection, killed: a promotion sent SIGTERM (a CI cancel) or SIGKILL (a runner's
+hard timeout, the OOM killer) at each phase, on two masters sharing web1.
+
+After each: `saltline status` tells the truth, the next promote or rollback recovers
+with no manual step (a dead lease of this host is broken, audited), no lease is left
+that its owner.json does not explain, and every outcome saltline lived to see is
+audited. Commits are promoted with `--force` (audited): the gate is tested in
+test_promotion; here every other phase is.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+
+import pytest
+
+from tests.e2e.conftest import saltline
+from tests.e2e.faults import (
+    HISTORY,
+    Fleet,
+    audit,
+    fault_estate,
+    force_promote,
+    new_commit,
+    start_promotion,
+    status,
+    wait_for,
+)
+from tests.e2e.fleet_estate import exec_in
+
+FLEET = Fleet(["saltline-kill-master1", "saltline-kill-master2"])
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    with fault_estate(tmp_path_factory.mktemp("killed"), FLEET) as repo:
+        yield repo
+
+
+def kill(process: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str]:
+    process.send_signal(sig)
+    output = process.communicate(timeout=240)[0]
+    return process.returncode, output
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_killed_after_upload_changes_nothing_live(repo, sig):
+    before = FLEET.served()
+    sha = new_commit(repo, f"after upload, {sig.name}")
+    process = start_promotion(repo)
+    wait_for(FLEET.candidate_running, process, "the dry run")
+    code, output = kill(process, sig)
+    assert FLEET.served() == before  # phase 1 and the dry run change nothing live
+    if sig == signal.SIGTERM:
+        assert code == 130, output
+        assert audit(repo)[-1]["outcome"] == "interrupted"
+        assert FLEET.lease_holders() == ["", ""]
+        assert not FLEET.candidate_running()
+    else:
+        assert all(f'"pid": {process.pid}' in holder for holder in FLEET.lease_holders())
+        assert f"pid {process.pid} (promote {sha[:12]})" in status(repo)
+    recovered = force_promote(repo)  # breaks the dead lease by itself
+    assert recovered.exit_code == 0, recovered.output
+    assert FLEET.served() == [sha, sha]
+    assert f"{sha[:12]} rolled out" in status(repo)
+    assert FLEET.leftovers() == ""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_killed_after_the_first_master_switched(repo, sig):
+    """master1's history is a FIFO: its switch blocks on the history append, so saltline
+    is caught between the two masters' switches."""
+    before = FLEET.served()
+    sha = new_commit(repo, f"between masters, {sig.name}")
+    fifo = f"mv {HISTORY} {HISTORY}.saved && mkfifo {HISTORY}"
+    assert exec_in(FLEET.masters[0], "sh", "-c", fifo).returncode == 0
+    drained: list[str] = []
+
+    def drain() -> None:  # read what saltline writes to master1's history, once
+        drained.append(exec_in(FLEET.masters[0], "timeout", "5", "cat", HISTORY).stdout)
+
+    try:
+        process = start_promotion(repo)
+        wait_for(lambda: FLEET.served()[0] == sha, process, "master1's switch")
+        assert FLEET.served()[1] == before[1]
+        process.send_signal(sig)
+        while process.poll() is None:  # SIGTERM: the undo appends to the history too
+            drain()
+        output = process.communicate()[0]
+    finally:
+        drain()
+        restore = f"rm -f {HISTORY} && mv {HISTORY}.saved {HISTORY} && cat >> {HISTORY}"
+        subprocess.run(["docker", "exec", "-i", FLEET.masters[0], "sh", "-c", restore],
+                       input="".join(drained), text=True, check=True)  # fmt: skip
+    if sig == signal.SIGTERM:
+        assert process.returncode == 130, output
+        assert FLEET.served() == before  # switched back: all masters or none
+        assert audit(repo)[-1]["outcome"] == "interrupted"
+        assert "SPLIT" not in status(repo)
+    else:
+        assert FLEET.served() == [sha, before[1]]
+        report = status(repo)
+        assert "SPLIT" in report and "NOT rolled out" in report and "deploy lease held" in report
+        rolled_back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
+        assert rolled_back.exit_code == 0, rolled_back.output
+        assert FLEET.served() == before
+        assert any(e["outcome"] == "lease-broken" for e in audit(repo)[-3:])
+    assert FLEET.lease_holders() == ["", ""]
+    assert FLEET.leftovers() == ""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_killed_in_the_middle_of_a_batch(repo, sig):
+    before = FLEET.served()
+    FLEET.wait_until_idle()
+    text = f"mid batch, {sig.name}"
+    sha = new_commit(repo, text, sleep=15)
+    process = start_promotion(repo)
+    wait_for(FLEET.applying(text), process, "the batch on web1")
+    code, output = kill(process, sig)
+    if sig == signal.SIGTERM:
+        assert code == 130, output
+        assert FLEET.served() == before
+        last = audit(repo)[-1]
+        assert (last["outcome"], last["applied"]) == ("interrupted", ["web1"])
+        assert "`saltline rollback staging`" in output
+        FLEET.wait_until_idle()
+    else:
+        assert FLEET.served() == [sha, sha]
+        assert f"{sha[:12]} NOT rolled out" in status(repo)
+        FLEET.wait_until_idle()  # the minion finishes the apply saltline started
+        rolled_back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
+        assert rolled_back.exit_code == 0, rolled_back.output
+        assert FLEET.served() == before
+    assert FLEET.lease_holders() == ["", ""]

@@ -1,0 +1,170 @@
+"""Fault injection, lost: a master or a minion stopped, an ssh connection dropped, a
+state that hangs, a host key that changed, on two masters sharing web1, reached
+through `docker://` and, as real masters are, through `ssh://` (`fleet up --ssh`).
+
+After each: the environment serves one release (or `status` names the split and the
+next rollback heals it), the outcome is audited, and no lease is left.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import saltline
+from tests.e2e.faults import (
+    Fleet,
+    audit,
+    fault_estate,
+    force_promote,
+    new_commit,
+    start_promotion,
+    status,
+    wait_for,
+)
+from tests.e2e.fleet_estate import exec_in, git
+
+FLEET = Fleet(["saltline-lost-master1", "saltline-lost-master2"])
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    with fault_estate(tmp_path_factory.mktemp("lost"), FLEET, ssh=True) as repo:
+        yield repo
+
+
+def over_ssh(repo: Path, *args: str):
+    return saltline("-c", "saltline-ssh.yml", *args, estate=repo, reports=repo / "reports")
+
+
+def test_over_ssh_dry_run_promote_status_drift_and_rollback(repo):
+    before = FLEET.served()
+    sha = new_commit(repo, "over ssh")
+    dry = over_ssh(repo, "promote", "staging", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "dry run staging/web1: nginx-config-page-file-managed" in dry.output
+    assert FLEET.served() == before
+    promoted = force_promote(repo, config="saltline-ssh.yml")
+    assert promoted.exit_code == 0, promoted.output
+    assert FLEET.served() == [sha, sha]
+    report = over_ssh(repo, "status", "staging")
+    for name in FLEET.masters:
+        assert f"staging ssh://root@{name}: {sha[:12]} rolled out" in report.output
+    assert over_ssh(repo, "drift", "staging").exit_code == 0
+    rolled_back = over_ssh(repo, "rollback", "staging")
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert FLEET.served() == before
+
+
+def test_a_host_key_that_changed_is_refused(repo, tmp_path):
+    known_hosts = repo / ".saltline" / "fleet-ssh" / "known_hosts"
+    original = known_hosts.read_text()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "k")],
+                   check=True)  # fmt: skip
+    forged = (tmp_path / "k.pub").read_text().split()[:2]
+    known_hosts.write_text(f"{FLEET.masters[0]} {' '.join(forged)}\n" + original.split("\n", 1)[1])
+    try:
+        refused = over_ssh(repo, "status", "staging")
+        assert refused.exit_code == 2
+        assert f"master ssh://root@{FLEET.masters[0]}: ssh failed" in refused.output
+    finally:
+        known_hosts.write_text(original)
+
+
+def test_a_dropped_ssh_connection_fails_the_batch_and_returns_the_environment(repo):
+    before = FLEET.served()
+    FLEET.wait_until_idle()
+    text = "the connection drops"
+    new_commit(repo, text, sleep=15)
+    process = start_promotion(repo, config="saltline-ssh.yml")
+    wait_for(FLEET.applying(text), process, "the batch on web1")
+    assert exec_in(FLEET.masters[0], "pkill", "-f", "sshd: root@notty").returncode == 0
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode == 1, output
+    assert f"master ssh://root@{FLEET.masters[0]}: ssh failed" in output
+    assert FLEET.served() == before
+    last = audit(repo)[-1]
+    assert last["outcome"] == "failed" and last["applied"] == ["web1"]
+    assert FLEET.lease_holders() == ["", ""]
+    FLEET.wait_until_idle()
+
+
+def test_a_master_stopped_mid_rollout_is_named_and_the_next_rollback_heals(repo):
+    before = FLEET.served()
+    FLEET.wait_until_idle()
+    text = "a master stops"
+    sha = new_commit(repo, text, sleep=15)
+    process = start_promotion(repo)
+    wait_for(FLEET.applying(text), process, "the batch on web1")
+    subprocess.run(["docker", "stop", "-t", "1", FLEET.masters[1]], check=True, capture_output=True)
+    try:
+        output = process.communicate(timeout=300)[0]
+        assert process.returncode == 1, output
+        assert (
+            f"could not switch {'docker://' + FLEET.masters[1]} back" in output
+            or "error:" in output
+        )
+        last = audit(repo)[-1]
+        assert last["outcome"] == "failed" and last["applied"] == ["web1"]
+    finally:
+        subprocess.run(["docker", "start", FLEET.masters[1]], check=True, capture_output=True)
+    assert (
+        exec_in(FLEET.masters[1], "sh", "-c", "sleep 5; systemctl is-active salt-master").returncode
+        == 0
+    )
+    assert FLEET.served()[0] == before[0]
+    assert FLEET.served()[1] == sha  # switched before it stopped; never switched back
+    assert "SPLIT" in status(repo)
+    time.sleep(10)  # the minion reconnects to master2
+    rolled_back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert FLEET.served() == before
+    assert FLEET.lease_holders() == ["", ""]
+
+
+def test_a_minion_stopped_mid_rollout_returns_the_environment(repo):
+    before = FLEET.served()
+    FLEET.wait_until_idle()
+    text = "a minion stops"
+    new_commit(repo, text, sleep=15)
+    process = start_promotion(repo)
+    wait_for(FLEET.applying(text), process, "the batch on web1")
+    subprocess.run(["docker", "stop", "-t", "1", FLEET.minion], check=True, capture_output=True)
+    try:
+        output = process.communicate(timeout=300)[0]
+        assert process.returncode == 1, output
+        assert re.search(r"batch 1/1 staging/web1: (did not return|returned no state results)",
+                         output)  # fmt: skip
+        assert FLEET.served() == before
+        last = audit(repo)[-1]
+        assert last["outcome"] == "rolled-back"
+        assert last["reapplied"]["web1"].startswith("did not return")
+    finally:
+        subprocess.run(["docker", "start", FLEET.minion], check=True, capture_output=True)
+    assert FLEET.lease_holders() == ["", ""]
+
+
+def test_a_hanging_state_times_out_and_returns_the_environment(repo):
+    """Salt's CLI waits as long as the job runs; the master command's own timeout
+    (promotion.timeout 40 s + 60 s) ends it, and the masters switch back."""
+    before = FLEET.served()
+    new_commit(repo, "a state that hangs", sleep=600)
+    run = force_promote(repo)
+    try:
+        assert run.exit_code == 1, run.output
+        assert "salt did not finish within 100s" in run.output
+        assert FLEET.served() == before
+        last = audit(repo)[-1]
+        assert last["outcome"] == "failed" and last["applied"] == ["web1"]
+        assert "did not finish within 100s" in last["error"]
+    finally:
+        exec_in(FLEET.minion, "pkill", "-f", "^sleep 600")
+    back = new_commit(repo, "healthy again")
+    recovered = force_promote(repo)
+    assert recovered.exit_code == 0, recovered.output
+    assert FLEET.served() == [back, back]
+    assert git(repo, "status", "--porcelain") == ""
