@@ -29,16 +29,16 @@ HOME = f"{RELEASE_ROOT}/candidate-master"
 DROP_IN = "saltline.conf"  # master.d/saltline.conf: where saltline's roots are configured
 START_TIMEOUT = 60
 
-# Stops the candidate master of a previous dry run, and only it: a recycled pid that is
-# not a salt-master of this home is left alone.
+# Stops the candidate master (of this dry run, or a killed one's): its whole process
+# group, the master and the workers that hold its ports, recorded at start; a recycled
+# group id that holds no candidate master of this home is left alone.
 _STOP_FUNCTION = """
 stop_candidate() {
-  pid=$(cat "$1/salt-master.pid" 2>/dev/null) || return 0
-  grep -qF "$1/etc" "/proc/$pid/cmdline" 2>/dev/null || return 0
-  group=$(ps -o pgid= -p "$pid" | tr -d ' ')
-  kill "$pid"
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-  kill -9 -- "-$group" 2>/dev/null || :  # its own session: the master and its workers
+  group=$(cat "$1/group" 2>/dev/null) || return 0
+  pgrep -g "$group" -f "$1/etc" >/dev/null || { rm -f "$1/group"; return 0; }
+  pkill -KILL -g "$group" || :  # nothing of it is worth a graceful stop: all is thrown away
+  for _ in $(seq 50); do pgrep -g "$group" -r R,S,D >/dev/null 2>&1 || break; sleep 0.1; done
+  rm -f "$1/group"
 }
 """
 _START = (
@@ -62,6 +62,7 @@ pki_dir: /etc/salt/pki/master
 log_file: $home/master.log
 EOF
 nohup setsid timeout "$lifetime" salt-master -c "$home/etc" >"$home/out.log" 2>&1 </dev/null &
+echo $! > "$home/group"  # setsid made it a session and process group leader
 """
 )
 _STOP = (
