@@ -40,13 +40,11 @@ def entry(
     action: str, environment: str, sha: str | None, outcome: str, **details: Any
 ) -> dict[str, Any]:
     return {
-        "time": utc_timestamp(),
+        **who(),
         "action": action,
         "environment": environment,
         "sha": sha,
         "outcome": outcome,
-        "by": _actor(),
-        "pipeline": pipeline_id(),
         **details,
     }
 

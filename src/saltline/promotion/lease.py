@@ -16,7 +16,6 @@ import secrets
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from saltline.errors import LockHeld, SaltlineError
 from saltline.promotion.release import RELEASE_ROOT, ReleaseStore
@@ -127,7 +126,3 @@ def break_lease(store: ReleaseStore, expected: Holder | None) -> None:
         store.master.run(["rm", "-rf", LOCK])
     else:
         release(store, expected)
-
-
-def audit_fields(holder: Holder | None) -> dict[str, Any]:
-    return {"holder": holder.__dict__ if holder else None}
