@@ -57,6 +57,14 @@ def pillar_message(environment: str) -> str:
     return json.loads(done.stdout)["web1"]
 
 
+def live_changes(environment: str) -> list[str]:
+    """The state IDs a highstate of web1 through the live master would change now."""
+    done = exec_in(MASTERS[environment], "salt", "--out=json", "--static", "web1",
+                   "state.apply", "test=True")  # fmt: skip
+    states = json.loads(done.stdout)["web1"]
+    return sorted(s["__id__"] for s in states.values() if s["result"] is None or s["changes"])
+
+
 def set_message(repo: Path, environment: str, text: str) -> None:
     path = repo / "pillar" / "environments" / environment / "shop.sls"
     changed = re.sub(r"(?m)^    message: .*$", f"    message: {text}", path.read_text(), count=1)
@@ -162,16 +170,19 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
         [sys.executable, "-m", "saltline.cli", "promote", "staging", "--dry-run"],
         cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    seen_during = []
+    seen_during, highstate_during = [], None
     while dry_run.poll() is None:
         if exec_in(MASTERS["staging"], "test", "-f",
                    "/srv/saltline/candidate-master/salt-master.pid").returncode == 0:  # fmt: skip
             seen_during.append((releases("staging"), pillar_message("staging")))
+            if highstate_during is None:  # what a scheduled highstate would do right now
+                highstate_during = live_changes("staging")
         time.sleep(0.5)
     output = dry_run.communicate()[0]
     assert dry_run.returncode == 0, output
     assert seen_during, "never observed the dry run in progress"
     assert all(served == [before, before] and said == message for served, said in seen_during)
+    assert highstate_during == [], highstate_during  # the live release, already applied
     # the candidate, not the live release, was what the dry run applied
     assert re.search(r"^dry run staging/web1: .*nginx-config-page-file-managed", output, re.M)
     assert "batch" not in output
