@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from saltline.errors import SaltlineError
 from saltline.pipeline.lint import Finding, parse_ruff, parse_salt_lint, parse_yamllint
 
 ROOT = Path("/srv/estate")
@@ -65,3 +68,24 @@ def test_ruff_json_paths_are_shown_relative_to_the_estate():
 
 def test_no_output_is_no_finding():
     assert parse_yamllint("", ROOT) == parse_salt_lint("", ROOT) == parse_ruff("[]", ROOT) == []
+
+
+def test_salt_lint_progress_lines_before_the_json_are_skipped():
+    """A `.salt-lint` with `verbosity: 1` prints what it examines before its JSON."""
+    output = (
+        "Examining salt/web.sls of type state\n"
+        '[{"id": "204", "message": "Lines should be no longer than 160 chars",'
+        ' "filename": "salt/web.sls", "linenumber": 3, "line": "x", "severity": "LOW"}]\n'
+    )
+    [finding] = parse_salt_lint(output, ROOT)
+    assert (
+        str(finding) == "salt/web.sls:3: [salt-lint 204] Lines should be no longer than 160 chars"
+    )
+
+
+@pytest.mark.parametrize(
+    "output", ["Traceback (most recent call last):\n  boom", "[{not json", '[{"id": "204"}]']
+)
+def test_unreadable_tool_output_is_an_error_naming_the_tool(output):
+    with pytest.raises(SaltlineError, match=r"^salt-lint printed"):
+        parse_salt_lint(output, ROOT)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from saltline import process
 from saltline.config import Config
@@ -65,35 +66,47 @@ def parse_yamllint(output: str, root: Path) -> list[Finding]:
 
 
 def parse_salt_lint(output: str, root: Path) -> list[Finding]:
-    """`salt-lint --json` output."""
-    if not output.strip():
-        return []
+    """`salt-lint --json` output (after any progress lines a `.salt-lint` verbosity adds)."""
     return [
-        Finding(
-            "salt-lint",
-            _relative(item["filename"], root),
-            int(item["linenumber"]),
-            item["id"],
-            item["message"],
-        )
-        for item in json.loads(output)
-    ]
+        Finding("salt-lint", _relative(item["filename"], root), int(item["linenumber"]),
+                str(item["id"]), str(item["message"]))
+        for item in _json_items("salt-lint", output, ("filename", "linenumber", "id", "message"))
+    ]  # fmt: skip
 
 
 def parse_ruff(output: str, root: Path) -> list[Finding]:
     """`ruff check --output-format json` output."""
-    if not output.strip():
-        return []
     return [
-        Finding(
-            "ruff",
-            _relative(item["filename"], root),
-            int(item["location"]["row"]),
-            item.get("code") or "syntax",
-            item["message"],
-        )
-        for item in json.loads(output)
-    ]
+        Finding("ruff", _relative(item["filename"], root), int(item["location"]["row"]),
+                item.get("code") or "syntax", str(item["message"]))
+        for item in _json_items("ruff", output, ("filename", "location", "message"))
+    ]  # fmt: skip
+
+
+def _json_items(tool: str, output: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The JSON list of findings a tool printed, from the first line that opens it; what
+    cannot be read as one is an error that names the tool and shows what it printed."""
+    lines = output.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), None)
+    if start is None:
+        if output.strip():
+            raise SaltlineError(f"{tool} printed no findings saltline can read:\n{_tail(output)}")
+        return []
+    try:
+        items = json.loads("\n".join(lines[start:]))
+    except json.JSONDecodeError:
+        raise SaltlineError(
+            f"{tool} printed no findings saltline can read:\n{_tail(output)}"
+        ) from None
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict) and all(key in item for key in keys) for item in items
+    ):
+        raise SaltlineError(f"{tool} printed findings of an unknown shape:\n{_tail(output)}")
+    return items
+
+
+def _tail(output: str) -> str:
+    return "\n".join(output.strip().splitlines()[-10:])
 
 
 def _relative(path: str, root: Path) -> str:
