@@ -65,12 +65,20 @@ def parse_yamllint(output: str, root: Path) -> list[Finding]:
     return findings
 
 
+# What a `.salt-lint` with `verbosity: 1` prints before (or, with no finding, instead of)
+# its JSON.
+_SALT_LINT_PROGRESS = re.compile(r"^Examining \S.* of type \w+\n?", re.M)
+
+
 def parse_salt_lint(output: str, root: Path) -> list[Finding]:
     """`salt-lint --json` output (after any progress lines a `.salt-lint` verbosity adds)."""
     return [
         Finding("salt-lint", _relative(item["filename"], root), int(item["linenumber"]),
                 str(item["id"]), str(item["message"]))
-        for item in _json_items("salt-lint", output, ("filename", "linenumber", "id", "message"))
+        for item in _json_items(
+            "salt-lint", _SALT_LINT_PROGRESS.sub("", output),
+            ("filename", "linenumber", "id", "message"),
+        )
     ]  # fmt: skip
 
 
