@@ -89,3 +89,7 @@ def test_salt_lint_progress_lines_before_the_json_are_skipped():
 def test_unreadable_tool_output_is_an_error_naming_the_tool(output):
     with pytest.raises(SaltlineError, match=r"^salt-lint printed"):
         parse_salt_lint(output, ROOT)
+
+
+def test_salt_lint_progress_lines_alone_mean_no_findings():
+    assert parse_salt_lint("Examining salt/init.sls of type state\n", ROOT) == []
