@@ -12,6 +12,7 @@ import pytest
 from tests.e2e.conftest import ESTATE, leftovers, saltline
 
 
+@pytest.mark.serial  # timing: a loaded engine can take minutes to remove a systemd container
 def test_ctrl_c_during_converge_removes_the_run(engine, tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "saltline.cli", "test", "slow1", "--reports", str(tmp_path)],
@@ -30,7 +31,7 @@ def test_ctrl_c_during_converge_removes_the_run(engine, tmp_path):
     assert run_id is not None, "the slow minion never started"
     time.sleep(3)  # well into converge (the state sleeps 120 s)
     process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=60)
+    output, _ = process.communicate(timeout=180)
     assert process.returncode == 130, output
     assert "interrupted" in output
     assert leftovers(engine, run_id) == []
@@ -54,6 +55,7 @@ def test_login_without_a_kept_minion_says_what_to_do(tmp_path):
     assert "no running test minion 'good1'; run `saltline test good1 --keep` first" in run.output
 
 
+@pytest.mark.serial  # a concurrent run of another module would reap them first
 def test_a_killed_runs_leftovers_are_reaped_by_the_next_run(engine, tmp_path):
     """SIGKILL leaves the run's containers and network; the next run removes them."""
     process = subprocess.Popen(
