@@ -36,3 +36,15 @@ def test_an_unknown_command_is_a_usage_error():
     with pytest.raises(SystemExit) as exited:
         main(["deploy"])
     assert exited.value.code == 2
+
+
+def test_ctrl_c_is_handled_even_when_started_with_sigint_ignored(tmp_path):
+    """A shell without job control starts background commands with SIGINT ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        main(["-c", str(tmp_path / "saltline.yml"), "lint"])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
