@@ -137,21 +137,14 @@ class SaltMaster:
             # Two functions in one job (Salt's compound call syntax: a comma-separated list).
             self._salt("-L", ",".join(minions), "saltutil.sync_all,saltutil.refresh_pillar", ",")
 
-    def apply(self, minions: list[str]) -> MinionRuns:
-        """state.apply on the minions that answer a ping; the others did not return."""
+    def apply(self, minions: list[str], test: bool = False) -> MinionRuns:
+        """state.apply (`test`: test=True, for drift) of what the master serves now, on the
+        minions that answer a ping; the others did not return."""
         reachable = self._reachable(minions)
         runs: MinionRuns = {minion: None for minion in minions}
         if reachable:
-            runs.update(parse_minion_returns(self._salt("-L", ",".join(reachable), "state.apply"),
-                                             reachable))  # fmt: skip
-        return runs
-
-    def test_live(self, minions: list[str]) -> MinionRuns:
-        """state.apply test=True against what the master serves now (drift)."""
-        reachable = self._reachable(minions)
-        runs: MinionRuns = {minion: None for minion in minions}
-        if reachable:
-            stdout = self._salt("-L", ",".join(reachable), "state.apply", "test=True")
+            flags = ["test=True"] if test else []
+            stdout = self._salt("-L", ",".join(reachable), "state.apply", *flags)
             runs.update(parse_minion_returns(stdout, reachable))
         return runs
 

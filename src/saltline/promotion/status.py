@@ -54,7 +54,7 @@ def drift(config: Config, name: str, connect: Connect, console: Console) -> int:
     environment = Environment(config, name, connect, console)
     drifted = False
     for salt, minions in environment.minions():
-        runs = salt.test_live(minions)
+        runs = salt.apply(minions, test=True)
         for minion, run in sorted(runs.items()):
             if run is None:
                 console.say(f"dry run {name}/{minion}: did not return (down or disconnected)")
