@@ -19,6 +19,7 @@ from saltline.errors import ConfigError
 from saltline.master_url import MasterAddress, parse_master_url
 
 CONFIG_NAME = "saltline.yml"
+LOCK_NAME = "saltline.lock"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 SALT_VERSION_PATTERN = re.compile(r"^\d{4}(\.\d+)?$")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -46,6 +47,25 @@ class Minion:
     roles: tuple[str, ...]
     platforms: tuple[str, ...]
     grains: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FormulaSpec:
+    """A formula the estate depends on: a git repository at a ref, or a local git checkout."""
+
+    name: str
+    source: str  # a git URL, or a path relative to the configuration's directory
+    ref: str | None  # tag, branch or SHA; None: the source's HEAD
+    local: bool  # `path:` rather than `git:`
+
+
+@dataclass(frozen=True)
+class Tests:
+    """Where the verify stage finds its tests, and which a minion's roles select."""
+
+    testinfra: str = "tests/infra"  # test_<role>.py per role, unless `suites` says otherwise
+    suites: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role ("*": all) → files
+    saltcheck: bool = True  # run the saltcheck-tests of the states a minion applies
 
 
 def target_key(environment: str, minion: str, platform: str) -> str:
@@ -97,6 +117,15 @@ class Config:
     python_paths: tuple[str, ...] = DEFAULT_PYTHON_PATHS  # what ruff lints
     masters: dict[str, tuple[MasterAddress, ...]] = field(default_factory=dict)
     promotion: Promotion = field(default_factory=lambda: Promotion())
+    state_roots: tuple[str, ...] = ("salt",)  # file_roots, in order, relative to `root`
+    pillar_roots: tuple[str, ...] = ("pillar",)
+    # Top files and pillar SLS saltline writes when the repository has none (a formula).
+    state_top: dict[str, Any] | None = None
+    pillar_top: dict[str, Any] | None = None
+    pillar_files: dict[str, str] = field(default_factory=dict)  # pillar SLS name → file
+    formulas: dict[str, FormulaSpec] = field(default_factory=dict)
+    tests: Tests = field(default_factory=lambda: Tests())
+    pillarenvs: dict[str, str | None] = field(default_factory=dict)  # said, else guessed
 
     @property
     def promotion_order(self) -> tuple[str, ...]:
@@ -108,16 +137,9 @@ class Config:
         return self.path.parent
 
     @property
-    def state_dir(self) -> Path:
-        return self.root / "salt"
-
-    @property
-    def pillar_dir(self) -> Path:
-        return self.root / "pillar"
-
-    @property
-    def infra_tests_dir(self) -> Path:
-        return self.root / "tests" / "infra"
+    def lock_path(self) -> Path:
+        """Where the formulas' pinned commits are written (commit it)."""
+        return self.root / LOCK_NAME
 
     @property
     def golden_dir(self) -> Path:
@@ -307,12 +329,19 @@ class _Validator:
                 "lint",
                 "promotion",
                 "secrets",
+                "roots",
+                "top",
+                "pillar_files",
+                "formulas",
+                "tests",
             },
             required={"salt_version", "platforms", "minions", "environments"},
         )
         salt_version = self.string(top["salt_version"], ("salt_version",), SALT_VERSION_PATTERN)
-        masters, tested = self.environments(top["environments"])
+        masters, tested, pillarenvs = self.environments(top["environments"])
         environments = tuple(masters)
+        roots = self.mapping(top.get("roots", {}), ("roots",), {"states", "pillar"}, set())
+        tops = self.mapping(top.get("top", {}), ("top",), {"states", "pillar"}, set())
         platforms = self.platforms(top["platforms"])
         minions = self.minions(top["minions"], set(platforms))
         return Config(
@@ -329,20 +358,120 @@ class _Validator:
             python_paths=self.python_paths(top.get("lint", {})),
             masters=masters,
             promotion=self.promotion(top.get("promotion", {})),
+            state_roots=self.roots(roots, "states", "salt"),
+            pillar_roots=self.roots(roots, "pillar", "pillar"),
+            state_top=self.top_file(tops, "states"),
+            pillar_top=self.top_file(tops, "pillar"),
+            pillar_files=self.pillar_files(top.get("pillar_files", {})),
+            formulas=self.formulas(top.get("formulas", {})),
+            tests=self.tests(top.get("tests", {})),
+            pillarenvs=pillarenvs,
         )
+
+    def roots(self, body: dict[str, Any], key: str, default: str) -> tuple[str, ...]:
+        """Directories relative to the configuration's, each of which must exist."""
+        at = ("roots", key)
+        if key not in body:  # the estate's own layout; a repository without pillar has none
+            exists = (self.path.parent / default).is_dir()
+            return (default,) if exists or key == "states" else ()
+        value = body[key]
+        if not isinstance(value, list) or (key == "states" and not value):
+            raise self.fail(at, f"expected a list of directories, got {value!r}")
+        roots = []
+        for index, item in enumerate(value):
+            name = self.string(item, (*at, str(index)))
+            if not (self.path.parent / name).is_dir():
+                raise self.fail(
+                    (*at, str(index)), f"{name!r} is not a directory under {self.path.parent}"
+                )
+            roots.append(name)
+        return tuple(roots)
+
+    def top_file(self, body: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """A top file given in saltline.yml: environment → target → list of SLS names."""
+        if key not in body:
+            return None
+        at = ("top", key)
+        value = body[key]
+        if not isinstance(value, dict) or not value:
+            raise self.fail(at, "expected a top file: environment → target → list of SLS")
+        for env, targets in value.items():
+            if not isinstance(targets, dict) or not targets:
+                raise self.fail((*at, str(env)), "expected a mapping of target to a list of SLS")
+            for target, names in targets.items():
+                if not isinstance(names, list) or not names:
+                    raise self.fail((*at, str(env), str(target)), "expected a list of SLS names")
+        return value
+
+    def pillar_files(self, value: Any) -> dict[str, str]:
+        at = ("pillar_files",)
+        if not isinstance(value, dict):
+            raise self.fail(at, "expected a mapping of pillar SLS name to a file")
+        files = {}
+        for name, path in value.items():
+            here = (*at, str(name))
+            files[str(name)] = self.string(path, here)
+            if not (self.path.parent / files[str(name)]).is_file():
+                raise self.fail(here, f"{path!r} is not a file under {self.path.parent}")
+        return files
+
+    def formulas(self, value: Any) -> dict[str, FormulaSpec]:
+        at = ("formulas",)
+        if not isinstance(value, dict):
+            raise self.fail(at, "expected a mapping of formula name to {git, ref} or {path}")
+        formulas = {}
+        for name, body, here in (
+            self.sections(value, at, "formula name to {git, ref} or {path}") if value else []
+        ):
+            body = self.mapping(body, here, allowed={"git", "path", "ref"}, required=set())
+            if ("git" in body) == ("path" in body):
+                raise self.fail(here, "give either `git: URL` (with `ref:`) or `path: DIRECTORY`")
+            local = "path" in body
+            source = self.string(
+                body["path" if local else "git"], (*here, "path" if local else "git")
+            )
+            ref = self.string(body["ref"], (*here, "ref")) if "ref" in body else None
+            formulas[name] = FormulaSpec(name=name, source=source, ref=ref, local=local)
+        return formulas
+
+    def tests(self, value: Any) -> Tests:
+        at = ("tests",)
+        body = self.mapping(value, at, allowed={"testinfra", "suites", "saltcheck"}, required=set())
+        saltcheck = body.get("saltcheck", True)
+        if not isinstance(saltcheck, bool):
+            raise self.fail((*at, "saltcheck"), f"expected true or false, got {saltcheck!r}")
+        suites_value = body.get("suites", {})
+        if not isinstance(suites_value, dict):
+            raise self.fail((*at, "suites"), "expected a mapping of role (or '*') to test files")
+        suites = {}
+        for role, files in suites_value.items():
+            here = (*at, "suites", str(role))
+            if not isinstance(files, list) or not files:
+                raise self.fail(here, "expected a non-empty list of test files")
+            suites[str(role)] = tuple(self.string(f, (*here, str(i))) for i, f in enumerate(files))
+        testinfra = self.string(body.get("testinfra", Tests.testinfra), (*at, "testinfra"))
+        return Tests(testinfra=testinfra, suites=suites, saltcheck=saltcheck)
 
     def environments(
         self, value: Any
-    ) -> tuple[dict[str, tuple[MasterAddress, ...]], tuple[str, ...]]:
+    ) -> tuple[dict[str, tuple[MasterAddress, ...]], tuple[str, ...], dict[str, str | None]]:
         """Environments in order, each with the masters promotion deploys to (maybe none),
-        and those marked `test: true`."""
+        those marked `test: true`, and the pillarenv of those that name one."""
         at = ("environments",)
         if isinstance(value, list):
-            return {name: () for name in self.names(value, at)}, ()
+            return {name: () for name in self.names(value, at)}, (), {}
         environments = {}
         tested = []
+        pillarenvs: dict[str, str | None] = {}
         for name, body, here in self.sections(value, at, "environment name to {masters, test}"):
-            body = self.mapping(body or {}, here, allowed={"masters", "test"}, required=set())
+            body = self.mapping(
+                body or {}, here, allowed={"masters", "test", "pillarenv"}, required=set()
+            )
+            if "pillarenv" in body:
+                chosen = body["pillarenv"]
+                pillarenvs[name] = (
+                    None if chosen is None else self.string(chosen, (*here, "pillarenv"))
+                )
             test = body.get("test", False)
             if not isinstance(test, bool):
                 raise self.fail((*here, "test"), f"expected true or false, got {test!r}")
@@ -360,7 +489,7 @@ class _Validator:
                 except ValueError as exc:
                     raise self.fail((*here, "masters", str(index)), str(exc)) from None
             environments[name] = tuple(addresses)
-        return environments, tuple(tested)
+        return environments, tuple(tested), pillarenvs
 
     def promotion(self, value: Any) -> Promotion:
         at = ("promotion",)
@@ -397,14 +526,14 @@ class _Validator:
         minions = {}
         for name, body, here in self.sections(value, at, "minion id to {roles, platforms}"):
             body = self.mapping(
-                body, here, allowed={"roles", "platforms", "grains"}, required={"roles"}
+                body or {}, here, allowed={"roles", "platforms", "grains"}, required=set()
             )
             grains = body.get("grains", {})
             if not isinstance(grains, dict):
                 raise self.fail((*here, "grains"), "expected a mapping of grain name to value")
             minions[name] = Minion(
                 name=name,
-                roles=self.names(body["roles"], (*here, "roles")),
+                roles=self.names(body["roles"], (*here, "roles")) if "roles" in body else (),
                 platforms=self.names(
                     body.get("platforms", sorted(platforms)), (*here, "platforms"), platforms
                 ),

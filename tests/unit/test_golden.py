@@ -44,7 +44,7 @@ def test_the_template_imports_each_component_map(tmp_path: Path):
         (tmp_path / name).mkdir()
         (tmp_path / name / "map.jinja").write_text("")
     (tmp_path / "roles").mkdir()  # no map.jinja: not a component
-    names = golden.components(tmp_path)
+    names = golden.components([tmp_path])
     assert names == ["nginx", "postgres"]
     template = golden.template(names)
     assert '{%- from "postgres/map.jinja" import postgres with context %}' in template

@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import yaml
 
 from saltline.config import Config, Minion, Platform, Target
 from saltline.engine.images import digest
+from saltline.layout import Layout, Root
 from saltline.pipeline.minion import minion_config
+
+LAYOUT = Layout(
+    states=(Root(Path("/x/salt"), "/srv/salt/0", "salt", True),
+            Root(Path("/cache/users"), "/srv/salt/1", "formula users", False)),
+    pillar=(Root(Path("/x/pillar"), "/srv/pillar/0", "pillar", True),),
+    pillarenvs={"dev": "dev", "staging": "staging"},
+    formula_commits={},
+)  # fmt: skip
 
 
 def test_the_minion_config_sets_id_roots_grains_and_pillarenv(tmp_path):
@@ -18,11 +30,14 @@ def test_the_minion_config_sets_id_roots_grains_and_pillarenv(tmp_path):
         ("dev", "staging"),
         {"converge": 1, "verify": 1},
     )
-    document = yaml.safe_load(minion_config(Target(minion, platform, "staging"), config))
+    target = Target(minion, platform, "staging")
+    document = yaml.safe_load(minion_config(target, config, LAYOUT))
     assert document["id"] == "db1"
     assert document["file_client"] == "local"
     assert document["pillarenv"] == "staging"
-    assert document["pillar_roots"] == {"dev": ["/srv/pillar"], "staging": ["/srv/pillar"]}
+    assert document["file_roots"] == {"base": ["/srv/salt/0", "/srv/salt/1"]}
+    roots = ["/srv/pillar/0"]
+    assert document["pillar_roots"] == {"base": roots, "dev": roots, "staging": roots}
     assert document["grains"] == {
         "datacenter": "lab",
         "roles": ["db"],
@@ -30,6 +45,8 @@ def test_the_minion_config_sets_id_roots_grains_and_pillarenv(tmp_path):
         "saltline_platform": "debian12",
     }
     assert document["gpg_decrypt_must_succeed"] is True  # a secret that cannot be read fails
+    base_only = dataclasses.replace(LAYOUT, pillarenvs={"dev": None, "staging": None})
+    assert "pillarenv" not in yaml.safe_load(minion_config(target, config, base_only))
 
 
 def test_the_image_hash_changes_with_any_input():

@@ -10,7 +10,7 @@ from saltline.pipeline.render_errors import Estate, locate
 from saltline.salt_results import parse_apply
 
 ESTATE_DIR = Path(__file__).parents[1] / "fixtures" / "render-errors"
-ESTATE = Estate(ESTATE_DIR / "salt", ESTATE_DIR / "pillar")
+ESTATE = Estate(ESTATE_DIR, (ESTATE_DIR / "salt",), (ESTATE_DIR / "pillar",))
 
 
 def located(fixture_text, case: str) -> list[str]:
@@ -72,7 +72,7 @@ def test_an_sls_name_maps_to_its_file_or_its_init(tmp_path):
     (tmp_path / "salt" / "nginx" / "config").mkdir(parents=True)
     (tmp_path / "salt" / "nginx" / "config" / "init.sls").write_text("")
     (tmp_path / "salt" / "nginx" / "package.sls").write_text("")
-    estate = Estate(tmp_path / "salt", tmp_path / "pillar")
+    estate = Estate(tmp_path, (tmp_path / "salt",), (tmp_path / "pillar",))
     assert estate.shown(estate.sls_file("nginx.config")) == "salt/nginx/config/init.sls"
     assert estate.shown(estate.sls_file("nginx.package")) == "salt/nginx/package.sls"
     assert estate.shown(estate.sls_file("nginx.missing")) == "salt/nginx/missing.sls"

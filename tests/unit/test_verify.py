@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
+from saltline.config import Tests
+from saltline.errors import ConfigError
 from saltline.pipeline.verify import parse_junit, suites_for
 
 
@@ -18,6 +22,21 @@ def test_testinfra_cases_are_named_without_the_per_run_host(fixture_text):
 
 
 def test_suites_are_the_roles_that_have_one(tmp_path):
-    (tmp_path / "test_web.py").write_text("")
-    (tmp_path / "test_db.py").write_text("")
-    assert suites_for(("web", "cache"), tmp_path) == [tmp_path / "test_web.py"]
+    (tmp_path / "tests" / "infra").mkdir(parents=True)
+    (tmp_path / "tests" / "infra" / "test_web.py").write_text("")
+    (tmp_path / "tests" / "infra" / "test_db.py").write_text("")
+    found = suites_for(("web", "cache"), tmp_path, Tests())
+    assert found == [tmp_path / "tests" / "infra" / "test_web.py"]
+
+
+def test_configured_suites_are_the_roles_and_every_minions(tmp_path):
+    (tmp_path / "checks").mkdir()
+    for name in ("base.py", "web.py", "tls.py"):
+        (tmp_path / "checks" / name).write_text("")
+    tests = Tests(suites={"*": ("checks/base.py",), "web": ("checks/web.py", "checks/tls.py")})
+    assert suites_for(("web",), tmp_path, tests) == [
+        tmp_path / "checks" / name for name in ("base.py", "web.py", "tls.py")
+    ]
+    assert suites_for(("db",), tmp_path, tests) == [tmp_path / "checks" / "base.py"]
+    with pytest.raises(ConfigError, match="checks/gone.py, which does not exist"):
+        suites_for(("db",), tmp_path, Tests(suites={"db": ("checks/gone.py",)}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from saltline import layout
 from saltline.cli.arguments import Commands, load, positive
 from saltline.console import Console
 from saltline.engine import connection
@@ -105,6 +106,7 @@ def cmd_fleet(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
     client = connection.connect()
     if args.action == "up":
-        return fleet.up(client, cfg, console, ssh=args.ssh)
+        pillarenvs = layout.resolve(cfg, console.say).pillarenvs
+        return fleet.up(client, cfg, console, pillarenvs, ssh=args.ssh)
     action = {"down": fleet.down, "status": fleet.status}[args.action]
     return action(client, cfg, console)

@@ -9,17 +9,27 @@ from __future__ import annotations
 from typing import Any
 
 from saltline.config import Config, Minion
-
-STATE_ROOT = "/srv/salt"
-PILLAR_ROOT = "/srv/pillar"
+from saltline.layout import Layout
 
 
-def mounts(config: Config) -> dict[str, dict[str, str]]:
-    """Docker SDK volumes: the estate's states and pillar, read-only."""
+def mounts(layout: Layout) -> dict[str, dict[str, str]]:
+    """Docker SDK volumes: every state and pillar root, read-only."""
     return {
-        str(config.state_dir.resolve()): {"bind": STATE_ROOT, "mode": "ro"},
-        str(config.pillar_dir.resolve()): {"bind": PILLAR_ROOT, "mode": "ro"},
+        str(root.host): {"bind": root.mount, "mode": "ro"}
+        for root in (*layout.states, *layout.pillar)
     }
+
+
+def salt_roots(config: Config, layout: Layout, environment: str) -> dict[str, Any]:
+    """Minion options: file_roots, pillar_roots and the environment's pillarenv, if any."""
+    pillar = [root.mount for root in layout.pillar]
+    options: dict[str, Any] = {
+        "file_roots": {"base": [root.mount for root in layout.states]},
+        "pillar_roots": {env: pillar for env in ("base", *config.environments)},
+    }
+    if layout.pillarenvs.get(environment):
+        options["pillarenv"] = layout.pillarenvs[environment]
+    return options
 
 
 def grains(minion: Minion, environment: str, platform: str) -> dict[str, Any]:

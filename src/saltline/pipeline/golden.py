@@ -23,9 +23,9 @@ _PGP_BLOCK = "-----BEGIN PGP MESSAGE-----"
 MAX_DIFF_LINES = 60
 
 
-def components(state_dir: Path) -> list[str]:
+def components(state_roots: list[Path]) -> list[str]:
     """Components with a map.jinja that exports a variable named like the component."""
-    return sorted(path.parent.name for path in state_dir.glob("*/map.jinja"))
+    return sorted({path.parent.name for root in state_roots for path in root.glob("*/map.jinja")})
 
 
 def template(names: list[str]) -> str:

@@ -135,16 +135,31 @@ class Tool:
     parse: Callable[[str, Path], list[Finding]]
 
 
+def sls_files(config: Config, roots: tuple[str, ...], but: tuple[str, ...] = ()) -> list[str]:
+    """The SLS files under the repository's own roots (not under `but`, nor hidden
+    directories), relative to its root."""
+    excluded = [(config.root / name).resolve() for name in but]
+    found = set()
+    for name in roots:
+        for path in (config.root / name).resolve().rglob("*.sls"):
+            if any(path.is_relative_to(other) for other in excluded):
+                continue
+            relative = path.relative_to(config.root.resolve())
+            if not any(part.startswith(".") for part in relative.parts):
+                found.add(str(relative))
+    return sorted(found)
+
+
 def _yamllint(config: Config) -> list[str]:
     # yamllint picks YAML files by base name, so pillar SLS (plain YAML) are named explicitly.
-    pillar = sorted(str(p.relative_to(config.root)) for p in config.pillar_dir.rglob("*.sls"))
+    pillar = sls_files(config, config.pillar_roots)
     own = [config.root / name for name in (".yamllint", ".yamllint.yaml", ".yamllint.yml")]
     settings = [] if any(path.is_file() for path in own) else ["-c", str(DEFAULT_YAMLLINT)]
     return ["yamllint", "-f", "parsable", *settings, ".", *pillar]
 
 
 def _salt_lint(config: Config) -> list[str] | None:
-    files = sorted(str(p.relative_to(config.root)) for p in config.state_dir.rglob("*.sls"))
+    files = sls_files(config, config.state_roots, but=config.pillar_roots)
     return ["salt-lint", "--json", "--nocolor", *files] if files else None
 
 

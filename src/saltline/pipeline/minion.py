@@ -27,6 +27,7 @@ from saltline.engine.containers import (
     wait_for_systemd,
 )
 from saltline.errors import CommandTimeout, ContainerError
+from saltline.layout import Layout
 from saltline.salt_results import ApplyRun, parse_apply
 
 
@@ -37,6 +38,7 @@ class RunContext:
     run_id: str
     networks: dict[tuple[str, str], str]  # by target group (environment, platform)
     config: Config
+    layout: Layout
 
 
 class Minion(Protocol):
@@ -50,19 +52,20 @@ class Minion(Protocol):
 
     def apply(self, timeout: int) -> ApplyRun: ...
 
+    def execute(self, command: list[str], timeout: int) -> tuple[str, str]: ...
 
-def minion_config(target: Target, config: Config) -> str:
+
+def minion_config(target: Target, config: Config, layout: Layout) -> str:
     """The minion configuration: local file client, the estate's roots, id, grains, pillarenv."""
     minion = target.minion
     environment = target.environment
     document = {
         "id": minion.name,
         "file_client": "local",
-        "file_roots": {"base": [estate_view.STATE_ROOT]},
-        "pillar_roots": {env: [estate_view.PILLAR_ROOT] for env in config.environments},
-        "pillarenv": environment,
+        **estate_view.salt_roots(config, layout, environment),
         "grains": estate_view.grains(minion, environment, target.platform.name),
         **gpg_keys.SALT_OPTIONS,
+        "saltcheck_output_details": True,  # failures say expected versus actual
     }
     return yaml.safe_dump(document, sort_keys=False)
 
@@ -103,13 +106,13 @@ class DockerMinion:
                 },
             ),
             network=self.run_context.networks[self.target.group],
-            volumes=estate_view.mounts(config),
+            volumes=estate_view.mounts(self.run_context.layout),
         )
         put_file(
             self.container,
             "/etc/salt/minion.d",
             "saltline.conf",
-            minion_config(self.target, config),
+            minion_config(self.target, config, self.run_context.layout),
         )
         self.container.start()
         if config.gpg_key is not None:
@@ -121,6 +124,11 @@ class DockerMinion:
         if self.container is None:
             raise ContainerError(f"minion {self.name} is not started")
         return run_command(self.container, command, timeout)
+
+    def execute(self, command: list[str], timeout: int) -> tuple[str, str]:
+        """A command's stdout and stderr, whatever its exit code."""
+        done = self.run(command, timeout)
+        return done.stdout, done.stderr
 
     def apply(self, timeout: int) -> ApplyRun:
         """`salt-call --local state.apply` (the highstate), parsed."""

@@ -22,6 +22,7 @@ from saltline.config import Config, Target
 from saltline.engine import estate_view, gpg_keys, labels
 from saltline.engine.containers import put_files, run_command
 from saltline.errors import CommandTimeout
+from saltline.layout import Layout
 from saltline.pipeline import golden
 from saltline.pipeline.minion import minion_config
 from saltline.pipeline.render_errors import Estate, RenderError, locate
@@ -46,6 +47,7 @@ def config_dir(job: Target) -> str:
 def run(
     client: docker.DockerClient,
     config: Config,
+    layout: Layout,
     *,
     targets: list[Target],
     image_for: dict[str, str],
@@ -56,10 +58,10 @@ def run(
     """Render every target in every environment; fails on any render error, and on data
     that differs from its golden file (unless `update_golden`, which rewrites them)."""
     started = time.monotonic()
-    estate = Estate(config.state_dir, config.pillar_dir)
+    estate = Estate.of(config.root, layout)
     render_jobs = jobs_for(targets, config.environments)
     check_data = update_golden or config.golden_dir.is_dir()
-    data_template = golden.template(golden.components(config.state_dir))
+    data_template = golden.template(golden.components([r.host for r in layout.own_states()]))
 
     def render_job(job: Target) -> list[Case]:
         container = containers[job.platform.name]
@@ -71,10 +73,13 @@ def run(
     containers: dict[str, Container] = {}
     try:
         for platform in sorted({job.platform.name for job in render_jobs}):
-            containers[platform] = _start(client, config, image_for[platform], run_id, platform)
+            containers[platform] = _start(client, layout, image_for[platform], run_id, platform)
         for platform, container in containers.items():
             mine = [job for job in render_jobs if job.platform.name == platform]
-            files = {**_config_files(config, mine), DATA_TEMPLATE.lstrip("/"): data_template}
+            files = {
+                **_config_files(config, layout, mine),
+                DATA_TEMPLATE.lstrip("/"): data_template,
+            }
             put_files(container, "/", files)
             if config.gpg_key is not None:
                 gpg_keys.import_key(container, config.gpg_key)
@@ -99,7 +104,7 @@ def run(
 
 
 def _start(
-    client: docker.DockerClient, config: Config, image: str, run_id: str, platform: str
+    client: docker.DockerClient, layout: Layout, image: str, run_id: str, platform: str
 ) -> Container:
     return client.containers.run(
         image,
@@ -108,11 +113,11 @@ def _start(
         labels=labels.for_run(run_id, **{labels.PLATFORM: platform, labels.KIND: "render"}),
         detach=True,
         network_mode="none",
-        volumes=estate_view.mounts(config),
+        volumes=estate_view.mounts(layout),
     )
 
 
-def _config_files(config: Config, jobs: list[Target]) -> dict[str, str]:
+def _config_files(config: Config, layout: Layout, jobs: list[Target]) -> dict[str, str]:
     """Two minion configs per job, each with its own cache, by path below /: one for the
     highstate, and one without the key for golden data, where secrets stay encrypted.
 
@@ -122,7 +127,7 @@ def _config_files(config: Config, jobs: list[Target]) -> dict[str, str]:
     """
     files = {}
     for job in jobs:
-        document = yaml.safe_load(minion_config(job, config))
+        document = yaml.safe_load(minion_config(job, config, layout))
         highstate = {} if job.environment in config.test_environments else _KEYLESS
         for directory, keys in ((config_dir(job), highstate), (_keyless_dir(job), _KEYLESS)):
             settings = {**document, **keys, "cachedir": f"{directory}/cache"}
@@ -192,14 +197,14 @@ def _render(container: Container, job: Target, estate: Estate, timeout: int) -> 
         "salt-call", "--config-dir", config_dir(job), "--local", "--out=json",
         "--log-level=critical", "state.apply", "mock=True",
     ]  # fmt: skip
-    top = estate.shown(estate.state_dir / "top.sls")
+    top = estate.shown(estate.file("top.sls"))
     try:
         done = run_command(container, command, timeout)
         errors = locate(parse_apply(done.stdout), done.stderr, estate)
     except CommandTimeout:
         errors = [RenderError(top, 0, hung(job, "its highstate", timeout))]
     except SaltOutputError as exc:
-        errors = [RenderError(estate.shown(estate.state_dir), 0, str(exc))]
+        errors = [RenderError(estate.shown(estate.first_root), 0, str(exc))]
     return Case(
         name=job.key,
         classname="estate.render",

@@ -5,41 +5,67 @@ way. These pure functions read what `salt-call --local --out=json state.apply
 mock=True` printed (stdout and stderr) plus the estate's files, and point at the
 line to fix:
 
-    locate(parse_apply(stdout), stderr, Estate(Path("salt"), Path("pillar")))
+    locate(parse_apply(stdout), stderr, Estate(Path("."), (Path("salt"),), (Path("pillar"),)))
     # [RenderError(path='salt/web.sls', line=4, message="Jinja variable 'x' is undefined")]
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from saltline.layout import Layout
 from saltline.salt_results import ApplyRun, unloadable_module, waits_only_for
 
 
 @dataclass(frozen=True)
 class Estate:
-    """Where the SLS files live: state and pillar roots."""
+    """Where the SLS files live: state and pillar roots, in the order Salt searches them."""
 
-    state_dir: Path
-    pillar_dir: Path
+    root: Path  # the repository: messages name files relative to it
+    state_roots: tuple[Path, ...]
+    pillar_roots: tuple[Path, ...] = ()
+    names: dict[Path, str] = field(default_factory=dict)  # roots outside it: formulas
 
-    @property
-    def root(self) -> Path:
-        return self.state_dir.parent
+    @classmethod
+    def of(cls, root: Path, layout: Layout) -> Estate:
+        return cls(
+            root=root.resolve(),
+            state_roots=tuple(r.host for r in layout.states),
+            pillar_roots=tuple(r.host for r in layout.pillar),
+            names={r.host: r.shown for r in (*layout.states, *layout.pillar) if not r.own},
+        )
+
+    def roots(self, pillar: bool = False) -> tuple[Path, ...]:
+        return self.pillar_roots if pillar else self.state_roots
 
     def sls_file(self, sls: str, pillar: bool = False) -> Path:
-        """`nginx.config` → `salt/nginx/config.sls`, or `salt/nginx/config/init.sls`."""
-        base = (self.pillar_dir if pillar else self.state_dir).joinpath(*sls.split("."))
-        flat = base.with_name(base.name + ".sls")
-        return flat if flat.is_file() or not (base / "init.sls").is_file() else base / "init.sls"
+        """`nginx.config` → `salt/nginx/config.sls`, or `salt/nginx/config/init.sls`, in
+        the first root that has either."""
+        candidates = []
+        for root in self.roots(pillar):
+            base = root.joinpath(*sls.split("."))
+            candidates += [base.with_name(base.name + ".sls"), base / "init.sls"]
+        return next((c for c in candidates if c.is_file()), candidates[0])
+
+    def file(self, relative: str, pillar: bool = False) -> Path:
+        """The file Salt serves for a path relative to the roots (the first that has it)."""
+        paths = [root / relative for root in self.roots(pillar)]
+        return next((path for path in paths if path.exists()), paths[0])
 
     def shown(self, path: Path) -> str:
+        for root, name in self.names.items():
+            if path.is_relative_to(root):
+                return f"{name}: {path.relative_to(root)}"
         try:
-            return str(path.relative_to(self.root))
+            return str(path.resolve().relative_to(self.root))
         except ValueError:
             return str(path)
+
+    @property
+    def first_root(self) -> Path:
+        return self.state_roots[0]
 
 
 @dataclass(frozen=True)
@@ -101,12 +127,12 @@ def _locate_message(message: str, pillar_details: dict[str, str], estate: Estate
         detail = pillar_details.get(match["sls"], message)
         return _rendering_failure(match["sls"], detail, estate, pillar=True)
     if match := _MISSING_STATE_SLS.match(message):
-        path, line = _find_reference(estate.state_dir, match["sls"], estate)
+        path, line = _find_reference(estate.state_roots, match["sls"], estate)
         return RenderError(path, line, f"includes {match['sls']}, which does not exist")
     if match := _MISSING_PILLAR_SLS.match(message):
-        path, line = _find_reference(estate.pillar_dir, match["sls"], estate)
+        path, line = _find_reference(estate.pillar_roots, match["sls"], estate)
         return RenderError(path, line, f"pillar SLS {match['sls']} does not exist ({match['env']})")
-    return RenderError(estate.shown(estate.state_dir), 0, message.strip())
+    return RenderError(estate.shown(estate.first_root), 0, message.strip())
 
 
 def _rendering_failure(sls: str, detail: str, estate: Estate, pillar: bool) -> RenderError:
@@ -117,9 +143,9 @@ def _rendering_failure(sls: str, detail: str, estate: Estate, pillar: bool) -> R
         return RenderError(path, 0, _undecryptable(detail))
     first_line = detail.strip().split("\n---", 1)[0].strip()
     if frame := _TEMPLATE_FRAME.search(detail):  # the error is in an imported template
-        root = estate.pillar_dir if pillar else estate.state_dir
         summary = first_line.splitlines()[0]
-        return RenderError(estate.shown(root / frame["rel"]), int(frame["line"]), summary)
+        file = estate.file(frame["rel"], pillar)
+        return RenderError(estate.shown(file), int(frame["line"]), summary)
     path = estate.shown(estate.sls_file(sls, pillar))
     if match := _JINJA_LINE.search(first_line):
         return RenderError(path, int(match["line"]), first_line[: match.start()].strip())
@@ -153,14 +179,15 @@ def _locate_requisite(sls: str, state_id: str, comment: str, estate: Estate) -> 
     return RenderError(estate.shown(file), line, summary, state_id=state_id)
 
 
-def _find_reference(root: Path, sls: str, estate: Estate) -> tuple[str, int]:
+def _find_reference(roots: tuple[Path, ...], sls: str, estate: Estate) -> tuple[str, int]:
     """The first SLS that lists `sls` (in an include or a top file), and the line."""
     pattern = re.compile(rf"^\s*-\s*['\"]?{re.escape(sls)}['\"]?\s*$", re.M)
-    for file in sorted(root.rglob("*.sls")):
-        text = file.read_text(errors="replace")
-        if match := pattern.search(text):
-            return estate.shown(file), text.count("\n", 0, match.start()) + 1
-    return estate.shown(root), 0
+    for root in roots:
+        for file in sorted(root.rglob("*.sls")):
+            text = file.read_text(errors="replace")
+            if match := pattern.search(text):
+                return estate.shown(file), text.count("\n", 0, match.start()) + 1
+    return estate.shown(roots[0] if roots else estate.first_root), 0
 
 
 def _line_of(file: Path, needle: str) -> int:

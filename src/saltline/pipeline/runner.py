@@ -21,12 +21,13 @@ from pathlib import Path
 
 import docker
 
+from saltline import layout
 from saltline.config import Config, Target
 from saltline.console import Console
 from saltline.engine import cleanup, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
-from saltline.pipeline import lint, render, report
+from saltline.pipeline import lint, render, report, saltcheck
 from saltline.pipeline.minion import DockerMinion, RunContext
 from saltline.pipeline.progress import stage_line
 from saltline.pipeline.results import RunResult, StageResult, TargetResult
@@ -101,6 +102,7 @@ def _run_in_containers(
     result: RunResult,
     console: Console,
 ) -> None:
+    estate = layout.resolve(config, console.say)  # formulas fetched before anything starts
     reaped = cleanup.reap(client)
     if reaped.containers or reaped.networks or reaped.volumes:
         gone = [*reaped.containers, *reaped.networks, *reaped.volumes]
@@ -115,6 +117,7 @@ def _run_in_containers(
             rendered = render.run(
                 client,
                 config,
+                estate,
                 targets=options.targets,
                 image_for=image_for,
                 run_id=result.run_id,
@@ -131,6 +134,7 @@ def _run_in_containers(
             run_id=result.run_id,
             networks=_create_networks(client, result.run_id, options.targets),
             config=config,
+            layout=estate,
         )
         with tempfile.TemporaryDirectory(prefix=f"saltline-{result.run_id}-") as work_dir:
             result.targets = _run_targets(
@@ -190,6 +194,9 @@ def _run_targets(
         for target in options.targets
     }
     done: dict[str, dict[str, StageResult]] = {key: {} for key in minions}
+    saltcheck_on = context.config.tests.saltcheck and saltcheck.present(
+        [root.host for root in context.layout.states]
+    )
     jobs = min(options.jobs or os.cpu_count() or 1, len(options.targets))
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     interrupted = False
@@ -208,6 +215,7 @@ def _run_targets(
                 config=context.config,
                 work_dir=work_dir,
                 peers=_peers(target, up, minions),
+                saltcheck=saltcheck_on,
             )
             for target in up
         }

@@ -17,7 +17,7 @@ import docker.errors
 
 from saltline.config import Config, Target
 from saltline.errors import SaltlineError
-from saltline.pipeline import verify
+from saltline.pipeline import saltcheck, verify
 from saltline.pipeline.minion import Minion
 from saltline.pipeline.results import Case, StageResult
 from saltline.salt_results import (
@@ -49,6 +49,7 @@ class StageContext:
     config: Config
     work_dir: Path  # per-run scratch space for intermediate files
     peers: dict[str, Peer] = field(default_factory=dict)  # by minion id, this one included
+    saltcheck: bool = False  # the estate has saltcheck tests, and `tests.saltcheck` is on
 
     @property
     def classname(self) -> str:
@@ -108,10 +109,29 @@ def idempotence(ctx: StageContext) -> StageResult:
 
 
 def verify_stage(ctx: StageContext) -> StageResult:
+    """testinfra suites of the minion's roles, and saltcheck tests of its states; either
+    may be absent, and the stage is skipped only when both are."""
+    timeout = ctx.config.timeouts["verify"]
+    results = [_testinfra(ctx)]
+    if ctx.saltcheck:
+        results.append(saltcheck.run(ctx.minion.execute, ctx.classname, timeout))
+    ran = [result for result in results if result.status != "skipped"]
+    if not ran:
+        return StageResult("verify", "skipped", message="; ".join(r.message for r in results))
+    status = next((s for s in ("error", "failed") if any(r.status == s for r in ran)), "passed")
+    return StageResult(
+        "verify",
+        status,
+        message="\n".join(r.message for r in ran),
+        cases=[case for result in ran for case in result.cases],
+    )
+
+
+def _testinfra(ctx: StageContext) -> StageResult:
+    suites = verify.suites_for(ctx.target.minion.roles, ctx.config.root, ctx.config.tests)
     return verify.run_testinfra(
         container=ctx.minion.container_name,
-        roles=ctx.target.minion.roles,
-        tests_dir=ctx.config.infra_tests_dir,
+        suites=suites,
         junit_path=ctx.work_dir / f"verify-{ctx.classname}.xml",
         classname=ctx.classname,
         timeout=ctx.config.timeouts["verify"],

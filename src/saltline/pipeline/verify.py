@@ -10,25 +10,38 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from saltline import process
-from saltline.errors import CommandTimeout
+from saltline.config import Tests
+from saltline.errors import CommandTimeout, ConfigError
 from saltline.pipeline.results import Case, StageResult
 
 # testinfra parametrizes every test with its host; the container name changes each run.
 HOST_PARAMETER = re.compile(r"\[docker://[^\]]+\]$")
 
 
-def suites_for(roles: tuple[str, ...], tests_dir: Path) -> list[Path]:
-    """The testinfra modules of a minion's roles: `tests/infra/test_<role>.py`."""
-    return [
-        tests_dir / f"test_{role}.py" for role in roles if (tests_dir / f"test_{role}.py").is_file()
-    ]
+def suites_for(roles: tuple[str, ...], root: Path, tests: Tests) -> list[Path]:
+    """The testinfra modules a minion's roles select: those `tests.suites` names for them
+    (and for `*`, every minion), else `<tests.testinfra>/test_<role>.py` where it exists.
+    A file `tests.suites` names must exist."""
+    if not tests.suites:
+        directory = root / tests.testinfra
+        return [
+            directory / f"test_{role}.py"
+            for role in roles
+            if (directory / f"test_{role}.py").is_file()
+        ]
+    chosen = [file for role in ("*", *roles) for file in tests.suites.get(role, ())]
+    missing = [file for file in chosen if not (root / file).is_file()]
+    if missing:
+        raise ConfigError(
+            f"tests.suites names {', '.join(missing)}, which does not exist under {root}"
+        )
+    return [root / file for file in dict.fromkeys(chosen)]
 
 
 def run_testinfra(
     *,
     container: str,
-    roles: tuple[str, ...],
-    tests_dir: Path,
+    suites: list[Path],
     junit_path: Path,
     classname: str,
     timeout: int,
@@ -37,12 +50,8 @@ def run_testinfra(
 ) -> StageResult:
     """Run the roles' suites; `peers` (minion id → host URL, roles) reach the suites as
     SALTLINE_PEERS, for checks across minions."""
-    suites = suites_for(roles, tests_dir)
     if not suites:
-        wanted = ", ".join(f"test_{role}.py" for role in roles)
-        return StageResult(
-            "verify", "skipped", message=f"no testinfra suite in {tests_dir} ({wanted})"
-        )
+        return StageResult("verify", "skipped", message="no testinfra suite for its roles")
     command = [
         sys.executable,
         "-m",
@@ -53,7 +62,7 @@ def run_testinfra(
         "--no-header",
         f"--hosts=docker://{container}",
         f"--junitxml={junit_path}",
-        f"--rootdir={tests_dir}",
+        f"--rootdir={os.path.commonpath([suite.parent for suite in suites])}",
         *map(str, suites),
     ]
     env = {

@@ -61,33 +61,45 @@ def minion_container(master: str, minion: str) -> str:
     return f"{master}-{minion}"
 
 
-def master_config(environment: str) -> str:
+def master_config(environment: str, pillarenv: str | None) -> str:
+    """A release holds one merged state root and one merged pillar root (see `bundle`)."""
     return yaml.safe_dump(
         {
             "auto_accept": True,  # a throw-away local fleet; real masters keep key review
             "file_roots": {"base": [f"{CURRENT}/salt"]},
-            "pillar_roots": {environment: [f"{CURRENT}/pillar"]},
-            "pillarenv": environment,
+            "pillar_roots": {
+                env: [f"{CURRENT}/pillar"] for env in dict.fromkeys(("base", environment))
+            },
+            **({"pillarenv": pillarenv} if pillarenv else {}),
             **gpg_keys.SALT_OPTIONS,
         },
         sort_keys=False,
     )
 
 
-def fleet_minion_config(masters: list[str], minion: Minion, environment: str, platform: str) -> str:
+def fleet_minion_config(
+    masters: list[str], minion: Minion, environment: str, platform: str, pillarenv: str | None
+) -> str:
     return yaml.safe_dump(
         {
             "master": masters[0] if len(masters) == 1 else masters,
             "id": minion.name,
-            "pillarenv": environment,
+            **({"pillarenv": pillarenv} if pillarenv else {}),
             "grains": estate_view.grains(minion, environment, platform),
         },
         sort_keys=False,
     )
 
 
-def up(client: docker.DockerClient, config: Config, console: Console, ssh: bool = False) -> int:
-    """Start (or complete) the fleet; a failure removes the whole fleet again."""
+def up(
+    client: docker.DockerClient,
+    config: Config,
+    console: Console,
+    pillarenvs: dict[str, str | None],
+    ssh: bool = False,
+) -> int:
+    """Start (or complete) the fleet, each environment's masters and minions with its
+    pillarenv (see `layout`); a failure removes the whole fleet again."""
     environments = fleet_environments(config)
     if not environments:
         raise SaltlineError(
@@ -97,7 +109,7 @@ def up(client: docker.DockerClient, config: Config, console: Console, ssh: bool 
     image = Images(client, config, log=console.say).ensure_minion(platform)
     try:
         for env, masters in environments.items():
-            _up_environment(client, config, env, masters, image, platform.name)
+            _up_environment(client, config, env, masters, image, platform.name, pillarenvs[env])
             console.say(
                 f"fleet {env}: master(s) {', '.join(masters)}, minions {', '.join(config.minions)}"
             )
@@ -121,13 +133,14 @@ def _up_environment(
     masters: list[str],
     image: str,
     platform: str,
+    pillarenv: str | None,
 ) -> None:
     first = masters[0]
     network = _network(client, first)
     fleet_labels = {labels.MANAGED: "true", labels.FLEET: first}
     started = [
         _up_master(client, config, env, name, image, network, fleet_labels,
-                   key_from=None if name == first else first)
+                   key_from=None if name == first else first, pillarenv=pillarenv)
         for name in masters
     ]  # fmt: skip
     for minion in config.minions.values():
@@ -140,7 +153,7 @@ def _up_environment(
             network=network,
         )  # fmt: skip
         put_file(container, "/etc/salt/minion.d", "saltline.conf",
-                 fleet_minion_config(masters, minion, env, platform))  # fmt: skip
+                 fleet_minion_config(masters, minion, env, platform, pillarenv))  # fmt: skip
         container.start()
         wait_for_systemd(container)
         _check(container, ["systemctl", "enable", "--now", "salt-minion"])
@@ -164,6 +177,7 @@ def _up_master(
     network: str,
     fleet_labels: dict[str, str],
     key_from: str | None,
+    pillarenv: str | None,
 ) -> Container:
     """A master container, started or created; a second master gets the first one's key
     pair (Salt's multi-master: minions trust one master key)."""
@@ -174,7 +188,7 @@ def _up_master(
         client, image, name=name, hostname=name,
         labels={**fleet_labels, labels.KIND: "master"}, network=network,
     )  # fmt: skip
-    put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env))
+    put_file(master, "/etc/salt/master.d", "saltline.conf", master_config(env, pillarenv))
     master.start()
     key = config.master_keys.get(env, config.gpg_key)
     if key is not None:
