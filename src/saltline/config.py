@@ -60,7 +60,7 @@ class FormulaSpec:
 
 
 @dataclass(frozen=True)
-class Tests:
+class VerifyTests:
     """Where the verify stage finds its tests, and which a minion's roles select."""
 
     testinfra: str = "tests/infra"  # test_<role>.py per role, unless `suites` says otherwise
@@ -124,7 +124,7 @@ class Config:
     pillar_top: dict[str, Any] | None = None
     pillar_files: dict[str, str] = field(default_factory=dict)  # pillar SLS name → file
     formulas: dict[str, FormulaSpec] = field(default_factory=dict)
-    tests: Tests = field(default_factory=lambda: Tests())
+    tests: VerifyTests = field(default_factory=lambda: VerifyTests())
     pillarenvs: dict[str, str | None] = field(default_factory=dict)  # said, else guessed
 
     @property
@@ -434,7 +434,7 @@ class _Validator:
             formulas[name] = FormulaSpec(name=name, source=source, ref=ref, local=local)
         return formulas
 
-    def tests(self, value: Any) -> Tests:
+    def tests(self, value: Any) -> VerifyTests:
         at = ("tests",)
         body = self.mapping(value, at, allowed={"testinfra", "suites", "saltcheck"}, required=set())
         saltcheck = body.get("saltcheck", True)
@@ -449,8 +449,8 @@ class _Validator:
             if not isinstance(files, list) or not files:
                 raise self.fail(here, "expected a non-empty list of test files")
             suites[str(role)] = tuple(self.string(f, (*here, str(i))) for i, f in enumerate(files))
-        testinfra = self.string(body.get("testinfra", Tests.testinfra), (*at, "testinfra"))
-        return Tests(testinfra=testinfra, suites=suites, saltcheck=saltcheck)
+        testinfra = self.string(body.get("testinfra", VerifyTests.testinfra), (*at, "testinfra"))
+        return VerifyTests(testinfra=testinfra, suites=suites, saltcheck=saltcheck)
 
     def environments(
         self, value: Any

@@ -130,15 +130,22 @@ def _refuse_second_top(config: Config, kind: str, roots: tuple[str, ...]) -> Non
             )
 
 
-def _generated(config: Config) -> Path | None:
-    """The top files and pillar SLS `saltline.yml` asks for, written once per content."""
+def generated_files(config: Config, read: Callable[[str], str]) -> dict[str, str]:
+    """The top files and pillar SLS `saltline.yml` asks for, by path under `states/` and
+    `pillar/`; `read` gives a repository file's text (from the tree, or from a commit)."""
     files: dict[str, str] = {}
     if config.state_top is not None:
         files["states/top.sls"] = yaml.safe_dump(config.state_top, sort_keys=False)
     if config.pillar_top is not None:
         files["pillar/top.sls"] = yaml.safe_dump(config.pillar_top, sort_keys=False)
     for name, source in config.pillar_files.items():
-        files[f"pillar/{name.replace('.', '/')}.sls"] = (config.root / source).read_text()
+        files[f"pillar/{name.replace('.', '/')}.sls"] = read(source)
+    return files
+
+
+def _generated(config: Config) -> Path | None:
+    """The generated files, written once per content under the cache."""
+    files = generated_files(config, lambda relative: (config.root / relative).read_text())
     if not files:
         return None
     digest = hashlib.sha256(yaml.safe_dump(files).encode()).hexdigest()[:16]

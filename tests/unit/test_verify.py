@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from saltline.config import Tests
+from saltline.config import VerifyTests
 from saltline.errors import ConfigError
 from saltline.pipeline.verify import parse_junit, suites_for
 
@@ -25,7 +25,7 @@ def test_suites_are_the_roles_that_have_one(tmp_path):
     (tmp_path / "tests" / "infra").mkdir(parents=True)
     (tmp_path / "tests" / "infra" / "test_web.py").write_text("")
     (tmp_path / "tests" / "infra" / "test_db.py").write_text("")
-    found = suites_for(("web", "cache"), tmp_path, Tests())
+    found = suites_for(("web", "cache"), tmp_path, VerifyTests())
     assert found == [tmp_path / "tests" / "infra" / "test_web.py"]
 
 
@@ -33,10 +33,12 @@ def test_configured_suites_are_the_roles_and_every_minions(tmp_path):
     (tmp_path / "checks").mkdir()
     for name in ("base.py", "web.py", "tls.py"):
         (tmp_path / "checks" / name).write_text("")
-    tests = Tests(suites={"*": ("checks/base.py",), "web": ("checks/web.py", "checks/tls.py")})
+    tests = VerifyTests(
+        suites={"*": ("checks/base.py",), "web": ("checks/web.py", "checks/tls.py")}
+    )
     assert suites_for(("web",), tmp_path, tests) == [
         tmp_path / "checks" / name for name in ("base.py", "web.py", "tls.py")
     ]
     assert suites_for(("db",), tmp_path, tests) == [tmp_path / "checks" / "base.py"]
-    with pytest.raises(ConfigError, match="checks/gone.py, which does not exist"):
-        suites_for(("db",), tmp_path, Tests(suites={"db": ("checks/gone.py",)}))
+    with pytest.raises(ConfigError, match=r"checks/gone\.py, which does not exist"):
+        suites_for(("db",), tmp_path, VerifyTests(suites={"db": ("checks/gone.py",)}))

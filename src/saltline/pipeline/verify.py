@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from saltline import process
-from saltline.config import Tests
+from saltline.config import VerifyTests
 from saltline.errors import CommandTimeout, ConfigError
 from saltline.pipeline.results import Case, StageResult
 
@@ -18,7 +18,7 @@ from saltline.pipeline.results import Case, StageResult
 HOST_PARAMETER = re.compile(r"\[docker://[^\]]+\]$")
 
 
-def suites_for(roles: tuple[str, ...], root: Path, tests: Tests) -> list[Path]:
+def suites_for(roles: tuple[str, ...], root: Path, tests: VerifyTests) -> list[Path]:
     """The testinfra modules a minion's roles select: those `tests.suites` names for them
     (and for `*`, every minion), else `<tests.testinfra>/test_<role>.py` where it exists.
     A file `tests.suites` names must exist."""

@@ -25,9 +25,10 @@ from typing import Any, TypeGuard
 from saltline.config import Config, Target
 from saltline.config import parse as parse_config
 from saltline.errors import GitError
-from saltline.promotion import audit, git
+from saltline.promotion import audit, bundle, git
 
-RELEASE_PATHS = ("salt", "pillar")
+# saltline's own outputs, never part of what ships, never make the tree dirty
+OWN_OUTPUTS = ("reports", ".saltline")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Fingerprint:
     """Exactly what was tested, and therefore what may ship."""
 
     sha: str
-    content: dict[str, str]  # release path → git tree hash at `sha`
+    content: dict[str, str]  # release path (root, lock file) → git object hash at `sha`
     config: str  # hash of the configuration file at `sha`, with its overrides
     salt_version: str
     matrix: list[str]  # every target key of the configuration
@@ -65,7 +66,7 @@ def fingerprint(config: Config, sha: str) -> Fingerprint:
     overrides = os.environ.get("SALTLINE_CA_BUNDLE", "")
     return Fingerprint(
         sha=sha,
-        content={path: git.subtree(root, sha, path) for path in RELEASE_PATHS},
+        content={path: git.subtree(root, sha, path) for path in bundle.release_paths(committed)},
         config=hashlib.sha256(f"{relative}\0{text}\0{overrides}".encode()).hexdigest()[:16],
         salt_version=committed.salt_version,
         matrix=sorted(target.key for target in committed.targets()),
@@ -77,13 +78,14 @@ def snapshot(config: Config) -> tuple[Fingerprint | None, str]:
     root = config.root
     if not git.is_repository(root):
         return None, "not a git checkout"
-    dirty = git.dirty_paths(root)
+    dirty = git.dirty_paths(root, but=OWN_OUTPUTS)
     if dirty:
         return None, f"the tree is not clean ({', '.join(dirty[:5])})"
-    extra = git.untracked_and_ignored(root, list(RELEASE_PATHS))
+    paths = bundle.release_paths(config)
+    extra = git.untracked_and_ignored(root, paths, but=OWN_OUTPUTS)
     if extra:
         return None, (
-            f"files under {' and '.join(RELEASE_PATHS)} would be tested but not shipped "
+            f"files under {', '.join(paths)} would be tested but not shipped "
             f"(untracked or ignored: {', '.join(extra[:5])})"
         )
     try:

@@ -50,15 +50,24 @@ def show(root: Path, sha: str, path: str) -> str:
     return _git(root, "show", f"{sha}:./{path}")
 
 
-def untracked_and_ignored(root: Path, paths: list[str]) -> list[str]:
-    """Files under `paths` that git does not track: untracked, or ignored by .gitignore."""
-    output = _git(root, "status", "--porcelain", "--ignored", "--untracked-files=all", "--", *paths)
+def _excluding(but: tuple[str, ...]) -> list[str]:
+    return [f":(exclude){path}" for path in but]
+
+
+def untracked_and_ignored(root: Path, paths: list[str], but: tuple[str, ...] = ()) -> list[str]:
+    """Files under `paths` (not under `but`) that git does not track: untracked, or
+    ignored by .gitignore."""
+    output = _git(
+        root, "status", "--porcelain", "--ignored", "--untracked-files=all", "--",
+        *paths, *_excluding(but),
+    )  # fmt: skip
     return [line[3:] for line in output.splitlines() if line[:2] in ("??", "!!")]
 
 
-def dirty_paths(root: Path) -> list[str]:
-    """Changed, staged or untracked paths (ignored files excepted)."""
-    return [line[3:] for line in _git(root, "status", "--porcelain").splitlines() if line.strip()]
+def dirty_paths(root: Path, but: tuple[str, ...] = ()) -> list[str]:
+    """Changed, staged or untracked paths (ignored files, and paths under `but`, excepted)."""
+    output = _git(root, "status", "--porcelain", "--", ".", *_excluding(but))
+    return [line[3:] for line in output.splitlines() if line.strip()]
 
 
 def archive(root: Path, sha: str, paths: list[str]) -> bytes:

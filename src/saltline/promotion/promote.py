@@ -30,7 +30,7 @@ from typing import Any
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import GitError, SaltlineError
-from saltline.promotion import audit, candidate, gate, git
+from saltline.promotion import audit, bundle, candidate, gate, git
 from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.release import ReleaseStore
 from saltline.promotion.rollout import MinionRuns, Prediction, predict
@@ -151,9 +151,7 @@ class _Promotion:
             "environment": self.env.name,
             **audit.who(),
         }  # fmt: skip
-        root = self.config.root  # paths relative to it, also when it is a subdirectory
-        shipped = [path for path in gate.RELEASE_PATHS if git.subtree(root, self.sha, path)]
-        tar = git.archive(root, self.sha, shipped)
+        tar = bundle.release_tar(self.config, self.sha)
         for store in self.env.stores:
             store.upload(self.sha, tar, stamp)
             self.console.say(f"{store.master.address}: releases/{self.sha[:12]} uploaded, verified")
