@@ -20,7 +20,10 @@ from saltline.master_url import MasterAddress, parse_master_url
 
 CONFIG_NAME = "saltline.yml"
 LOCK_NAME = "saltline.lock"
+# saltline's own outputs under the root: never shipped, never make the tree dirty
+OWN_OUTPUTS = ("reports", ".saltline")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+PACKAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]*$")
 SALT_VERSION_PATTERN = re.compile(r"^\d{4}(\.\d+)?$")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_TIMEOUTS = {"render": 300, "converge": 900, "verify": 600}
@@ -37,6 +40,7 @@ class Platform:
     suite: str
     image: str
     mirror: str = DEFAULT_MIRROR
+    packages: tuple[str, ...] = ()  # installed in the test image, as on the servers' base
 
 
 @dataclass(frozen=True)
@@ -510,7 +514,7 @@ class _Validator:
         platforms = {}
         for name, body, here in self.sections(value, at, "platform name to {suite, image}"):
             body = self.mapping(
-                body, here, allowed={"suite", "image", "mirror"}, required={"suite"}
+                body, here, allowed={"suite", "image", "mirror", "packages"}, required={"suite"}
             )
             suite = self.string(body["suite"], (*here, "suite"), NAME_PATTERN)
             platforms[name] = Platform(
@@ -518,8 +522,16 @@ class _Validator:
                 suite=suite,
                 image=self.string(body.get("image", f"debian:{suite}"), (*here, "image")),
                 mirror=self.string(body.get("mirror", DEFAULT_MIRROR), (*here, "mirror")),
+                packages=self.packages(body.get("packages", []), (*here, "packages")),
             )
         return platforms
+
+    def packages(self, value: Any, at: Path_) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(at, f"expected a list of Debian package names, got {value!r}")
+        return tuple(
+            self.string(item, (*at, str(i)), PACKAGE_PATTERN) for i, item in enumerate(value)
+        )
 
     def minions(self, value: Any, platforms: set[str]) -> dict[str, Minion]:
         at = ("minions",)

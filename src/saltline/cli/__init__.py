@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
-from saltline.cli import shipping, testing
+from saltline.cli import adopting, shipping, testing
 from saltline.console import Console
 from saltline.errors import SaltlineError
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-c", "--config", type=Path, help="path to saltline.yml (default: nearest)")
     parser.add_argument("--version", action="version", version=f"saltline {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    adopting.register(commands)
     testing.register(commands)
     shipping.register(commands)
     return parser

@@ -1,5 +1,6 @@
 # A test minion (and, for the local fleet, a salt-master or a connected minion):
-# systemd as PID 1, Python, gnupg for Salt's gpg renderer (pillar secrets), and Salt
+# systemd as PID 1, Python, gnupg for Salt's gpg renderer (pillar secrets), cron and
+# openssh-client (as on a standard Debian server; public formulas assume both), and Salt
 # installed from a wheelhouse built on the host (no network access to PyPI is needed
 # inside the build). The salt-minion and salt-master units are installed, not
 # enabled: the fleet enables what it needs.
@@ -12,7 +13,7 @@ COPY ca-bundle.crt /usr/local/share/ca-certificates/saltline-extra.crt
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       systemd systemd-sysv dbus ca-certificates python3 python3-venv python3-apt \
-      procps iproute2 gnupg \
+      procps iproute2 gnupg cron openssh-client \
  && update-ca-certificates \
  && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && systemctl mask getty.target console-getty.service systemd-firstboot.service \

@@ -79,7 +79,30 @@ class Images:
         return f"{MINION_REPOSITORY}:{platform.name}-salt{self.config.salt_version}"
 
     def ensure_minion(self, platform: Platform) -> str:
-        """The minion image for a platform, built if missing or stale; returns its tag."""
+        """The minion image for a platform (with its `packages`), built if missing or
+        stale; returns its tag."""
+        tag = self._ensure_salt_minion(platform)
+        return self._with_packages(tag, platform) if platform.packages else tag
+
+    def _with_packages(self, minion: str, platform: Platform) -> str:
+        """The minion image plus the platform's packages, tagged by their digest so that
+        estates with other packages never rebuild it."""
+        image = self.client.images.get(minion)
+        input_hash = digest(BUILD_SCHEMA, str(image.id), *platform.packages)
+        tag = f"{minion}-{input_hash[:8]}"
+        if self._hash_of(tag) == input_hash:
+            return tag
+        self.log(f"building {tag} (adds {', '.join(platform.packages)})")
+        dockerfile = (
+            f"FROM {minion}\nRUN apt-get update && apt-get install -y --no-install-recommends "
+            f"{' '.join(platform.packages)} && apt-get clean && rm -rf /var/lib/apt/lists/*\n"
+        )
+        with tempfile.TemporaryDirectory(prefix="saltline-build-") as context:
+            (Path(context) / "Dockerfile").write_text(dockerfile)
+            self._build(context, tag, {}, platform, input_hash)
+        return tag
+
+    def _ensure_salt_minion(self, platform: Platform) -> str:
         base = self.ensure_base(platform)
         python = wheelhouse.python_for(platform.suite)
         wheels = wheelhouse.ensure(
@@ -99,26 +122,34 @@ class Images:
                 (root / ("Dockerfile" if name.endswith(".Dockerfile") else name)).write_text(text)
             (root / "ca-bundle.crt").write_bytes(ca_bundle)
             shutil.copytree(wheels, root / "wheelhouse")
-            try:
-                self.client.images.build(
-                    path=context,
-                    tag=tag,
-                    buildargs={"BASE_IMAGE": base.tags[0]},
-                    labels={
-                        labels.IMAGE: "minion",
-                        labels.PLATFORM: platform.name,
-                        labels.SALT_VERSION: self.config.salt_version,
-                        labels.INPUT_HASH: input_hash,
-                    },
-                    rm=True,
-                    forcerm=True,
-                )
-            except docker.errors.BuildError as exc:
-                tail = "".join(
-                    str(line.get("stream", line.get("error", ""))) for line in exc.build_log
-                )
-                raise ImageError(f"building {tag} failed: {exc.msg}\n{tail[-2000:]}") from None
+            self._build(context, tag, {"BASE_IMAGE": base.tags[0]}, platform, input_hash)
         return tag
+
+    def _build(
+        self,
+        context: str,
+        tag: str,
+        buildargs: dict[str, str],
+        platform: Platform,
+        input_hash: str,
+    ) -> None:
+        try:
+            self.client.images.build(
+                path=context,
+                tag=tag,
+                buildargs=buildargs,
+                labels={
+                    labels.IMAGE: "minion",
+                    labels.PLATFORM: platform.name,
+                    labels.SALT_VERSION: self.config.salt_version,
+                    labels.INPUT_HASH: input_hash,
+                },
+                rm=True,
+                forcerm=True,
+            )
+        except docker.errors.BuildError as exc:
+            tail = "".join(str(line.get("stream", line.get("error", ""))) for line in exc.build_log)
+            raise ImageError(f"building {tag} failed: {exc.msg}\n{tail[-2000:]}") from None
 
     def ensure_base(self, platform: Platform) -> Image:
         """The platform's base OS image: cached, else pulled, else debootstrapped."""

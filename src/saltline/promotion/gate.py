@@ -22,13 +22,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from saltline.config import Config, Target
+from saltline.config import OWN_OUTPUTS, Config, Target
 from saltline.config import parse as parse_config
 from saltline.errors import GitError
 from saltline.promotion import audit, bundle, git
-
-# saltline's own outputs, never part of what ships, never make the tree dirty
-OWN_OUTPUTS = ("reports", ".saltline")
 
 
 @dataclass(frozen=True)
