@@ -42,6 +42,20 @@ def render_case(run, name: str) -> dict:
             "deep-template",
             "salt/deep/map.jinja:2: Jinja variable 'str object' has no attribute 'nope'",
         ),
+        (
+            "missing-source",
+            "salt/missing_source.sls:4: (state missing-source-file) salt://files/nope.conf "
+            "is in no state root or formula",
+        ),
+        (
+            "missing-template",
+            "salt/missing_template.sls:1: imports nowhere/map.jinja, which is in no state root",
+        ),
+        (
+            "conflicting-id",
+            "salt/conflicting_id.sls:4: (state motd-file) state ID 'motd-file' is also "
+            "declared in vendor/shared/init.sls:2",
+        ),
     ],
 )
 def test_each_render_failure_names_file_and_line(rendered, minion, expected):

@@ -50,6 +50,10 @@ def test_the_projects_own_configurations_validate(path):
         {"promotion": {"batch_size": 0}},
         {"timeouts": {"apply": 30}},
         {"salt_version": "latest"},
+        {"formulas": {"users": {"ref": "v1"}}},
+        {"roots": {"states": []}},
+        {"platforms": {"debian12": {"suite": "bookworm", "packages": ["Bad Name"]}}},
+        {"tests": {"suites": {"web": []}}},
     ],
 )
 def test_schema_and_loader_reject_the_same_mistakes(tmp_path, change):

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from saltline.pipeline import sources
 from saltline.pipeline.render_errors import Estate, locate
-from saltline.salt_results import parse_apply
+from saltline.salt_results import ApplyRun, parse_apply
 
 ESTATE_DIR = Path(__file__).parents[1] / "fixtures" / "render-errors"
 ESTATE = Estate(ESTATE_DIR, (ESTATE_DIR / "salt",), (ESTATE_DIR / "pillar",))
@@ -101,3 +102,47 @@ def test_a_secret_that_cannot_be_decrypted_names_the_file_and_what_to_do(fixture
     assert "secrets.gpg_key" in shop
     assert tls.startswith("pillar/environments/dev/tls.sls: a GPG-encrypted value")
     assert "BEGIN PGP MESSAGE" not in shop + tls
+
+
+def test_a_state_id_declared_by_the_estate_and_a_formula_names_both_files(tmp_path):
+    (tmp_path / "salt").mkdir()
+    (tmp_path / "salt" / "web.sls").write_text(
+        "include:\n  - users\n\nmotd-file:\n  file.managed\n"
+    )
+    formula = tmp_path / "cache" / "users-commit"
+    (formula / "users").mkdir(parents=True)
+    (formula / "users" / "init.sls").write_text("# users\nmotd-file:\n  file.managed\n")
+    estate = Estate(tmp_path, (tmp_path / "salt", formula), names={formula: "formula users"})
+    message = (
+        "Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting "
+        "ID is 'motd-file' and is found in SLS 'base:web' and SLS 'base:users'"
+    )
+    [error] = locate(ApplyRun(errors=[message]), "", estate)
+    assert str(error).startswith(
+        "salt/web.sls:4: (state motd-file) state ID 'motd-file' is also declared in "
+        "formula users: users/init.sls:2"
+    )
+
+
+def test_a_salt_url_no_root_serves_is_an_error_at_the_line_that_names_it(tmp_path):
+    (tmp_path / "salt" / "web" / "files").mkdir(parents=True)
+    (tmp_path / "salt" / "web" / "files" / "index.html").write_text("hi")
+    (tmp_path / "salt" / "web" / "init.sls").write_text(
+        "page:\n  file.managed:\n    - source: salt://web/files/gone.html\n"
+    )
+    estate = Estate(tmp_path, (tmp_path / "salt",))
+    chunk = {"__sls__": "web", "__id__": "page", "source": "salt://web/files/gone.html"}
+    found = {"__sls__": "web", "__id__": "ok", "source": "salt://web/files/index.html"}
+    fallback = {"__sls__": "web", "__id__": "tofs", "source": [
+        "salt://web/files/debian-12/index.html", "salt://web/files/index.html"]}  # fmt: skip
+    other_env = {"__sls__": "web", "__id__": "dev", "source": "salt://x?saltenv=dev"}
+
+    def exists(relative: str) -> bool:
+        return (tmp_path / "salt" / relative).exists()
+
+    errors = sources.missing([chunk, found, fallback, other_env], estate, exists)
+    assert [str(error) for error in errors] == [
+        "salt/web/init.sls:3: (state page) salt://web/files/gone.html is in no state root or "
+        "formula; add the file, or fix the path (salt://PATH is PATH under a root of "
+        "roots.states or a formula)"
+    ]

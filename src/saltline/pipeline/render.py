@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import json
 import os
 import time
 
@@ -23,7 +24,7 @@ from saltline.engine import estate_view, gpg_keys, labels
 from saltline.engine.containers import put_files, run_command
 from saltline.errors import CommandTimeout
 from saltline.layout import Layout
-from saltline.pipeline import golden
+from saltline.pipeline import golden, sources
 from saltline.pipeline.minion import minion_config
 from saltline.pipeline.render_errors import Estate, RenderError, locate
 from saltline.pipeline.results import Case, StageResult
@@ -191,6 +192,29 @@ def _check_data(container: Container, job: Target, config: Config, update: bool)
     )
 
 
+def _missing_sources(
+    container: Container, job: Target, estate: Estate, timeout: int
+) -> list[RenderError]:
+    """salt:// files the job's states name that no root serves (see `sources`)."""
+    command = [
+        "salt-call", "--config-dir", config_dir(job), "--local", "--out=json",
+        "--log-level=critical", "state.show_lowstate",
+    ]  # fmt: skip
+    done = run_command(container, command, timeout)
+    try:
+        lowstate = json.loads(done.stdout).get("local")
+    except (ValueError, AttributeError):
+        return []  # what the mock apply rendered, this renders: nothing more to say
+    if not isinstance(lowstate, list):
+        return []
+    chunks = [chunk for chunk in lowstate if isinstance(chunk, dict)]
+
+    def exists(relative: str) -> bool:
+        return any((root / relative).exists() for root in estate.state_roots)
+
+    return sources.missing(chunks, estate, exists)
+
+
 def _render(container: Container, job: Target, estate: Estate, timeout: int) -> Case:
     started = time.monotonic()
     command = [
@@ -201,6 +225,8 @@ def _render(container: Container, job: Target, estate: Estate, timeout: int) -> 
     try:
         done = run_command(container, command, timeout)
         errors = locate(parse_apply(done.stdout), done.stderr, estate)
+        if not errors:
+            errors = _missing_sources(container, job, estate, timeout)
     except CommandTimeout:
         errors = [RenderError(top, 0, hung(job, "its highstate", timeout))]
     except SaltOutputError as exc:

@@ -95,10 +95,17 @@ _PILLAR_DETAIL = re.compile(
     re.S | re.M,
 )
 _TEMPLATE_FRAME = re.compile(r"^(?P<path>/\S+?/files/[^/]+/(?P<rel>\S+))\((?P<line>\d+)\):", re.M)
+_TEMPLATE_NOT_FOUND = re.compile(r"TemplateNotFound: (?P<name>\S+)")
+_JINJA_TEMPLATE_LINE = re.compile(r'File "<template>", line (?P<line>\d+)')
 _JINJA_LINE = re.compile(r"; line (?P<line>\d+)")
 _YAML_LINE = re.compile(r"line (?P<line>\d+), column \d+")
 _GPG_FAILURE = re.compile(r"gpg: (decryption failed: [^\\\n]+)")
 _GPG_ENCRYPTED_TO = re.compile(r"ENC_TO ([0-9A-F]{16})")
+_CONFLICTING_ID = re.compile(
+    r"^Detected conflicting IDs.*?conflicting ID is '(?P<id>[^']+)' and is found in SLS "
+    r"'[^:']+:(?P<first>[^']+)' and SLS '[^:']+:(?P<second>[^']+)'",
+    re.S,
+)
 _REQUISITE_TARGET = re.compile(r"^\s+(?P<module>\w+): (?P<target>.+?)\s*$", re.M)
 
 
@@ -126,6 +133,16 @@ def _locate_message(message: str, pillar_details: dict[str, str], estate: Estate
     if match := _RENDERING_PILLAR.match(message):
         detail = pillar_details.get(match["sls"], message)
         return _rendering_failure(match["sls"], detail, estate, pillar=True)
+    if match := _CONFLICTING_ID.match(message):
+        first, second = (estate.sls_file(match[key]) for key in ("first", "second"))
+        lines = [line_of(file, f"{match['id']}:") for file in (first, second)]
+        return RenderError(
+            estate.shown(first),
+            lines[0],
+            f"state ID {match['id']!r} is also declared in {estate.shown(second)}:{lines[1]}; "
+            "state IDs must be unique across the estate and its formulas: rename one",
+            state_id=match["id"],
+        )
     if match := _MISSING_STATE_SLS.match(message):
         path, line = _find_reference(estate.state_roots, match["sls"], estate)
         return RenderError(path, line, f"includes {match['sls']}, which does not exist")
@@ -142,6 +159,15 @@ def _rendering_failure(sls: str, detail: str, estate: Estate, pillar: bool) -> R
         path = estate.shown(estate.sls_file(sls, pillar))
         return RenderError(path, 0, _undecryptable(detail))
     first_line = detail.strip().split("\n---", 1)[0].strip()
+    if missing := _TEMPLATE_NOT_FOUND.search(detail):
+        path = estate.shown(estate.sls_file(sls, pillar))
+        line = _JINJA_TEMPLATE_LINE.search(detail)
+        return RenderError(
+            path,
+            int(line["line"]) if line else line_of(estate.sls_file(sls, pillar), missing["name"]),
+            f"imports {missing['name']}, which is in no state root or formula; add it, or "
+            "fix the path (relative to a root of roots.states or a formula)",
+        )
     if frame := _TEMPLATE_FRAME.search(detail):  # the error is in an imported template
         summary = first_line.splitlines()[0]
         file = estate.file(frame["rel"], pillar)
@@ -174,7 +200,7 @@ def _locate_requisite(sls: str, state_id: str, comment: str, estate: Estate) -> 
     """A requisite naming a state that does not exist: point at the requisite's line."""
     file = estate.sls_file(sls)
     targets = [m["target"] for m in _REQUISITE_TARGET.finditer(comment)]
-    line = _line_of(file, targets[0]) if targets else _line_of(file, f"{state_id}:")
+    line = line_of(file, targets[0]) if targets else line_of(file, f"{state_id}:")
     summary = " ".join(comment.split())
     return RenderError(estate.shown(file), line, summary, state_id=state_id)
 
@@ -190,7 +216,7 @@ def _find_reference(roots: tuple[Path, ...], sls: str, estate: Estate) -> tuple[
     return estate.shown(roots[0] if roots else estate.first_root), 0
 
 
-def _line_of(file: Path, needle: str) -> int:
+def line_of(file: Path, needle: str) -> int:
     try:
         for number, line in enumerate(file.read_text(errors="replace").splitlines(), start=1):
             if needle in line:
