@@ -18,10 +18,15 @@ class _IndentedDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
-def _block(data: Any, indent: int = 2) -> str:
-    text = yaml.dump(
+def dump(data: Any) -> str:
+    """YAML as a usual `.yamllint` wants it (block style, lists indented)."""
+    return yaml.dump(
         data, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, width=80
     )
+
+
+def _block(data: Any, indent: int = 2) -> str:
+    text = dump(data)
     return "".join(" " * indent + line + "\n" for line in text.splitlines())
 
 

@@ -1,11 +1,13 @@
 """saltcheck as a verify backend: Salt's own tests (`<state>/saltcheck-tests/*.tst`).
 
-`salt-call saltcheck.run_highstate_tests` runs, on the converged minion, the tests of
-every state its top file assigns; each test becomes a JUnit case, and a failure names
-the test, the assertion and expected versus actual (`saltcheck_output_details`):
+On the converged minion, the tests of every state its top file assigns run through
+`saltcheck.run_state_tests`, one state at a time in one Salt process (Salt 3007's
+`run_highstate_tests` returns after the first state); each test becomes a JUnit case,
+and a failure names the test, the assertion and expected versus actual
+(`saltcheck_output_details`):
 
-    >>> out = '{"local": [{"users": {"root-exists": {"status": "Pass", "duration": 0.1}}},'
-    >>> out += ' {"TEST RESULTS": {"Passed": 1, "Failed": 0}}]}'
+    >>> out = '[[{"users": {"root-exists": {"status": "Pass", "duration": 0.1}}},'
+    >>> out += ' {"TEST RESULTS": {"Passed": 1, "Failed": 0}}]]'
     >>> [(case.name, case.failure) for case in parse(out, "dev.web1")]
     [('users::root-exists', None)]
 """
@@ -20,9 +22,13 @@ from typing import Any
 from saltline.errors import CommandTimeout
 from saltline.pipeline.results import Case, StageResult
 
-COMMAND = [
-    "salt-call", "--local", "--out=json", "--log-level=quiet", "saltcheck.run_highstate_tests",
-]  # fmt: skip
+SCRIPT = """
+import json, salt.client, salt.config
+caller = salt.client.Caller(mopts=salt.config.minion_config("/etc/salt/minion"))
+states = caller.cmd("state.show_top").get("base", [])
+print(json.dumps([caller.cmd("saltcheck.run_state_tests", s) for s in dict.fromkeys(states)]))
+"""
+COMMAND = ["/opt/saltstack/bin/python3", "-c", SCRIPT]  # Salt's interpreter in the image
 TEST_DIR = "saltcheck-tests"
 SUMMARY = "TEST RESULTS"
 
@@ -33,16 +39,16 @@ def present(state_roots: list[Path]) -> bool:
 
 
 def parse(stdout: str, classname: str) -> list[Case]:
-    """The JUnit cases of `run_highstate_tests`' JSON output; ValueError when it is none."""
-    document = json.loads(stdout)
-    results = document.get("local") if isinstance(document, dict) else None
-    if isinstance(results, str):  # Salt's own error, such as a top file that does not render
-        raise ValueError(results)
+    """The JUnit cases of SCRIPT's output (a list of `run_state_tests` returns);
+    ValueError when it is none."""
+    results = json.loads(stdout.strip().splitlines()[-1] if stdout.strip() else "")
     if not isinstance(results, list):
         raise ValueError(f"unexpected saltcheck output: {stdout[:300]}")
     cases = []
-    for entry in results:
-        for state, tests in entry.items():
+    for result in results:
+        if isinstance(result, str):  # Salt's own error, such as a .tst that does not render
+            raise ValueError(result)
+        for state, tests in (pair for entry in result for pair in entry.items()):
             if state == SUMMARY or not isinstance(tests, dict):
                 continue
             for name, outcome in tests.items():

@@ -70,6 +70,7 @@ def run_testinfra(
         "SALTLINE_ENVIRONMENT": environment,
         "SALTLINE_CONTAINER": container,
         "SALTLINE_PEERS": json.dumps(peers),
+        "PYTHONDONTWRITEBYTECODE": "1",  # no __pycache__ in the tree: it would not be clean
     }
     try:
         done = process.run(command, timeout=timeout, env=env)
