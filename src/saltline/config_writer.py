@@ -48,7 +48,7 @@ def render(found: Found) -> str:
             else ""
         )
         + "\n"
-        "# Where the Salt code is, in file_roots order (the first root that has a file wins).\n"
+        "# Where the Salt code is, in file_roots order (the first that has a file wins).\n"
         "roots:\n"
         f"  states: {_flow(found.state_roots)}\n"
         f"  pillar: {_flow(found.pillar_roots)}\n"
@@ -81,7 +81,7 @@ def render(found: Found) -> str:
         tested = not env.startswith("prod")
         parts.append(f"  {env}:\n    test: {'true' if tested else 'false'}\n")
     parts.append(
-        "\n# One representative minion per top file target (id, roles grain, grains).\nminions:\n"
+        "\n# A representative minion per top file target (id, roles grain, grains).\nminions:\n"
     )
     for minion in found.minions.values():
         body: dict[str, Any] = {}

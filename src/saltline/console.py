@@ -10,8 +10,8 @@ from typing import TextIO
 class Console:
     """Thread-safe progress lines: workers for several minions print through one lock."""
 
-    def __init__(self, stream: TextIO = sys.stdout):
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stdout  # as it is now, not when this module was imported
         self._lock = threading.Lock()
 
     def say(self, text: str) -> None:

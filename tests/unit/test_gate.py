@@ -105,3 +105,25 @@ def test_a_malformed_record_is_a_warning_not_a_crash(estate, tmp_path):
     records, warnings = gate.passes(estate, before.sha, reports)
     assert records == []
     assert len(warnings) == 1 and "malformed pass record" in warnings[0]
+
+
+def test_saltlines_own_outputs_never_make_the_tree_dirty(estate):
+    cfg = load(estate)
+    (estate / "reports").mkdir()
+    (estate / "reports" / "junit.xml").write_text("<testsuites/>")  # not ignored here
+    (estate / ".saltline" / "fleet-ssh").mkdir(parents=True)
+    (estate / ".saltline" / "fleet-ssh" / "config").write_text("Host x\n")
+    before, why = gate.snapshot(cfg)
+    assert before is not None, why
+
+
+def test_a_pass_binds_every_root_and_the_lock_file(estate):
+    (estate / "vendor").mkdir()
+    (estate / "vendor" / "extra.sls").write_text("extra: {}\n")
+    (estate / "saltline.yml").write_text(SETTINGS + "roots: {states: [salt, vendor]}\n")
+    git(estate, "add", "-A")
+    git(estate, "commit", "-qm", "a second root")
+    before, why = gate.snapshot(load(estate))
+    assert before is not None, why
+    assert set(before.content) == {"salt", "vendor", "pillar"}
+    assert before.content["vendor"] == git(estate, "rev-parse", "HEAD:infra/vendor").strip()

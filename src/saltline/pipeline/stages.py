@@ -19,7 +19,7 @@ from saltline.config import Config, Target
 from saltline.errors import SaltlineError
 from saltline.pipeline import saltcheck, verify
 from saltline.pipeline.minion import Minion
-from saltline.pipeline.results import Case, StageResult
+from saltline.pipeline.results import Case, StageResult, Status
 from saltline.salt_results import (
     ApplyRun,
     SaltOutputError,
@@ -118,7 +118,10 @@ def verify_stage(ctx: StageContext) -> StageResult:
     ran = [result for result in results if result.status != "skipped"]
     if not ran:
         return StageResult("verify", "skipped", message="; ".join(r.message for r in results))
-    status = next((s for s in ("error", "failed") if any(r.status == s for r in ran)), "passed")
+    statuses = {result.status for result in ran}
+    status: Status = (
+        "error" if "error" in statuses else "failed" if "failed" in statuses else "passed"
+    )
     return StageResult(
         "verify",
         status,
