@@ -11,14 +11,10 @@ from pathlib import Path
 
 import yaml
 
+from saltline import config_writer
 from tests.e2e.conftest import REPO, saltline
 
-
-class YamllintDumper(yaml.SafeDumper):
-    """Lists indented under their key, as yamllint's default expects."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        return super().increase_indent(flow, False)
+MOTD = REPO / "tests" / "fixtures" / "motd-formula"
 
 
 def git(repo: Path, *args: str) -> str:
@@ -47,13 +43,27 @@ def served(masters: list[str]) -> list[str]:
     ]
 
 
+def motd_formula(target: Path) -> Path:
+    """tests/fixtures/motd-formula in a git repository of its own, tagged v1.0.0."""
+    shutil.copytree(MOTD, target)
+    git(target, "init", "-q", "-b", "main")
+    git(target, "-c", "user.name=Formula", "-c", "user.email=f@example.test", "add", "-A")
+    git(target, "-c", "user.name=Formula", "-c", "user.email=f@example.test",
+        "commit", "-qm", "v1")  # fmt: skip
+    git(target, "tag", "v1.0.0")
+    return target
+
+
 @contextmanager
-def estate_with_fleet(repo: Path, fleet: dict[str, list[str]], ssh: bool = False) -> Iterator[Path]:
+def estate_with_fleet(
+    repo: Path, fleet: dict[str, list[str]], ssh: bool = False, formula: bool = False
+) -> Iterator[Path]:
     """The estate in `repo`, promoted to `fleet` (environment → master container names),
     with only web1 and its web role (promotion is under test here, not the estate), a
     short Salt timeout, and the fleet up (`ssh`: with sshd on the masters, and
-    `saltline-ssh.yml`, the same estate with its masters as ssh:// URLs); the fleet is
-    removed afterwards."""
+    `saltline-ssh.yml`, the same estate with its masters as ssh:// URLs; `formula`: the
+    motd formula pinned at v1.0.0 from a repository of its own, applied to every
+    minion); the fleet is removed afterwards."""
     for part in ("salt", "pillar", "tests/infra", "tests/secrets", ".yamllint", ".salt-lint"):
         source = REPO / part
         if source.is_dir():
@@ -72,17 +82,24 @@ def estate_with_fleet(repo: Path, fleet: dict[str, list[str]], ssh: bool = False
     settings["minions"] = {"web1": {"roles": ["web"]}}
     settings["promotion"]["timeout"] = 40  # e2e modules run side by side on two cores
     settings["lint"]["python"] = ["tests"]
-    (repo / "saltline.yml").write_text(yaml.dump(settings, Dumper=YamllintDumper, sort_keys=False))
+    if formula:
+        source = motd_formula(repo.parent / f"{repo.name}-motd-formula")
+        settings["formulas"] = {"motd": {"git": f"file://{source}", "ref": "v1.0.0"}}
+        top = repo / "salt" / "top.sls"
+        top.write_text(top.read_text() + "  '*':\n    - motd\n")
+    (repo / "saltline.yml").write_text(config_writer.dump(settings))
     if ssh:
         for env, names in fleet.items():
             settings["environments"][env] = {"masters": [f"ssh://root@{name}" for name in names]}
         settings["promotion"]["ssh_config"] = ".saltline/fleet-ssh/config"
-        text = yaml.dump(settings, Dumper=YamllintDumper, sort_keys=False)
-        (repo / "saltline-ssh.yml").write_text(text)
+        (repo / "saltline-ssh.yml").write_text(config_writer.dump(settings))
     (repo / ".gitignore").write_text("reports/\n.saltline/\n__pycache__/\n")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "config", "user.email", "ops@example.test")
     git(repo, "config", "user.name", "Ops Team")
+    if formula:
+        pinned = saltline("formulas", "update", estate=repo, reports=repo / "reports")
+        assert pinned.exit_code == 0, pinned.output
     commit(repo, "the estate")
     up = saltline("fleet", "up", *(["--ssh"] if ssh else []), estate=repo, reports=repo / "reports")
     try:

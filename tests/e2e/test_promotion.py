@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.e2e.conftest import REPO, saltline
 from tests.e2e.fleet_estate import commit, estate_with_fleet, exec_in, git, served
@@ -75,7 +76,7 @@ def set_message(repo: Path, environment: str, text: str) -> None:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     """The estate in a git repository of its own, and its fleet, removed afterwards."""
-    with estate_with_fleet(tmp_path_factory.mktemp("estate"), FLEET) as repo:
+    with estate_with_fleet(tmp_path_factory.mktemp("estate"), FLEET, formula=True) as repo:
         yield repo
 
 
@@ -120,6 +121,12 @@ def test_a_tested_commit_goes_to_staging_then_prod(repo):
     assert verify.returncode == 0, verify.stdout
     status = saltline("status", estate=repo, reports=repo / "reports")
     assert f"prod docker://{MASTERS['prod']}: {sha[:12]} rolled out" in status.output
+    # the pinned formula shipped with the release, at the commit that was tested
+    motd = exec_in(f"{MASTERS['prod']}-web1", "cat", "/etc/motd").stdout
+    assert motd.startswith("Welcome\nManaged by Salt on web1."), motd
+    pinned = yaml.safe_load((repo / "saltline.lock").read_text())["formulas"]["motd"]["commit"]
+    formula = repo.parent / f"{repo.name}-motd-formula"
+    assert pinned == git(formula, "rev-parse", "v1.0.0").strip()
 
 
 def test_drift_names_the_states_changed_by_hand(repo):
