@@ -134,3 +134,21 @@ def test_a_commit_whose_lock_disagrees_with_its_configuration_does_not_ship(tmp_
     git(root, "commit", "-q", "-m", "no lock")
     with pytest.raises(GitError, match=r"declares formulas but has no saltline\.lock"):
         bundle.release_tar(cfg, git(root, "rev-parse", "HEAD"))
+
+
+def test_two_releases_never_give_a_path_the_same_mtime(tmp_path, formula):
+    """A master caches hashes by path and mtime: equal mtimes would serve a stale file."""
+    cfg = estate(tmp_path, f"  motd: {{git: 'file://{formula}', ref: v1.0.0}}\n")
+    formulas.locked(cfg)
+    git(cfg.root, "init", "-q", "-b", "main")
+    git(cfg.root, "add", "-A")
+    git(cfg.root, "commit", "-q", "-m", "estate")
+    sha = git(cfg.root, "rev-parse", "HEAD")
+
+    def mtimes() -> set[float]:
+        with tarfile.open(fileobj=io.BytesIO(bundle.release_tar(cfg, sha))) as tar:
+            return {member.mtime for member in tar.getmembers()}
+
+    first, second = mtimes(), mtimes()
+    assert len(first) == len(second) == 1
+    assert first != second and 0 not in first

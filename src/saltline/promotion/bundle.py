@@ -5,12 +5,17 @@ merged in file_roots order, the first root that has a path winning (as Salt serv
 it): the top files and pillar SLS that `saltline.yml` writes, the repository's own
 roots, then each formula at the commit its `saltline.lock` pins. Everything is read
 from the commit (and the formula cache), never from the working tree.
+
+Every file of a release carries the time the release was made as its mtime: a
+salt-master caches each file's hash by path and mtime, so two releases must never
+give one path the same mtime (git archive's commit time, or none, would).
 """
 
 from __future__ import annotations
 
 import io
 import tarfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,15 +66,16 @@ def release_tar(config: Config, sha: str) -> bytes:
     pins = committed_pins(config, sha)
     checkouts = formulas.checkouts(committed, pins)
     seen: set[str] = set()
+    made = time.time()  # a float: sub-second, in a PAX header
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
 
         def add(name: str, data: bytes, mode: int = 0o644) -> None:
             if name in seen:  # an earlier root has it: that is the one Salt serves
                 return
             seen.add(name)
             info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), mode
+            info.size, info.mode, info.mtime = len(data), mode, made
             tar.addfile(info, io.BytesIO(data))
 
         generated = layout.generated_files(
