@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from saltline.config import Config, Minion, Platform, Target
-from saltline.engine.images import digest
+from saltline.engine.images import Images, digest
 from saltline.layout import Layout, Root
 from saltline.pipeline.minion import minion_config
 
@@ -55,3 +55,14 @@ def test_the_image_hash_changes_with_any_input():
     assert base != digest("sha256:ab", "FROM x", b"salt==3007.13", b"")
     assert base != digest("sha256:aa", "FROM x", b"salt==3007.13", b"CA")
     assert digest("ab", "c") != digest("a", "bc")  # parts are delimited
+
+
+def test_a_platform_with_packages_has_an_image_of_its_own(tmp_path):
+    plain = Platform("debian12", "bookworm", "debian:bookworm")
+    packed = dataclasses.replace(plain, packages=("sudo", "openssh-server"))
+    config = Config(tmp_path / "saltline.yml", "3007.13", {"debian12": plain}, {}, ("dev",), {})
+    images = Images(None, config)  # type: ignore[arg-type]  # tags need no engine
+    assert images.minion_tag(plain) == "saltline/minion:debian12-salt3007.13"
+    assert images.minion_tag(packed).startswith("saltline/minion:debian12-salt3007.13-")
+    other = dataclasses.replace(plain, packages=("curl",))
+    assert images.minion_tag(packed) != images.minion_tag(other)

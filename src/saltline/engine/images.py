@@ -8,6 +8,7 @@ of its inputs as a label, and is rebuilt only when that hash changes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -76,12 +77,15 @@ class Images:
         self.log = log
 
     def minion_tag(self, platform: Platform) -> str:
-        return f"{MINION_REPOSITORY}:{platform.name}-salt{self.config.salt_version}"
+        """The platform's test image: with its packages, if it names any."""
+        tag = f"{MINION_REPOSITORY}:{platform.name}-salt{self.config.salt_version}"
+        return f"{tag}-{digest(*platform.packages)[:8]}" if platform.packages else tag
 
     def ensure_minion(self, platform: Platform) -> str:
         """The minion image for a platform (with its `packages`), built if missing or
         stale; returns its tag."""
-        tag = self._ensure_salt_minion(platform)
+        bare = dataclasses.replace(platform, packages=())
+        tag = self._ensure_salt_minion(bare)
         return self._with_packages(tag, platform) if platform.packages else tag
 
     def _with_packages(self, minion: str, platform: Platform) -> str:
@@ -89,7 +93,7 @@ class Images:
         estates with other packages never rebuild it."""
         image = self.client.images.get(minion)
         input_hash = digest(BUILD_SCHEMA, str(image.id), *platform.packages)
-        tag = f"{minion}-{input_hash[:8]}"
+        tag = self.minion_tag(platform)
         if self._hash_of(tag) == input_hash:
             return tag
         self.log(f"building {tag} (adds {', '.join(platform.packages)})")
@@ -227,7 +231,11 @@ class Images:
 
         With `everything`, remove every saltline image.
         """
-        wanted = {self.minion_tag(platform) for platform in self.config.platforms.values()}
+        wanted = {
+            self.minion_tag(variant)
+            for platform in self.config.platforms.values()
+            for variant in (platform, dataclasses.replace(platform, packages=()))
+        }
         removed = []
         for info in self.available():
             if everything or (info.kind == "minion" and info.tag not in wanted):
