@@ -135,10 +135,10 @@ def _roots(root: Path, found: Found, master: dict[str, Any], kitchen: dict[str, 
     found.state_roots = states or ["salt"]
     if not pillar:
         pillar = [str(d) for d in kitchen.get("pillars_from_directories") or []]
-        pillar = (
-            pillar
-            or [name for name in (*PILLAR_DIRS, "test/salt/pillar") if (root / name).is_dir()][:1]
-        )
+        usual = [name for name in PILLAR_DIRS if (root / name).is_dir()]
+        test_pillar = "test/salt/pillar"  # a formula's, when it has a top file of its own
+        usual += [test_pillar] if (root / test_pillar / "top.sls").is_file() else []
+        pillar = pillar or usual[:1]
     found.pillar_roots = [name for name in pillar if (root / name).is_dir()]
     if not states:
         found.guessed.append("no state root found: roots.states says salt/; correct it")
@@ -270,7 +270,9 @@ def _pillar(root: Path, found: Found, kitchen: dict[str, Any]) -> None:
         sections = list(found.pillar_top)
     named = [env for env in sections if env != "base"]
     found.environments = named or ["base"]
-    if named:
+    if not named:
+        found.guessed.append("one environment, base: the pillar top's base section (if any)")
+    else:
         found.guessed.append(
             f"environments {', '.join(named)} from the pillar top; all tested but those named prod*"
         )
