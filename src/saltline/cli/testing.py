@@ -14,7 +14,7 @@ from saltline.console import Console
 from saltline.engine import cleanup, connection, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
-from saltline.pipeline import runner
+from saltline.pipeline import changes, runner
 from saltline.pipeline.progress import render_table
 from saltline.pipeline.stages import PIPELINE
 from saltline.promotion import gate, git
@@ -40,6 +40,11 @@ def add_test(commands: Commands) -> None:
         "--shard", type=shard, metavar="I/N",
         help="test only the I-th of N equal parts of the minions (CI parallel jobs)",
     )  # fmt: skip
+    test.add_argument(
+        "--changed", nargs="?", const="", metavar="BASE",
+        help="converge only the targets the change since BASE affects (default: the merge "
+        "request's base in CI, else the merge base with the default branch); records no pass",
+    )  # fmt: skip
     test.add_argument("--keep", action="store_true", help="keep the containers (see `login`)")
     test.add_argument("--jobs", type=int, default=0, help="minions in parallel (default: cores)")
     test.add_argument("--reports", type=Path, help="report directory (default: reports/)")
@@ -53,9 +58,15 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     stages = runner.select_stages(split(args.only), split(args.skip))
     targets = cfg.targets(args.minions, args.platform, args.shard, args.environment)
     whole_matrix = not (args.minions or args.platform or args.salt_version or args.environment)
-    counts = stages == PIPELINE and whole_matrix  # only such a run can record a pass
+    changed = None
+    if args.changed is not None:
+        if "render" not in stages:
+            raise SaltlineError("--changed needs the render stage: it tells what each target uses")
+        changed = changes.changed_files(cfg.root, changes.base_of(cfg.root, args.changed or None))
+        console.say(f"--changed: {len(changed)} changed file(s)")
+    counts = stages == PIPELINE and whole_matrix and changed is None  # a pass covers all
     before, why = gate.snapshot(cfg) if counts else (None, "")
-    exit_code = _run(cfg, targets, stages, args, console)
+    exit_code = _run(cfg, targets, stages, args, console, changed)
     if exit_code == 0 and counts:
         recorded = None
         if before is not None:
@@ -105,6 +116,7 @@ def _run(
     stages: tuple[str, ...],
     args: argparse.Namespace,
     console: Console,
+    changed: list[str] | None = None,
 ) -> int:
     if not targets and set(stages) - {"lint", "report"}:
         raise SaltlineError(f"nothing to test: no minion of {cfg.path} matches")
@@ -116,6 +128,7 @@ def _run(
         keep=keep,
         jobs=getattr(args, "jobs", 0),
         update_golden=getattr(args, "update_golden", False),
+        changed=changed,
     )
     result = runner.run(connection.connect, cfg, options, console)
     console.say(render_table(result))

@@ -38,5 +38,6 @@ def render_table(result: RunResult) -> str:
     lines.insert(1, "  ".join("-" * width for width in widths))
     verdict = "PASSED" if result.passed else "FAILED"
     scope = f"{len(result.targets)} minion(s) " if result.targets else ""
+    lines += [f"not run  {key}: {why}" for key, why in sorted(result.not_run.items())]
     lines.append(f"\n{verdict}: {scope}in {result.duration:.1f}s")
     return "\n".join(lines)

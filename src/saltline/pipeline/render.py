@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import time
+from typing import Any
 
 import docker
 import docker.errors
@@ -28,6 +29,7 @@ from saltline.pipeline import golden, sources
 from saltline.pipeline.minion import minion_config
 from saltline.pipeline.render_errors import Estate, RenderError, locate
 from saltline.pipeline.results import Case, StageResult
+from saltline.pipeline.selection import Used
 from saltline.salt_results import SaltOutputError, parse_apply
 
 CONFIG_ROOT = "/tmp/saltline-render"
@@ -55,18 +57,22 @@ def run(
     run_id: str,
     jobs: int = 0,
     update_golden: bool = False,
-) -> StageResult:
+) -> tuple[StageResult, dict[str, Used]]:
     """Render every target in every environment; fails on any render error, and on data
-    that differs from its golden file (unless `update_golden`, which rewrites them)."""
+    that differs from its golden file (unless `update_golden`, which rewrites them).
+    Also returns what each render used (by target key), for `--changed`."""
     started = time.monotonic()
     estate = Estate.of(config.root, layout)
     render_jobs = jobs_for(targets, config.environments)
     check_data = update_golden or config.golden_dir.is_dir()
     data_template = golden.template(golden.components([r.host for r in layout.own_states()]))
 
+    used: dict[str, Used | None] = {}
+
     def render_job(job: Target) -> list[Case]:
         container = containers[job.platform.name]
-        cases = [_render(container, job, estate, config.timeouts["render"])]
+        case, used[job.key] = _render(container, job, estate, config.timeouts["render"])
+        cases = [case]
         if check_data:
             cases.append(_check_data(container, job, config, update_golden))
         return cases
@@ -99,9 +105,10 @@ def run(
         + (", data as golden" if check_data and not update_golden else "")
         + (f", golden files written to {config.golden_dir}" if update_golden else "")
     )
-    return StageResult(
+    stage = StageResult(
         "render", "failed" if failed else "passed", time.monotonic() - started, message, cases
     )
+    return stage, {key: facts for key, facts in used.items() if facts is not None}
 
 
 def _start(
@@ -192,10 +199,8 @@ def _check_data(container: Container, job: Target, config: Config, update: bool)
     )
 
 
-def _missing_sources(
-    container: Container, job: Target, estate: Estate, timeout: int
-) -> list[RenderError]:
-    """salt:// files the job's states name that no root serves (see `sources`)."""
+def _lowstate(container: Container, job: Target, timeout: int) -> list[dict[str, Any]]:
+    """The job's low state: every state with its SLS and arguments."""
     command = [
         "salt-call", "--config-dir", config_dir(job), "--local", "--out=json",
         "--log-level=critical", "state.show_lowstate",
@@ -205,35 +210,56 @@ def _missing_sources(
         lowstate = json.loads(done.stdout).get("local")
     except (ValueError, AttributeError):
         return []  # what the mock apply rendered, this renders: nothing more to say
-    if not isinstance(lowstate, list):
-        return []
-    chunks = [chunk for chunk in lowstate if isinstance(chunk, dict)]
-
-    def exists(relative: str) -> bool:
-        return any((root / relative).exists() for root in estate.state_roots)
-
-    return sources.missing(chunks, estate, exists)
+    return (
+        [chunk for chunk in lowstate if isinstance(chunk, dict)]
+        if isinstance(lowstate, list)
+        else []
+    )
 
 
-def _render(container: Container, job: Target, estate: Estate, timeout: int) -> Case:
+def used_by(lowstate: list[dict[str, Any]]) -> Used:
+    """The SLS and the salt:// paths of a low state (what `--changed` attributes by)."""
+    paths = {
+        sources.relative_path(url)
+        for chunk in lowstate
+        for _, alternatives in sources.salt_urls(chunk)
+        for url in alternatives
+    }
+    return Used(
+        sls={str(chunk["__sls__"]) for chunk in lowstate if "__sls__" in chunk},
+        sources={path for path in paths if path},
+    )
+
+
+def _render(
+    container: Container, job: Target, estate: Estate, timeout: int
+) -> tuple[Case, Used | None]:
     started = time.monotonic()
     command = [
         "salt-call", "--config-dir", config_dir(job), "--local", "--out=json",
         "--log-level=critical", "state.apply", "mock=True",
     ]  # fmt: skip
     top = estate.shown(estate.file("top.sls"))
+    used = None
     try:
         done = run_command(container, command, timeout)
         errors = locate(parse_apply(done.stdout), done.stderr, estate)
         if not errors:
-            errors = _missing_sources(container, job, estate, timeout)
+            lowstate = _lowstate(container, job, timeout)
+            used = used_by(lowstate)
+
+            def exists(relative: str) -> bool:
+                return any((root / relative).exists() for root in estate.state_roots)
+
+            errors = sources.missing(lowstate, estate, exists)
     except CommandTimeout:
         errors = [RenderError(top, 0, hung(job, "its highstate", timeout))]
     except SaltOutputError as exc:
         errors = [RenderError(estate.shown(estate.first_root), 0, str(exc))]
-    return Case(
+    case = Case(
         name=job.key,
         classname="estate.render",
         duration=time.monotonic() - started,
         failure="\n".join(map(str, errors)) or None,
     )
+    return case, used

@@ -95,6 +95,13 @@ def summary_markdown(result: RunResult) -> str:
             stage = by_name.get(name)
             cells.append("–" if stage is None else f"{_ICON[stage.status]} {stage.duration:.1f}s")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    if result.not_run:
+        lines += [
+            "",
+            "### Not run: not affected by the change (`--changed`; a skip is not a pass)",
+            "",
+        ]
+        lines += [f"- {key}: {why}" for key, why in sorted(result.not_run.items())]
     failures = [
         (label, stage)
         for label, stages in result.rows()

@@ -60,6 +60,7 @@ class RunResult:
     estate: list[StageResult] = field(default_factory=list)  # lint, render: once per run
     targets: list[TargetResult] = field(default_factory=list)
     duration: float = 0.0
+    not_run: dict[str, str] = field(default_factory=dict)  # target key → why (--changed)
 
     @property
     def passed(self) -> bool:

@@ -10,6 +10,7 @@ or Ctrl-C, unless `keep` is asked for.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import os
 import secrets
 import tempfile
@@ -27,7 +28,7 @@ from saltline.console import Console
 from saltline.engine import cleanup, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
-from saltline.pipeline import lint, render, report, saltcheck
+from saltline.pipeline import lint, render, report, saltcheck, selection
 from saltline.pipeline.minion import DockerMinion, RunContext
 from saltline.pipeline.progress import stage_line
 from saltline.pipeline.results import RunResult, StageResult, TargetResult
@@ -49,6 +50,7 @@ class TestOptions:
     keep: bool = False
     jobs: int = 0  # 0: one per core
     update_golden: bool = False  # render writes golden data instead of comparing
+    changed: list[str] | None = None  # `--changed`: converge only the targets these affect
 
 
 def select_stages(only: list[str], skip: list[str]) -> tuple[str, ...]:
@@ -114,7 +116,7 @@ def _run_in_containers(
     try:
         if "render" in options.stages:
             console.say(stage_line("estate", "render", None))
-            rendered = render.run(
+            rendered, used = render.run(
                 client,
                 config,
                 estate,
@@ -128,7 +130,9 @@ def _run_in_containers(
             console.say(stage_line("estate", "render", rendered))
             if not rendered.passed:
                 return
-        if not minion_stages:
+            if options.changed is not None:
+                options = _narrowed(config, options, used, result, console)
+        if not minion_stages or not options.targets:
             return
         context = RunContext(
             run_id=result.run_id,
@@ -153,6 +157,37 @@ def _run_in_containers(
     finally:
         if not options.keep or cancelled.is_set():
             cleanup.remove_run(client, result.run_id)
+
+
+def _narrowed(
+    config: Config,
+    options: TestOptions,
+    used: dict[str, selection.Used],
+    result: RunResult,
+    console: Console,
+) -> TestOptions:
+    """The options with only the targets the change affects; the others are recorded as
+    not run, with the reason."""
+    rules = selection.Rules(
+        state_roots=list(config.state_roots),
+        pillar_roots=list(config.pillar_roots),
+        tests_dir=config.tests.testinfra,
+        always=[config.path.name, config.lock_path.name],
+        suites=config.tests.suites,
+    )
+    keys = {target.key for target in options.targets}
+    facts = {key: facts for key, facts in used.items() if key in keys}
+    roles = {target.key: target.minion.roles for target in options.targets}
+    because = selection.affected(options.changed or [], facts, roles, rules)
+    chosen = [target for target in options.targets if target.key in because]
+    for target in options.targets:
+        if target.key in because:
+            console.say(f"[{target.key}] affected: {because[target.key]} changed")
+        else:
+            result.not_run[target.key] = "not affected by the change (--changed)"
+    if result.not_run:
+        console.say(f"--changed: {len(result.not_run)} target(s) not affected, not run")
+    return dataclasses.replace(options, targets=chosen)
 
 
 def _create_networks(
