@@ -114,3 +114,16 @@ def test_promote_jobs_receive_the_recorded_passes():
     steps = github_jobs()["promote"]["steps"]
     download = next(s for s in steps if s.get("uses", "").startswith("actions/download-artifact@"))
     assert download["with"]["path"] == "reports"
+
+
+def test_merge_requests_test_what_changed_and_the_default_branch_everything():
+    rules = gitlab_jobs()["pipeline"]["rules"]
+    merge_request, default_branch = rules
+    assert merge_request["if"] == '$CI_PIPELINE_SOURCE == "merge_request_event"'
+    assert merge_request["variables"] == {"SALTLINE_ARGS": "--changed", "GIT_DEPTH": "0"}
+    assert default_branch == {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}
+    pipeline = github_jobs()["pipeline"]
+    assert pipeline["env"]["SALTLINE_ARGS"] == (
+        "${{ github.event_name == 'pull_request' && '--changed' || '' }}"
+    )
+    assert pipeline["steps"][0]["with"]["fetch-depth"] == 0
