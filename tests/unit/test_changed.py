@@ -13,8 +13,8 @@ from saltline.pipeline.selection import Rules, Used, affected
 
 FACTS = {
     "dev/web1@debian12": Used({"roles.web", "nginx.config", "nginx.package"},
-                              {"nginx/files/site.conf.jinja"}),
-    "dev/db1@debian12": Used({"roles.db", "postgres.config"}, set()),
+                              {"nginx/files/site.conf.jinja"}, {"shop", "environments.dev.tls"}),
+    "dev/db1@debian12": Used({"roles.db", "postgres.config"}, set(), {"shop"}),
 }  # fmt: skip
 ROLES = {"dev/web1@debian12": ("common", "web"), "dev/db1@debian12": ("common", "db")}
 RULES = Rules(["salt"], ["pillar"], "tests/infra", ["saltline.yml", "saltline.lock"])
@@ -34,7 +34,9 @@ WEB, DB = "dev/web1@debian12", "dev/db1@debian12"
         ("salt/top.sls", [WEB, DB]),
         ("saltline.lock", [WEB, DB]),
         ("salt/_modules/shop.py", [WEB, DB]),
-        ("pillar/environments/dev/shop.sls", [WEB, DB]),
+        ("pillar/environments/dev/tls.sls", [WEB]),  # a pillar SLS: whose pillar top has it
+        ("pillar/shop.sls", [WEB, DB]),
+        ("pillar/included_only.sls", [WEB, DB]),  # only included: cannot attribute
         ("salt/newcomponent/init.sls", [WEB, DB]),  # nobody uses it yet: cannot attribute
         ("README.md", []),
         ("src/saltline/config.py", []),

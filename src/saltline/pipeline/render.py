@@ -199,26 +199,44 @@ def _check_data(container: Container, job: Target, config: Config, update: bool)
     )
 
 
-def _lowstate(container: Container, job: Target, timeout: int) -> list[dict[str, Any]]:
-    """The job's low state: every state with its SLS and arguments."""
-    command = [
-        "salt-call", "--config-dir", config_dir(job), "--local", "--out=json",
-        "--log-level=critical", "state.show_lowstate",
-    ]  # fmt: skip
+# One Salt process per job: the low state (every state with its SLS and arguments) and
+# the pillar SLS the minion's pillar top assigns it (what `--changed` attributes by).
+_LOW_AND_PILLAR_TOP = """
+import json, sys, salt.client, salt.config, salt.pillar
+caller = salt.client.Caller(mopts=salt.config.minion_config(sys.argv[1]))
+low = caller.cmd("state.show_lowstate")
+opts = caller.sminion.opts
+env = opts.get("pillarenv")
+pillar = salt.pillar.Pillar(opts, opts["grains"], opts["id"], "base", pillarenv=env)
+top, errors = pillar.get_top()
+matched = pillar.top_matches(top) if not errors else {}
+print(json.dumps({"low": low, "pillar": sorted({s for names in matched.values() for s in names})}))
+"""
+SALT_PYTHON = "/opt/saltstack/bin/python3"  # Salt's interpreter in the minion image
+
+
+def _lowstate(
+    container: Container, job: Target, timeout: int
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """The job's low state, and its pillar SLS (empty when either cannot be read: the
+    mock apply has already said what is wrong)."""
+    command = [SALT_PYTHON, "-c", _LOW_AND_PILLAR_TOP, f"{config_dir(job)}/minion"]
     done = run_command(container, command, timeout)
     try:
-        lowstate = json.loads(done.stdout).get("local")
-    except (ValueError, AttributeError):
-        return []  # what the mock apply rendered, this renders: nothing more to say
-    return (
+        document = json.loads(done.stdout.strip().splitlines()[-1])
+        lowstate, pillar = document["low"], document["pillar"]
+    except (ValueError, IndexError, KeyError, TypeError):
+        return [], set()
+    chunks = (
         [chunk for chunk in lowstate if isinstance(chunk, dict)]
         if isinstance(lowstate, list)
         else []
     )
+    return chunks, {str(name) for name in pillar}
 
 
-def used_by(lowstate: list[dict[str, Any]]) -> Used:
-    """The SLS and the salt:// paths of a low state (what `--changed` attributes by)."""
+def used_by(lowstate: list[dict[str, Any]], pillar: set[str]) -> Used:
+    """The SLS and the salt:// paths of a low state, and the pillar SLS."""
     paths = {
         sources.relative_path(url)
         for chunk in lowstate
@@ -228,6 +246,7 @@ def used_by(lowstate: list[dict[str, Any]]) -> Used:
     return Used(
         sls={str(chunk["__sls__"]) for chunk in lowstate if "__sls__" in chunk},
         sources={path for path in paths if path},
+        pillar=pillar,
     )
 
 
@@ -245,8 +264,8 @@ def _render(
         done = run_command(container, command, timeout)
         errors = locate(parse_apply(done.stdout), done.stderr, estate)
         if not errors:
-            lowstate = _lowstate(container, job, timeout)
-            used = used_by(lowstate)
+            lowstate, pillar = _lowstate(container, job, timeout)
+            used = used_by(lowstate, pillar)
 
             def exists(relative: str) -> bool:
                 return any((root / relative).exists() for root in estate.state_roots)

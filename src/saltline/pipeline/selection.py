@@ -9,10 +9,11 @@
 
 A changed SLS affects the targets whose highstate has a state from it; a file a state
 serves (`salt://`) the targets that use it; any other file of a component (a map.jinja,
-a parameters file) the targets using an SLS of that component; a role's testinfra
-suite the targets of that role. The configuration, the lock file, top files, custom
-modules (`_modules/`, `_states/`, …), pillar, and what cannot be attributed, affect
-every target; a file outside the Salt code and the tests affects none.
+a parameters file) the targets using an SLS of that component; a pillar SLS the targets
+whose pillar top assigns it; a role's testinfra suite the targets of that role. The
+configuration, the lock file, top files, custom modules (`_modules/`, `_states/`, …),
+and what cannot be attributed (an SLS only others include), affect every target; a
+file outside the Salt code and the tests affects none.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Used:
 
     sls: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
+    pillar: set[str] = field(default_factory=set)  # pillar SLS its pillar top assigns
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,11 @@ def _targets_of(
     everything = list(facts)
     if path in rules.always or PurePosixPath(path).name == "top.sls":
         return everything
-    if any(_under(path, root) for root in rules.pillar_roots):
-        return everything
+    for root in rules.pillar_roots:
+        if _under(path, root):
+            name = _sls_name(_relative(path, root))
+            users = [key for key, used in facts.items() if name in used.pillar]
+            return users or everything  # an SLS only others include: cannot attribute
     suite_files = {file for files in rules.suites.values() for file in files}
     if path.endswith(".py") and (_under(path, rules.tests_dir) or path in suite_files):
         return _tests_of(path, facts, roles, rules)
@@ -87,7 +92,7 @@ def _state_file(relative: str, facts: dict[str, Used]) -> list[str]:
     if any(part.startswith("_") for part in parts[:1]):  # _modules, _states, _grains …
         return list(facts)
     if relative.endswith(".sls"):
-        name = relative.removesuffix(".sls").removesuffix("/init").replace("/", ".")
+        name = _sls_name(relative)
         users = [key for key, used in facts.items() if name in used.sls]
         if users:
             return users
@@ -105,6 +110,11 @@ def _state_file(relative: str, facts: dict[str, Used]) -> list[str]:
     ]
     # A component no target uses yet, or an SLS only of includes: cannot attribute
     return users or list(facts)
+
+
+def _sls_name(relative: str) -> str:
+    """`nginx/config/init.sls` → `nginx.config`."""
+    return relative.removesuffix(".sls").removesuffix("/init").replace("/", ".")
 
 
 def _under(path: str, root: str) -> bool:
