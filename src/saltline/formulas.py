@@ -2,9 +2,8 @@
 
 `saltline.yml` says what is wanted (a git URL at a ref, or a local git checkout);
 `saltline.lock` (committed) says which commit of each was tested and therefore ships.
-Each source is mirrored once under the cache (`$SALTLINE_CACHE`, else
-`$XDG_CACHE_HOME/saltline`, else `~/.cache/saltline`) and each locked commit is exported
-there once, read-only for containers; with the cache warm and the lock present,
+Each source is mirrored once under the cache (`cache.cache_dir()`) and each locked
+commit is exported there once, read-only for containers; with the cache warm and the lock present,
 nothing touches the network.
 
     lock = formulas.locked(config)          # the lock file, checked against saltline.yml
@@ -13,8 +12,9 @@ nothing touches the network.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
+import io
 import shutil
 import tarfile
 import tempfile
@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from saltline import process
+from saltline.cache import cache_dir
 from saltline.config import Config, FormulaSpec
 from saltline.errors import ConfigError
 
@@ -44,13 +45,6 @@ class Pin:
 
     def wanted_by(self, spec: FormulaSpec) -> bool:
         return (self.source, self.ref) == (spec.source, spec.ref)
-
-
-def cache_dir() -> Path:
-    if os.environ.get("SALTLINE_CACHE"):
-        return Path(os.environ["SALTLINE_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "saltline"
 
 
 def read_lock(config: Config, text: str | None = None) -> dict[str, Pin]:
@@ -175,11 +169,8 @@ def export(config: Config, spec: FormulaSpec, commit: str) -> Path:
         raise ConfigError(f"formula {spec.name}: git archive {commit[:12]} failed")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}-", dir=target.parent))
-    with tempfile.TemporaryFile() as handle:
-        handle.write(archive.stdout)
-        handle.seek(0)
-        with tarfile.open(fileobj=handle) as tar:
-            tar.extractall(staging, filter="data")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(staging, filter="data")
     try:
         staging.rename(target)
     except OSError:  # another run exported it first
@@ -203,21 +194,16 @@ def _fetch(config: Config, spec: FormulaSpec) -> Path:
     if spec.local:
         _refuse_dirty(spec, Path(source))
     mirror = _mirror_path(config, spec)
-    if not mirror.is_dir():
+    if mirror.is_dir():
+        done = process.run(["git", "--git-dir", str(mirror), "fetch", "--quiet", "--prune"])
+    else:
         mirror.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=mirror.parent))
         done = process.run(["git", "clone", "--quiet", "--mirror", source, str(staging)])
-        if done.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise ConfigError(
-                f"formula {spec.name}: cannot fetch {source}: {done.stderr.strip()[-400:]}"
-            )
-        try:
-            staging.rename(mirror)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-        return mirror
-    done = process.run(["git", "--git-dir", str(mirror), "fetch", "--quiet", "--prune", "origin"])
+        if done.returncode == 0:
+            with contextlib.suppress(OSError):  # another run mirrored it first
+                staging.rename(mirror)
+        shutil.rmtree(staging, ignore_errors=True)  # gone if renamed
     if done.returncode != 0:
         raise ConfigError(
             f"formula {spec.name}: cannot fetch {source}: {done.stderr.strip()[-400:]}"

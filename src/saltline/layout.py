@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from saltline import formulas
+from saltline.cache import cache_dir
 from saltline.config import Config
 from saltline.errors import ConfigError
 
@@ -149,7 +150,7 @@ def _generated(config: Config) -> Path | None:
     if not files:
         return None
     digest = hashlib.sha256(yaml.safe_dump(files).encode()).hexdigest()[:16]
-    target = formulas.cache_dir() / "generated" / digest
+    target = cache_dir() / "generated" / digest
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ import docker.errors
 from docker.models.images import Image
 
 from saltline import process
+from saltline.cache import cache_dir
 from saltline.config import Config, Platform
 from saltline.engine import labels, wheelhouse
 from saltline.errors import ImageError
@@ -32,11 +33,6 @@ MINION_REPOSITORY = "saltline/minion"
 # Part of every image's input hash: bump it when how images are built or labelled changes.
 BUILD_SCHEMA = "2"
 Log = Callable[[str], None]
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("SALTLINE_CACHE") or Path.home() / ".cache" / "saltline"
-    return Path(root)
 
 
 def digest(*parts: str | bytes) -> str:
