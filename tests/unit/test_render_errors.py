@@ -137,10 +137,7 @@ def test_a_salt_url_no_root_serves_is_an_error_at_the_line_that_names_it(tmp_pat
         "salt://web/files/debian-12/index.html", "salt://web/files/index.html"]}  # fmt: skip
     other_env = {"__sls__": "web", "__id__": "dev", "source": "salt://x?saltenv=dev"}
 
-    def exists(relative: str) -> bool:
-        return (tmp_path / "salt" / relative).exists()
-
-    errors = sources.missing([chunk, found, fallback, other_env], estate, exists)
+    errors = sources.missing([chunk, found, fallback, other_env], estate)
     assert [str(error) for error in errors] == [
         "salt/web/init.sls:3: (state page) salt://web/files/gone.html is in no state root or "
         "formula; add the file, or fix the path (salt://PATH is PATH under a root of "

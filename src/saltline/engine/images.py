@@ -30,6 +30,7 @@ from saltline.errors import ImageError
 
 BASE_REPOSITORY = "saltline/base"
 MINION_REPOSITORY = "saltline/minion"
+SALT_PYTHON = "/opt/saltstack/bin/python3"  # Salt's interpreter in the minion image (its venv)
 # Part of every image's input hash: bump it when how images are built or labelled changes.
 BUILD_SCHEMA = "2"
 Log = Callable[[str], None]

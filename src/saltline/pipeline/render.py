@@ -21,7 +21,7 @@ import yaml
 from docker.models.containers import Container
 
 from saltline.config import Config, Target
-from saltline.engine import estate_view, gpg_keys, labels
+from saltline.engine import estate_view, gpg_keys, images, labels
 from saltline.engine.containers import put_files, run_command
 from saltline.errors import CommandTimeout
 from saltline.layout import Layout
@@ -212,7 +212,6 @@ top, errors = pillar.get_top()
 matched = pillar.top_matches(top) if not errors else {}
 print(json.dumps({"low": low, "pillar": sorted({s for names in matched.values() for s in names})}))
 """
-SALT_PYTHON = "/opt/saltstack/bin/python3"  # Salt's interpreter in the minion image
 
 
 def _lowstate(
@@ -220,7 +219,7 @@ def _lowstate(
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """The job's low state, and its pillar SLS (empty when either cannot be read: the
     mock apply has already said what is wrong)."""
-    command = [SALT_PYTHON, "-c", _LOW_AND_PILLAR_TOP, f"{config_dir(job)}/minion"]
+    command = [images.SALT_PYTHON, "-c", _LOW_AND_PILLAR_TOP, f"{config_dir(job)}/minion"]
     done = run_command(container, command, timeout)
     try:
         document = json.loads(done.stdout.strip().splitlines()[-1])
@@ -266,11 +265,7 @@ def _render(
         if not errors:
             lowstate, pillar = _lowstate(container, job, timeout)
             used = used_by(lowstate, pillar)
-
-            def exists(relative: str) -> bool:
-                return any((root / relative).exists() for root in estate.state_roots)
-
-            errors = sources.missing(lowstate, estate, exists)
+            errors = sources.missing(lowstate, estate)
     except CommandTimeout:
         errors = [RenderError(top, 0, hung(job, "its highstate", timeout))]
     except SaltOutputError as exc:

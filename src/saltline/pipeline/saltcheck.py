@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from saltline.engine.images import SALT_PYTHON
 from saltline.errors import CommandTimeout
 from saltline.pipeline.results import Case, StageResult
 
@@ -28,7 +29,7 @@ caller = salt.client.Caller(mopts=salt.config.minion_config("/etc/salt/minion"))
 states = caller.cmd("state.show_top").get("base", [])
 print(json.dumps([caller.cmd("saltcheck.run_state_tests", s) for s in dict.fromkeys(states)]))
 """
-COMMAND = ["/opt/saltstack/bin/python3", "-c", SCRIPT]  # Salt's interpreter in the image
+COMMAND = [SALT_PYTHON, "-c", SCRIPT]
 TEST_DIR = "saltcheck-tests"
 SUMMARY = "TEST RESULTS"
 

@@ -13,7 +13,7 @@ at the SLS line that names the URL (or the state's ID):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -51,15 +51,13 @@ def relative_path(url: str) -> str | None:
     return (parts.netloc + parts.path).strip("/")
 
 
-def missing(
-    lowstate: list[dict[str, Any]], estate: Estate, exists: Callable[[str], bool]
-) -> list[RenderError]:
-    """A render error for every state whose salt:// argument no root serves."""
+def missing(lowstate: list[dict[str, Any]], estate: Estate) -> list[RenderError]:
+    """A render error for every state whose salt:// argument no state root serves."""
     errors = []
     for chunk in lowstate:
         for shown, alternatives in salt_urls(chunk):
             paths = [relative_path(url) for url in alternatives]
-            if any(path is None or exists(path) for path in paths):
+            if any(path is None or estate.file(path).exists() for path in paths):
                 continue
             file = estate.sls_file(str(chunk.get("__sls__", "")))
             line = line_of(file, shown) or line_of(file, f"{chunk.get('__id__')}:")
