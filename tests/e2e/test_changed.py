@@ -33,6 +33,9 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_a_change_to_one_roles_sls_converges_only_its_minion(repo, tmp_path):
+    """…and renders only that minion again: the others' renders are reused."""
+    first = saltline("render", estate=repo, reports=tmp_path / "first")
+    assert first.exit_code == 0, first.output
     good = repo / "salt" / "roles" / "good.sls"
     good.write_text(good.read_text() + "\n# a comment is a change too\n")
     git(repo, "commit", "-qam", "touch good")
@@ -45,7 +48,8 @@ def test_a_change_to_one_roles_sls_converges_only_its_minion(repo, tmp_path):
         for name in ("broken1", "flappy1", "slow1")
     }
     assert [s["stage"] for s in results["estate"]] == ["lint", "render"]
-    assert len(results["estate"][1]["cases"]) == 4  # every minion rendered
+    assert len(results["estate"][1]["cases"]) == 4  # every minion rendered…
+    assert "(3 reused: nothing they use changed)" in run.output  # …or reused
     assert "[dev/good1@debian12] affected: salt/roles/good.sls changed" in run.output
     assert "recorded a pass" not in run.output
     summary = (tmp_path / "reports" / "summary.md").read_text()

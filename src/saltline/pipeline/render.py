@@ -25,7 +25,7 @@ from saltline.engine import estate_view, gpg_keys, images, labels
 from saltline.engine.containers import put_files, run_command
 from saltline.errors import CommandTimeout
 from saltline.layout import Layout
-from saltline.pipeline import golden, sources
+from saltline.pipeline import golden, render_cache, sources
 from saltline.pipeline.minion import minion_config
 from saltline.pipeline.render_errors import Estate, RenderError, locate
 from saltline.pipeline.results import Case, StageResult
@@ -66,8 +66,26 @@ def run(
     render_jobs = jobs_for(targets, config.environments)
     check_data = update_golden or config.golden_dir.is_dir()
     data_template = golden.template(golden.components([r.host for r in layout.own_states()]))
+    config_files = _config_files(config, layout, render_jobs)
+    files = render_cache.estate_files(config)
+    image_ids = {platform: str(client.images.get(tag).id) for platform, tag in image_for.items()}
+    settings = {
+        job.key: _settings(job, image_ids, layout, config, config_files, data_template)
+        for job in render_jobs
+    }
 
-    used: dict[str, Used | None] = {}
+    reuses = (
+        {}
+        if update_golden
+        else render_cache.reusable(config, render_jobs, settings, files, check_data)
+    )
+    used: dict[str, Used | None] = {key: reuse.used for key, reuse in reuses.items()}
+    to_render = [job for job in render_jobs if job.key not in reuses]
+    reused = [
+        Case(name, "estate.render", 0.0)
+        for key in reuses
+        for name in ([key, f"{key} data"] if check_data else [key])
+    ]
 
     def render_job(job: Target) -> list[Case]:
         container = containers[job.platform.name]
@@ -75,34 +93,48 @@ def run(
         cases = [case]
         if check_data:
             cases.append(_check_data(container, job, config, update_golden))
+        facts = used[job.key]
+        if facts is not None and not any(c.failure for c in cases):
+            render_cache.store(config, job, settings[job.key], files, facts, check_data)
+        else:
+            render_cache.forget(config, job)
         return cases
 
     containers: dict[str, Container] = {}
     try:
-        for platform in sorted({job.platform.name for job in render_jobs}):
+        for platform in sorted({job.platform.name for job in to_render}):
             containers[platform] = _start(client, layout, image_for[platform], run_id, platform)
         for platform, container in containers.items():
-            mine = [job for job in render_jobs if job.platform.name == platform]
-            files = {
-                **_config_files(config, layout, mine),
-                DATA_TEMPLATE.lstrip("/"): data_template,
-            }
-            put_files(container, "/", files)
+            mine = [job for job in to_render if job.platform.name == platform]
+            put_files(
+                container,
+                "/",
+                {
+                    **{path: text for job in mine for path, text in config_files[job.key]},
+                    DATA_TEMPLATE.lstrip("/"): data_template,
+                },
+            )
             if config.gpg_key is not None:
                 gpg_keys.import_key(container, config.gpg_key)
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(render_jobs)))
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(to_render)))
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            cases = [case for job_cases in pool.map(render_job, render_jobs) for case in job_cases]
+            cases = [case for job_cases in pool.map(render_job, to_render) for case in job_cases]
     finally:
         for container in containers.values():
             with contextlib.suppress(docker.errors.NotFound):
                 container.remove(force=True)
+    cases += reused
     failed = [case for case in cases if case.failure]
     message = (
         "\n".join(f"{case.name}:\n{case.failure}" for case in failed)
         if failed
         else f"{len(render_jobs)} minion × environment renders, no errors"
         + (", data as golden" if check_data and not update_golden else "")
+        + (
+            f" ({len(render_jobs) - len(to_render)} reused: nothing they use changed)"
+            if len(to_render) < len(render_jobs)
+            else ""
+        )
         + (f", golden files written to {config.golden_dir}" if update_golden else "")
     )
     stage = StageResult(
@@ -125,22 +157,51 @@ def _start(
     )
 
 
-def _config_files(config: Config, layout: Layout, jobs: list[Target]) -> dict[str, str]:
-    """Two minion configs per job, each with its own cache, by path below /: one for the
-    highstate, and one without the key for golden data, where secrets stay encrypted.
+def _config_files(
+    config: Config, layout: Layout, jobs: list[Target]
+) -> dict[str, list[tuple[str, str]]]:
+    """Two minion configs per job, each with its own cache, by path below / (by job key):
+    one for the highstate, and one without the key for golden data, where secrets stay
+    encrypted.
 
     The test key opens the tested environments' secrets only: an environment that is
     not tested (prod) renders its highstate without a key too, each secret left as its
     ciphertext, so it is render-checked on every run with no prod secret on the runner.
     """
-    files = {}
+    files: dict[str, list[tuple[str, str]]] = {}
     for job in jobs:
         document = yaml.safe_load(minion_config(job, config, layout))
         highstate = {} if job.environment in config.test_environments else _KEYLESS
-        for directory, keys in ((config_dir(job), highstate), (_keyless_dir(job), _KEYLESS)):
-            settings = {**document, **keys, "cachedir": f"{directory}/cache"}
-            files[f"{directory.lstrip('/')}/minion"] = yaml.safe_dump(settings, sort_keys=False)
+        files[job.key] = [
+            (
+                f"{directory.lstrip('/')}/minion",
+                yaml.safe_dump(
+                    {**document, **keys, "cachedir": f"{directory}/cache"}, sort_keys=False
+                ),
+            )
+            for directory, keys in ((config_dir(job), highstate), (_keyless_dir(job), _KEYLESS))
+        ]
     return files
+
+
+def _settings(
+    job: Target,
+    image_ids: dict[str, str],
+    layout: Layout,
+    config: Config,
+    config_files: dict[str, list[tuple[str, str]]],
+    data_template: str,
+) -> str:
+    """What a render depends on besides the estate's files: a stored render is reused
+    only with the same settings."""
+    return render_cache.settings_digest(
+        image_ids[job.platform.name],
+        *(text for _, text in config_files[job.key]),
+        data_template,
+        _LOW_AND_PILLAR_TOP,
+        *(f"{root.host}:{root.mount}" for root in (*layout.states, *layout.pillar)),
+        config.gpg_key.read_bytes() if config.gpg_key is not None else b"",
+    )
 
 
 _KEYLESS = {"gpg_keydir": f"{CONFIG_ROOT}/no-gpg-keys", "gpg_decrypt_must_succeed": False}

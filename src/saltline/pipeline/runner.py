@@ -128,6 +128,8 @@ def _run_in_containers(
             )
             result.estate.append(rendered)
             console.say(stage_line("estate", "render", rendered))
+            if rendered.passed:
+                console.say(f"    {rendered.message}")
             if not rendered.passed:
                 return
             if options.changed is not None:
@@ -168,13 +170,7 @@ def _narrowed(
 ) -> TestOptions:
     """The options with only the targets the change affects; the others are recorded as
     not run, with the reason."""
-    rules = selection.Rules(
-        state_roots=list(config.state_roots),
-        pillar_roots=list(config.pillar_roots),
-        tests_dir=config.tests.testinfra,
-        always=[config.path.name, config.lock_path.name],
-        suites=config.tests.suites,
-    )
+    rules = selection.rules_for(config)
     keys = {target.key for target in options.targets}
     facts = {key: facts for key, facts in used.items() if key in keys}
     roles = {target.key: target.minion.roles for target in options.targets}

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from saltline.config import Config
+
 EVERYTHING = "*"
 
 
@@ -42,6 +44,16 @@ class Rules:
     suites: dict[str, tuple[str, ...]] = field(default_factory=dict)  # tests.suites
 
 
+def rules_for(config: Config) -> Rules:
+    return Rules(
+        state_roots=list(config.state_roots),
+        pillar_roots=list(config.pillar_roots),
+        tests_dir=config.tests.testinfra,
+        always=[config.path.name, config.lock_path.name],
+        suites=config.tests.suites,
+    )
+
+
 def affected(
     changed: list[str], facts: dict[str, Used], roles: dict[str, tuple[str, ...]], rules: Rules
 ) -> dict[str, str]:
@@ -60,16 +72,16 @@ def _targets_of(
     if path in rules.always or PurePosixPath(path).name == "top.sls":
         return everything
     for root in rules.pillar_roots:
-        if _under(path, root):
-            name = _sls_name(_relative(path, root))
+        if under(path, root):
+            name = _sls_name(relative(path, root))
             users = [key for key, used in facts.items() if name in used.pillar]
             return users or everything  # an SLS only others include: cannot attribute
     suite_files = {file for files in rules.suites.values() for file in files}
-    if path.endswith(".py") and (_under(path, rules.tests_dir) or path in suite_files):
+    if path.endswith(".py") and (under(path, rules.tests_dir) or path in suite_files):
         return _tests_of(path, facts, roles, rules)
     for root in rules.state_roots:
-        if _under(path, root):
-            return _state_file(_relative(path, root), facts)
+        if under(path, root):
+            return _state_file(relative(path, root), facts)
     return []
 
 
@@ -117,9 +129,9 @@ def _sls_name(relative: str) -> str:
     return relative.removesuffix(".sls").removesuffix("/init").replace("/", ".")
 
 
-def _under(path: str, root: str) -> bool:
+def under(path: str, root: str) -> bool:
     return root in ("", ".") or path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def _relative(path: str, root: str) -> str:
+def relative(path: str, root: str) -> str:
     return path if root in ("", ".") else path[len(root.rstrip("/")) + 1 :]
