@@ -31,6 +31,7 @@ def run_labels(host: str = "runner1", pid: int = os.getpid(), age: float = 60) -
         ({**run_labels(pid=DEAD_PID), labels.FLEET: "m"}, False),  # the fleet: never
         ({labels.MANAGED: "true", labels.RUN: "r0"}, True),  # an old saltline's run
         ({labels.MANAGED: "true"}, False),  # not a run's
+        ({"io.saltline.cache": "apt", labels.IMAGE: "apt-cache"}, False),  # the package cache
     ],
 )
 def test_only_runs_that_are_gone_are_reaped(found, gone):
@@ -58,3 +59,4 @@ def test_destroy_removes_test_runs_but_never_the_fleet():
     assert of_a_test_run(run_labels())
     assert not of_a_test_run({labels.MANAGED: "true", labels.FLEET: "saltline-staging-master"})
     assert not of_a_test_run({labels.IMAGE: "minion"})  # inherited from our image: not ours
+    assert not of_a_test_run({"io.saltline.cache": "apt", labels.IMAGE: "apt-cache"})

@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
-from saltline.cli import adopting, shipping, testing
+from saltline.cli import adopting, caching, shipping, testing
 from saltline.console import Console
 from saltline.errors import SaltlineError
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     adopting.register(commands)
     testing.register(commands)
     shipping.register(commands)
+    caching.register(commands)
     return parser
 
 

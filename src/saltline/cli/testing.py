@@ -45,6 +45,10 @@ def add_test(commands: Commands) -> None:
         help="converge only the targets the change since BASE affects (default: the merge "
         "request's base in CI, else the merge base with the default branch); records no pass",
     )  # fmt: skip
+    test.add_argument(
+        "--no-package-cache", dest="package_cache", action="store_false",
+        help="minions download packages directly, not through the shared cache",
+    )  # fmt: skip
     test.add_argument("--keep", action="store_true", help="keep the containers (see `login`)")
     test.add_argument("--jobs", type=int, default=0, help="minions in parallel (default: cores)")
     test.add_argument("--reports", type=Path, help="report directory (default: reports/)")
@@ -129,6 +133,7 @@ def _run(
         jobs=getattr(args, "jobs", 0),
         update_golden=getattr(args, "update_golden", False),
         changed=changed,
+        package_cache=getattr(args, "package_cache", True),
     )
     result = runner.run(connection.connect, cfg, options, console)
     console.say(render_table(result))

@@ -93,6 +93,7 @@ def _remove(
             removed.containers.append(str(container.name))
     for network in client.networks.list(filters=filters):
         if wanted(network.attrs.get("Labels") or {}):
+            _detach_others(client, str(network.id))
             _ignore_gone(network.remove)
             removed.networks.append(str(network.name))
     for volume in client.volumes.list(filters=filters):
@@ -100,6 +101,21 @@ def _remove(
             _ignore_gone(functools.partial(volume.remove, force=True))
             removed.volumes.append(str(volume.name))
     return removed
+
+
+def _detach_others(client: docker.DockerClient, network_id: str) -> None:
+    """Disconnect what is still attached once the run's containers are gone (the shared
+    package cache): a network with endpoints cannot be removed."""
+    try:
+        attached = client.api.inspect_network(network_id).get("Containers") or {}
+    except docker.errors.NotFound:
+        return
+    for container_id in attached:
+        _ignore_gone(
+            functools.partial(
+                client.api.disconnect_container_from_network, container_id, network_id, force=True
+            )
+        )
 
 
 def _ignore_gone(remove: Callable[[], object]) -> None:

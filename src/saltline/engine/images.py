@@ -46,6 +46,8 @@ def digest(*parts: str | bytes) -> str:
 
 
 RECIPE_FILES = ("minion.Dockerfile", "salt-minion.service", "salt-master.service")
+APT_CACHE_RECIPE = "apt-cache.Dockerfile"
+APT_CACHE_REPOSITORY = "saltline/apt-cache"
 
 
 def recipe_files() -> dict[str, str]:
@@ -126,6 +128,23 @@ class Images:
             self._build(context, tag, {"BASE_IMAGE": base.tags[0]}, platform, input_hash)
         return tag
 
+    def ensure_apt_cache(self) -> str:
+        """The package cache's image, on the first platform's base; returns its tag."""
+        platform = self.config.platforms[min(self.config.platforms)]
+        base = self.ensure_base(platform)
+        recipe = resources.files("saltline.data").joinpath(APT_CACHE_RECIPE).read_text()
+        input_hash = digest(BUILD_SCHEMA, str(base.id), recipe)
+        tag = f"{APT_CACHE_REPOSITORY}:{platform.suite}"
+        if self._hash_of(tag) == input_hash:
+            return tag
+        self.log(f"building {tag} (the package cache)")
+        with tempfile.TemporaryDirectory(prefix="saltline-build-") as context:
+            (Path(context) / "Dockerfile").write_text(recipe)
+            self._build(
+                context, tag, {"BASE_IMAGE": base.tags[0]}, platform, input_hash, kind="apt-cache"
+            )
+        return tag
+
     def _build(
         self,
         context: str,
@@ -133,18 +152,21 @@ class Images:
         buildargs: dict[str, str],
         platform: Platform,
         input_hash: str,
+        kind: str = "minion",
     ) -> None:
+        image_labels = {
+            labels.IMAGE: kind,
+            labels.PLATFORM: platform.name,
+            labels.INPUT_HASH: input_hash,
+        }
+        if kind == "minion":
+            image_labels[labels.SALT_VERSION] = self.config.salt_version
         try:
             self.client.images.build(
                 path=context,
                 tag=tag,
                 buildargs=buildargs,
-                labels={
-                    labels.IMAGE: "minion",
-                    labels.PLATFORM: platform.name,
-                    labels.SALT_VERSION: self.config.salt_version,
-                    labels.INPUT_HASH: input_hash,
-                },
+                labels=image_labels,
                 rm=True,
                 forcerm=True,
             )

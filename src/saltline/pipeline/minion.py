@@ -18,7 +18,7 @@ import yaml
 from docker.models.containers import Container
 
 from saltline.config import Config, Target
-from saltline.engine import estate_view, gpg_keys, labels
+from saltline.engine import apt_cache, estate_view, gpg_keys, labels
 from saltline.engine.containers import (
     CommandResult,
     create_systemd_container,
@@ -39,6 +39,7 @@ class RunContext:
     networks: dict[tuple[str, str], str]  # by target group (environment, platform)
     config: Config
     layout: Layout
+    package_cache: bool = False  # apt downloads through the shared cache (engine.apt_cache)
 
 
 class Minion(Protocol):
@@ -114,6 +115,9 @@ class DockerMinion:
             "saltline.conf",
             minion_config(self.target, config, self.run_context.layout),
         )
+        if self.run_context.package_cache:
+            directory, name = apt_cache.APT_CONF_PATH.rsplit("/", 1)
+            put_file(self.container, directory, name, apt_cache.APT_CONF)
         self.container.start()
         if config.gpg_key is not None:
             gpg_keys.import_key(self.container, config.gpg_key)

@@ -25,7 +25,7 @@ import docker
 from saltline import layout
 from saltline.config import Config, Target
 from saltline.console import Console
-from saltline.engine import cleanup, labels
+from saltline.engine import apt_cache, cleanup, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
 from saltline.pipeline import lint, render, report, saltcheck, selection
@@ -51,6 +51,7 @@ class TestOptions:
     jobs: int = 0  # 0: one per core
     update_golden: bool = False  # render writes golden data instead of comparing
     changed: list[str] | None = None  # `--changed`: converge only the targets these affect
+    package_cache: bool = True  # minions download packages through the shared cache
 
 
 def select_stages(only: list[str], skip: list[str]) -> tuple[str, ...]:
@@ -136,11 +137,14 @@ def _run_in_containers(
                 options = _narrowed(config, options, used, result, console)
         if not minion_stages or not options.targets:
             return
+        networks = _create_networks(client, result.run_id, options.targets)
         context = RunContext(
             run_id=result.run_id,
-            networks=_create_networks(client, result.run_id, options.targets),
+            networks=networks,
             config=config,
             layout=estate,
+            package_cache=options.package_cache
+            and _attach_package_cache(client, images, list(networks.values()), console),
         )
         with tempfile.TemporaryDirectory(prefix=f"saltline-{result.run_id}-") as work_dir:
             result.targets = _run_targets(
@@ -184,6 +188,21 @@ def _narrowed(
     if result.not_run:
         console.say(f"--changed: {len(result.not_run)} target(s) not affected, not run")
     return dataclasses.replace(options, targets=chosen)
+
+
+def _attach_package_cache(
+    client: docker.DockerClient, images: Images, networks: list[str], console: Console
+) -> bool:
+    """Start the shared package cache if need be and attach it to the run's networks;
+    a cache that cannot be had is said, and the run downloads directly."""
+    try:
+        apt_cache.ensure(client, images.ensure_apt_cache())
+        for network in networks:
+            apt_cache.attach(client, network)
+    except (docker.errors.DockerException, SaltlineError) as exc:
+        console.say(f"no package cache ({exc}); minions download packages directly")
+        return False
+    return True
 
 
 def _create_networks(
