@@ -184,7 +184,12 @@ def main() -> None:
         )
         image = build.stdout.strip().splitlines()[-1].split(": ")[-1]  # "debian12: TAG"
         write(role, {**MOLECULE_ROLE, "molecule/default/molecule.yml": molecule_yml(image)})
-        env = {**os.environ, "ANSIBLE_ROLES_PATH": str(role.parent), "PY_COLORS": "0"}
+        env = {
+            **os.environ,
+            "PATH": f"{molecule.parent}{os.pathsep}{os.environ['PATH']}",  # ansible-config …
+            "ANSIBLE_ROLES_PATH": str(role.parent),
+            "PY_COLORS": "0",
+        }
         timed([*saltline, "test", "--reports", "reports"], estate)  # warms the package cache
         timed([molecule, "test"], role, env)  # and Molecule's first-run setup
         rerun, fresh, theirs = [], [], []

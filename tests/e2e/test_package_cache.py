@@ -37,9 +37,8 @@ def estate(tmp_path_factory) -> Path:
 def converged_packages(engine: docker.DockerClient, estate: Path, tmp: Path, *flags: str):
     """Converge tools1 and keep it: the installed packages and versions, the run, and
     whether apt went through the cache."""
-    run = saltline(
-        "test", "--only", "converge,report", "--keep", *flags, estate=estate, reports=tmp / "reports"
-    )
+    stages = ("--only", "converge,report")
+    run = saltline("test", *stages, "--keep", *flags, estate=estate, reports=tmp / "reports")
     assert run.exit_code == 0, run.output
     run_id = run.results["run_id"]
     label = {"label": f"io.saltline.run={run_id}"}
