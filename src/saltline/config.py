@@ -41,6 +41,7 @@ class Platform:
     image: str
     mirror: str = DEFAULT_MIRROR
     packages: tuple[str, ...] = ()  # installed in the test image, as on the servers' base
+    salt_versions: tuple[str, ...] = ()  # the Salt versions tested on it; empty: every one
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Minion:
     roles: tuple[str, ...]
     platforms: tuple[str, ...]
     grains: dict[str, Any] = field(default_factory=dict)
+    salt_versions: tuple[str, ...] = ()  # the Salt versions it is tested with; empty: every one
 
 
 @dataclass(frozen=True)
@@ -72,27 +74,34 @@ class VerifyTests:
     saltcheck: bool = True  # run the saltcheck-tests of the states a minion applies
 
 
-def target_key(environment: str, minion: str, platform: str) -> str:
-    """How a target is named in output, reports and JUnit: `dev/web1@debian12`."""
-    return f"{environment}/{minion}@{platform}"
+def target_key(environment: str, minion: str, platform: str, salt_version: str) -> str:
+    """How a target is named in output, reports and JUnit: `dev/web1@debian12/salt3007.13`."""
+    return f"{environment}/{minion}@{platform}/salt{salt_version}"
 
 
 @dataclass(frozen=True)
 class Target:
-    """One test container: a minion on a platform, with an environment's pillar."""
+    """One test container: a minion on a platform with a Salt version, with an
+    environment's pillar."""
 
     minion: Minion
     platform: Platform
     environment: str
+    salt_version: str
 
     @property
     def key(self) -> str:
-        return target_key(self.environment, self.minion.name, self.platform.name)
+        return target_key(self.environment, self.minion.name, self.platform.name, self.salt_version)
 
     @property
-    def group(self) -> tuple[str, str]:
+    def cell(self) -> tuple[str, str]:
+        """(platform, Salt version): what image it runs."""
+        return (self.platform.name, self.salt_version)
+
+    @property
+    def group(self) -> tuple[str, str, str]:
         """Targets of one group share a network and see each other by minion id."""
-        return (self.environment, self.platform.name)
+        return (self.environment, self.platform.name, self.salt_version)
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ class Promotion:
 @dataclass(frozen=True)
 class Config:
     path: Path
-    salt_version: str
+    salt_version: str  # the default: the fleet's, and a merge request's cell
     platforms: dict[str, Platform]
     minions: dict[str, Minion]
     environments: tuple[str, ...]
@@ -130,6 +139,39 @@ class Config:
     formulas: dict[str, FormulaSpec] = field(default_factory=dict)
     tests: VerifyTests = field(default_factory=lambda: VerifyTests())
     pillarenvs: dict[str, str | None] = field(default_factory=dict)  # said, else guessed
+    salt_versions: tuple[str, ...] = ()  # the matrix's, the default first; empty: the default
+
+    @property
+    def matrix_salt_versions(self) -> tuple[str, ...]:
+        return self.salt_versions or (self.salt_version,)
+
+    @property
+    def default_platform(self) -> str:
+        """The first platform listed: with the default Salt version, the default cell."""
+        return next(iter(self.platforms))
+
+    def salt_matching(self, wanted: str) -> str:
+        """The configured Salt version `wanted` names: itself, or a release line (`3008`)."""
+        versions = self.matrix_salt_versions
+        if wanted == "default":
+            return self.salt_version
+        found = [v for v in versions if v == wanted or v.split(".")[0] == wanted]
+        if not found:
+            raise ConfigError(
+                f"{self.path}: no Salt version {wanted!r} in the matrix; "
+                f"configured: {', '.join(versions)} (or `default`)"
+            )
+        return found[0]
+
+    def cells_of(self, minion: Minion) -> list[tuple[Platform, str]]:
+        """The (platform, Salt version) cells a minion is tested on."""
+        return [
+            (self.platforms[name], version)
+            for name in minion.platforms
+            for version in self.matrix_salt_versions
+            if version in (self.platforms[name].salt_versions or (version,))
+            and version in (minion.salt_versions or (version,))
+        ]
 
     @property
     def promotion_order(self) -> tuple[str, ...]:
@@ -156,8 +198,10 @@ class Config:
         platform: str | None = None,
         shard: tuple[int, int] | None = None,
         environment: str | None = None,
+        salt: str | None = None,
     ) -> list[Target]:
-        """The minion × platform × tested environment triples, optionally narrowed.
+        """The minion × platform × Salt version × tested environment targets, optionally
+        narrowed (`salt`: a version or release line, see `salt_matching`).
 
         Unknown names are errors. `shard=(i, n)` keeps every n-th group (environment ×
         platform) starting at the i-th (1-based), so that n parallel CI jobs together test
@@ -179,16 +223,18 @@ class Config:
                 f"{self.path}: environment {environment!r} is not tested; "
                 f"tested (test: true): {', '.join(self.test_environments)}"
             )
+        version = self.salt_matching(salt) if salt is not None else None
         chosen = (
             [self.minions[name] for name in minions] if minions else list(self.minions.values())
         )
         environments = [environment] if environment else self.test_environments
         targets = [
-            Target(minion, self.platforms[name], env)
+            Target(minion, cell_platform, env, cell_version)
             for env in environments
             for minion in chosen
-            for name in minion.platforms
-            if platform is None or name == platform
+            for cell_platform, cell_version in self.cells_of(minion)
+            if (platform is None or cell_platform.name == platform)
+            and (version is None or cell_version == version)
         ]
         if shard is None:
             return targets
@@ -325,6 +371,7 @@ class _Validator:
             (),
             allowed={
                 "salt_version",
+                "salt_versions",
                 "platforms",
                 "minions",
                 "environments",
@@ -342,12 +389,13 @@ class _Validator:
             required={"salt_version", "platforms", "minions", "environments"},
         )
         salt_version = self.string(top["salt_version"], ("salt_version",), SALT_VERSION_PATTERN)
+        salt_versions = self.salt_versions(top.get("salt_versions"), salt_version)
         masters, tested, pillarenvs = self.environments(top["environments"])
         environments = tuple(masters)
         roots = self.mapping(top.get("roots", {}), ("roots",), {"states", "pillar"}, set())
         tops = self.mapping(top.get("top", {}), ("top",), {"states", "pillar"}, set())
-        platforms = self.platforms(top["platforms"])
-        minions = self.minions(top["minions"], set(platforms))
+        platforms = self.platforms(top["platforms"], salt_versions)
+        minions = self.minions(top["minions"], set(platforms), salt_versions)
         return Config(
             path=self.path,
             salt_version=salt_version,
@@ -370,7 +418,44 @@ class _Validator:
             formulas=self.formulas(top.get("formulas", {})),
             tests=self.tests(top.get("tests", {})),
             pillarenvs=pillarenvs,
+            salt_versions=salt_versions,
         )
+
+    def salt_versions(self, value: Any, default: str) -> tuple[str, ...]:
+        """The matrix's Salt versions, the default first; one per release line."""
+        at = ("salt_versions",)
+        if value is None:
+            return (default,)
+        if not isinstance(value, list) or not value:
+            raise self.fail(at, f"expected a list of Salt versions, got {value!r}")
+        versions = [
+            self.string(item, (*at, str(i)), SALT_VERSION_PATTERN) for i, item in enumerate(value)
+        ]
+        if default not in versions:
+            raise self.fail(at, f"does not list salt_version {default!r}, the default")
+        lines = [version.split(".")[0] for version in versions]
+        twice = sorted({line for line in lines if lines.count(line) > 1})
+        if twice:
+            raise self.fail(
+                at, f"two versions of Salt {', '.join(twice)}: list one per release line"
+            )
+        return (default, *(version for version in versions if version != default))
+
+    def version_subset(self, value: Any, at: Path_, versions: tuple[str, ...]) -> tuple[str, ...]:
+        """Salt versions from the matrix, each named exactly or by its release line."""
+        if not isinstance(value, list):
+            raise self.fail(at, f"expected a list of Salt versions, got {value!r}")
+        chosen = []
+        for i, item in enumerate(value):
+            text = str(item)
+            found = [v for v in versions if text in (v, v.split(".")[0])]
+            if not found:
+                raise self.fail(
+                    (*at, str(i)),
+                    f"{text!r} is not in salt_versions; choose from {', '.join(versions)}",
+                )
+            chosen.append(found[0])
+        return tuple(v for v in versions if v in chosen)
 
     def roots(self, body: dict[str, Any], key: str, default: str) -> tuple[str, ...]:
         """Directories relative to the configuration's, each of which must exist."""
@@ -509,12 +594,15 @@ class _Validator:
             ssh_config = self.path.parent / self.string(body["ssh_config"], (*at, "ssh_config"))
         return Promotion(**numbers, ssh_config=ssh_config)
 
-    def platforms(self, value: Any) -> dict[str, Platform]:
+    def platforms(self, value: Any, versions: tuple[str, ...]) -> dict[str, Platform]:
         at = ("platforms",)
         platforms = {}
         for name, body, here in self.sections(value, at, "platform name to {suite, image}"):
             body = self.mapping(
-                body, here, allowed={"suite", "image", "mirror", "packages"}, required={"suite"}
+                body,
+                here,
+                allowed={"suite", "image", "mirror", "packages", "salt_versions"},
+                required={"suite"},
             )
             suite = self.string(body["suite"], (*here, "suite"), NAME_PATTERN)
             platforms[name] = Platform(
@@ -523,6 +611,9 @@ class _Validator:
                 image=self.string(body.get("image", f"debian:{suite}"), (*here, "image")),
                 mirror=self.string(body.get("mirror", DEFAULT_MIRROR), (*here, "mirror")),
                 packages=self.packages(body.get("packages", []), (*here, "packages")),
+                salt_versions=self.version_subset(
+                    body.get("salt_versions", []), (*here, "salt_versions"), versions
+                ),
             )
         return platforms
 
@@ -533,12 +624,17 @@ class _Validator:
             self.string(item, (*at, str(i)), PACKAGE_PATTERN) for i, item in enumerate(value)
         )
 
-    def minions(self, value: Any, platforms: set[str]) -> dict[str, Minion]:
+    def minions(
+        self, value: Any, platforms: set[str], versions: tuple[str, ...]
+    ) -> dict[str, Minion]:
         at = ("minions",)
         minions = {}
         for name, body, here in self.sections(value, at, "minion id to {roles, platforms}"):
             body = self.mapping(
-                body or {}, here, allowed={"roles", "platforms", "grains"}, required=set()
+                body or {},
+                here,
+                allowed={"roles", "platforms", "grains", "salt_versions"},
+                required=set(),
             )
             grains = body.get("grains", {})
             if not isinstance(grains, dict):
@@ -550,6 +646,9 @@ class _Validator:
                     body.get("platforms", sorted(platforms)), (*here, "platforms"), platforms
                 ),
                 grains=grains,
+                salt_versions=self.version_subset(
+                    body.get("salt_versions", []), (*here, "salt_versions"), versions
+                ),
             )
         return minions
 

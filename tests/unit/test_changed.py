@@ -12,13 +12,16 @@ from saltline.pipeline import changes
 from saltline.pipeline.selection import Rules, Used, affected
 
 FACTS = {
-    "dev/web1@debian12": Used({"roles.web", "nginx.config", "nginx.package"},
+    "dev/web1@debian12/salt3007.13": Used({"roles.web", "nginx.config", "nginx.package"},
                               {"nginx/files/site.conf.jinja"}, {"shop", "environments.dev.tls"}),
-    "dev/db1@debian12": Used({"roles.db", "postgres.config"}, set(), {"shop"}),
+    "dev/db1@debian12/salt3007.13": Used({"roles.db", "postgres.config"}, set(), {"shop"}),
 }  # fmt: skip
-ROLES = {"dev/web1@debian12": ("common", "web"), "dev/db1@debian12": ("common", "db")}
+ROLES = {
+    "dev/web1@debian12/salt3007.13": ("common", "web"),
+    "dev/db1@debian12/salt3007.13": ("common", "db"),
+}
 RULES = Rules(["salt"], ["pillar"], "tests/infra", ["saltline.yml", "saltline.lock"])
-WEB, DB = "dev/web1@debian12", "dev/db1@debian12"
+WEB, DB = "dev/web1@debian12/salt3007.13", "dev/db1@debian12/salt3007.13"
 
 
 @pytest.mark.parametrize(

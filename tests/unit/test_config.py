@@ -40,15 +40,18 @@ def test_a_valid_config_loads_with_defaults(write_config):
 def test_targets_are_minion_by_platform_by_tested_environment(write_config):
     cfg = config.load(write_config(VALID_CONFIG))
     assert [t.key for t in cfg.targets()] == [
-        "dev/web1@debian12",
-        "dev/db1@debian12",
-        "staging/web1@debian12",
-        "staging/db1@debian12",
+        "dev/web1@debian12/salt3007.13",
+        "dev/db1@debian12/salt3007.13",
+        "staging/web1@debian12/salt3007.13",
+        "staging/db1@debian12/salt3007.13",
     ]
-    assert [t.key for t in cfg.targets(["db1"])] == ["dev/db1@debian12", "staging/db1@debian12"]
+    assert [t.key for t in cfg.targets(["db1"])] == [
+        "dev/db1@debian12/salt3007.13",
+        "staging/db1@debian12/salt3007.13",
+    ]
     assert [t.key for t in cfg.targets(environment="staging")] == [
-        "staging/web1@debian12",
-        "staging/db1@debian12",
+        "staging/web1@debian12/salt3007.13",
+        "staging/db1@debian12/salt3007.13",
     ]
     with pytest.raises(ConfigError, match="environment 'prod' is not tested; tested"):
         cfg.targets(environment="prod")
@@ -57,7 +60,10 @@ def test_targets_are_minion_by_platform_by_tested_environment(write_config):
 def test_without_a_tested_environment_the_first_one_is_tested(write_config):
     cfg = config.load(write_config(VALID_CONFIG.replace(" {test: true}", " {}")))
     assert cfg.test_environments == ("dev",)
-    assert [t.key for t in cfg.targets()] == ["dev/web1@debian12", "dev/db1@debian12"]
+    assert [t.key for t in cfg.targets()] == [
+        "dev/web1@debian12/salt3007.13",
+        "dev/db1@debian12/salt3007.13",
+    ]
 
 
 def test_the_gpg_key_must_exist(write_config, tmp_path):
@@ -164,8 +170,8 @@ def test_shards_split_the_targets_without_overlap(write_config):
     parts = [[t.key for t in cfg.targets(shard=(i, 2))] for i in (1, 2)]
     # Whole groups (environment × platform): minions that talk to each other stay together.
     assert parts == [
-        ["dev/web1@debian12", "dev/db1@debian12"],
-        ["staging/web1@debian12", "staging/db1@debian12"],
+        ["dev/web1@debian12/salt3007.13", "dev/db1@debian12/salt3007.13"],
+        ["staging/web1@debian12/salt3007.13", "staging/db1@debian12/salt3007.13"],
     ]
     assert sorted(parts[0] + parts[1]) == sorted(everything)
     assert [t.key for t in cfg.targets(shard=(3, 3))] == []

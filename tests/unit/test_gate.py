@@ -55,10 +55,12 @@ def test_shards_recorded_under_one_fingerprint_pass_together(estate, tmp_path):
     assert before.content["salt"] == git(estate, "rev-parse", "HEAD:infra/salt").strip()
     reports = tmp_path / "reports"
     web1, db1 = cfg.targets(["web1"]), cfg.targets(["db1"])
-    gate.record(cfg, before, reports, db1, (1, 2))
+    gate.record(cfg, before, reports, db1, "shard 1/2")
     records, _ = gate.passes(estate, before.sha, reports)
-    assert "untested: dev/web1@debian12" in gate.verdict(records, gate.fingerprint(cfg, before.sha))
-    gate.record(cfg, before, reports, web1, (2, 2))
+    assert "untested: dev/web1@debian12/salt3007.13" in gate.verdict(
+        records, gate.fingerprint(cfg, before.sha)
+    )
+    gate.record(cfg, before, reports, web1, "shard 2/2")
     records, warnings = gate.passes(estate, before.sha, reports)
     assert warnings == []
     assert gate.verdict(records, gate.fingerprint(cfg, before.sha)) is None

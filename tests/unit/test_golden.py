@@ -12,7 +12,9 @@ from saltline.config import Minion, Platform, Target
 from saltline.pipeline import golden
 
 PGP = "-----BEGIN PGP MESSAGE-----\n\nhQGMA/INa1bV\n-----END PGP MESSAGE-----\n"
-JOB = Target(Minion("db1", ("db",), ("debian12",)), Platform("debian12", "bookworm", "x"), "dev")
+JOB = Target(
+    Minion("db1", ("db",), ("debian12",)), Platform("debian12", "bookworm", "x"), "dev", "3007.13"
+)
 
 
 def test_encrypted_values_are_redacted_at_any_depth():

@@ -30,7 +30,7 @@ def test_the_minion_config_sets_id_roots_grains_and_pillarenv(tmp_path):
         ("dev", "staging"),
         {"converge": 1, "verify": 1},
     )
-    target = Target(minion, platform, "staging")
+    target = Target(minion, platform, "staging", "3007.13")
     document = yaml.safe_load(minion_config(target, config, LAYOUT))
     assert document["id"] == "db1"
     assert document["file_client"] == "local"
@@ -62,7 +62,7 @@ def test_a_platform_with_packages_has_an_image_of_its_own(tmp_path):
     packed = dataclasses.replace(plain, packages=("sudo", "openssh-server"))
     config = Config(tmp_path / "saltline.yml", "3007.13", {"debian12": plain}, {}, ("dev",), {})
     images = Images(None, config)  # type: ignore[arg-type]  # tags need no engine
-    assert images.minion_tag(plain) == "saltline/minion:debian12-salt3007.13"
-    assert images.minion_tag(packed).startswith("saltline/minion:debian12-salt3007.13-")
+    assert images.minion_tag(plain, "3007.13") == "saltline/minion:debian12-salt3007.13"
+    assert images.minion_tag(packed, "3007.13").startswith("saltline/minion:debian12-salt3007.13-")
     other = dataclasses.replace(plain, packages=("curl",))
-    assert images.minion_tag(packed) != images.minion_tag(other)
+    assert images.minion_tag(packed, "3007.13") != images.minion_tag(other, "3007.13")

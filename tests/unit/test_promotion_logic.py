@@ -83,7 +83,7 @@ def test_failed_states_and_render_errors_fail_the_minion():
     }
 
 
-MATRIX = ["dev/db1@debian12", "dev/web1@debian12"]
+MATRIX = ["dev/db1@debian12/salt3007.13", "dev/web1@debian12/salt3007.13"]
 
 
 def fingerprint(**changes) -> gate.Fingerprint:
@@ -101,21 +101,40 @@ def record(shard: str | None, targets=None, **changes) -> gate.PassRecord:
     ("records", "passed"),
     [
         ([record(None)], True),
-        ([record("1/2", ["dev/db1@debian12"]), record("2/2", ["dev/web1@debian12"])], True),
-        ([record("1/2", ["dev/db1@debian12"])], False),
-        ([record("1/3"), record("2/3"), record("1/2")], False),
-        ([record("2/3"), record("1/3"), record("3/3")], True),
+        (
+            [
+                record("1/2", ["dev/db1@debian12/salt3007.13"]),
+                record("2/2", ["dev/web1@debian12/salt3007.13"]),
+            ],
+            True,
+        ),
+        ([record("1/2", ["dev/db1@debian12/salt3007.13"])], False),
+        # parts of any split (shards, cells) combine: together they tested every target
+        (
+            [
+                record("1/3", ["dev/db1@debian12/salt3007.13"]),
+                record("salt 3007", ["dev/web1@debian12/salt3007.13"]),
+            ],
+            True,
+        ),
+        (
+            [record("1/3", []), record("2/3", []), record("1/2", ["dev/db1@debian12/salt3007.13"])],
+            False,
+        ),
         ([], False),
         # shards of different fingerprints never combine
         (
-            [record("1/2", ["dev/db1@debian12"]), record("2/2", ["dev/web1@debian12"], config="x")],
+            [
+                record("1/2", ["dev/db1@debian12/salt3007.13"]),
+                record("2/2", ["dev/web1@debian12/salt3007.13"], config="x"),
+            ],
             False,
         ),
         # a "full" run that did not cover the matrix is not a pass
-        ([record(None, ["dev/web1@debian12"])], False),
+        ([record(None, ["dev/web1@debian12/salt3007.13"])], False),
     ],
 )
-def test_a_commit_passed_once_shards_of_one_fingerprint_covered_the_matrix(records, passed):
+def test_a_commit_passed_once_parts_of_one_fingerprint_covered_the_matrix(records, passed):
     assert gate.covered(records) is passed
 
 
@@ -126,14 +145,14 @@ def test_the_verdict_names_what_differs_from_what_was_tested():
     why = gate.verdict([record(None, content={"salt": "old", "pillar": "t2"})], fingerprint())
     assert "content (git trees of salt/, pillar/)" in why
     assert "has no recorded pass" in gate.verdict([], fingerprint())
-    why = gate.verdict([record("1/2", ["dev/db1@debian12"])], fingerprint())
-    assert "untested: dev/web1@debian12" in why
+    why = gate.verdict([record("1/2", ["dev/db1@debian12/salt3007.13"])], fingerprint())
+    assert "untested: dev/web1@debian12/salt3007.13" in why
 
 
 @pytest.mark.parametrize(
     "text",
     ["not json", "[1, 2]", '{"sha": "a"}', '{"sha": 1, "config": "c"}',
-     json.dumps({**json.loads(record(None).to_json()), "shard": "3/2"}),
+     json.dumps({**json.loads(record(None).to_json()), "shard": 3}),
      json.dumps({**json.loads(record(None).to_json()), "matrix": "everything"})],
 )  # fmt: skip
 def test_malformed_pass_records_are_rejected(text):

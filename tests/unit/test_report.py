@@ -13,6 +13,7 @@ def sample_run() -> RunResult:
         "debian12",
         "dev",
         ["web"],
+        "3007.13",
         [
             StageResult(
                 "converge", "passed", 5.0, cases=[Case("nginx: pkg", "web1@debian12.converge", 4.2)]
@@ -36,6 +37,7 @@ def sample_run() -> RunResult:
         "debian12",
         "prod",
         ["db"],
+        "3007.13",
         [
             StageResult(
                 "converge",
@@ -48,13 +50,16 @@ def sample_run() -> RunResult:
             StageResult("verify", "skipped", message="needs converge to pass"),
         ],
     )
-    return RunResult("abcd1234", "3007.13", targets=[good, bad], duration=12.0)
+    return RunResult("abcd1234", ["3007.13"], targets=[good, bad], duration=12.0)
 
 
 def test_junit_has_a_suite_per_target_and_a_case_per_state_and_check():
     root = ET.fromstring(report.junit_xml(sample_run()))
     suites = root.findall("testsuite")
-    assert [s.get("name") for s in suites] == ["dev/web1@debian12", "prod/db1@debian12"]
+    assert [s.get("name") for s in suites] == [
+        "dev/web1@debian12/salt3007.13",
+        "prod/db1@debian12/salt3007.13",
+    ]
     assert suites[0].get("tests") == "3" and suites[0].get("failures") == "0"
     assert suites[1].get("tests") == "3"
     assert suites[1].get("failures") == "1" and suites[1].get("skipped") == "2"
@@ -65,8 +70,8 @@ def test_junit_has_a_suite_per_target_and_a_case_per_state_and_check():
 def test_summary_is_a_table_with_what_failed_and_the_slowest_states():
     text = report.summary_markdown(sample_run())
     assert text.startswith("## saltline: ❌ failed")
-    assert "| dev/web1@debian12 | ✅ 5.0s | ✅ 1.0s | ✅ 2.0s |" in text
-    assert "**prod/db1@debian12 · converge**" in text
+    assert "| dev/web1@debian12/salt3007.13 | ✅ 5.0s | ✅ 1.0s | ✅ 2.0s |" in text
+    assert "**prod/db1@debian12/salt3007.13 · converge**" in text
     assert "state 'pg' failed: no such package" in text
     assert text.index("nginx: pkg") < text.index("db: pg")  # slowest first
 

@@ -64,7 +64,9 @@ def context(tmp_path):
     )
 
     def make(minion_double: ScriptedMinion) -> StageContext:
-        return StageContext(minion_double, Target(minion, platform, "dev"), config, tmp_path)
+        return StageContext(
+            minion_double, Target(minion, platform, "dev", "3007.13"), config, tmp_path
+        )
 
     return make
 
@@ -105,7 +107,7 @@ def test_a_clean_run_passes_every_stage(context):
         "app.config: a (file.managed)",
         "app.config: b (file.managed)",
     ]
-    assert results[0].cases[0].classname == "dev/web1@debian12.converge"
+    assert results[0].cases[0].classname == "dev/web1@debian12/salt3007.13.converge"
 
 
 def test_a_failing_state_fails_converge_and_the_rest_is_skipped(context):
@@ -148,7 +150,9 @@ def test_a_timeout_is_an_error_naming_the_minion(context):
     minion = ScriptedMinion(CommandTimeout("state.apply did not finish within 60s"))
     results = run_minion_stages(context(minion), no_verify())
     assert results[0].status == "error"
-    assert results[0].message == "dev/web1@debian12: state.apply did not finish within 60s"
+    assert (
+        results[0].message == "dev/web1@debian12/salt3007.13: state.apply did not finish within 60s"
+    )
     assert results[0].duration >= 0
 
 

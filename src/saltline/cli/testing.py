@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from saltline import config
 from saltline.cli.arguments import Commands, load, shard, split
@@ -28,9 +28,8 @@ def register(commands: Commands) -> None:
 def add_test(commands: Commands) -> None:
     test = commands.add_parser("test", help="converge, check idempotence and verify test minions")
     test.add_argument("minions", nargs="*", metavar="MINION", help="minions to test (default: all)")
-    test.add_argument("--platform", help="only this platform")
+    add_cell_arguments(test)
     test.add_argument("--environment", help="only this tested environment")
-    test.add_argument("--salt-version", help="override salt_version from saltline.yml")
     for flag, verb in (("--only", "run only"), ("--skip", "skip")):
         test.add_argument(
             flag, action="append", default=[], metavar="STAGE",
@@ -55,27 +54,65 @@ def add_test(commands: Commands) -> None:
     test.set_defaults(handler=cmd_test)
 
 
+def add_cell_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--platform", help="only this platform (`default`: the first listed)")
+    parser.add_argument(
+        "--salt", metavar="VERSION",
+        help="only this Salt version of the matrix: 3008.3, a release line (3008), or default",
+    )  # fmt: skip
+    parser.add_argument(
+        "--default-cell", action="store_true",
+        help="only the default platform with the default Salt version (merge requests)",
+    )  # fmt: skip
+
+
+def _cell_targets(
+    cfg: config.Config, args: argparse.Namespace, **narrowing: Any
+) -> list[config.Target]:
+    platform, salt = args.platform, args.salt
+    if args.default_cell:
+        platform, salt = platform or "default", salt or "default"
+    if platform == "default":
+        platform = cfg.default_platform
+    return cfg.targets(platform=platform, salt=salt, **narrowing)
+
+
+def _part(args: argparse.Namespace) -> str | None:
+    """Which part of the matrix a run covers, for its pass record; None: all of it."""
+    said = [
+        f"{name} {value}"
+        for name, value in (
+            ("shard", f"{args.shard[0]}/{args.shard[1]}" if args.shard else None),
+            ("platform", "default" if args.default_cell and not args.platform else args.platform),
+            ("salt", "default" if args.default_cell and not args.salt else args.salt),
+            ("environment", args.environment),
+        )
+        if value
+    ]
+    return ", ".join(said) or None
+
+
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
-    if args.salt_version:
-        cfg = dataclasses.replace(cfg, salt_version=args.salt_version)
     stages = runner.select_stages(split(args.only), split(args.skip))
-    targets = cfg.targets(args.minions, args.platform, args.shard, args.environment)
-    whole_matrix = not (args.minions or args.platform or args.salt_version or args.environment)
+    targets = _cell_targets(
+        cfg, args, minions=args.minions, shard=args.shard, environment=args.environment
+    )
     changed = None
     if args.changed is not None:
         if "render" not in stages:
             raise SaltlineError("--changed needs the render stage: it tells what each target uses")
         changed = changes.changed_files(cfg.root, changes.base_of(cfg.root, args.changed or None))
         console.say(f"--changed: {len(changed)} changed file(s)")
-    counts = stages == PIPELINE and whole_matrix and changed is None  # a pass covers all
+    # A pass counts for the targets it tested: whole groups only (not a minion picked out)
+    counts = stages == PIPELINE and not args.minions and changed is None
     before, why = gate.snapshot(cfg) if counts else (None, "")
     exit_code = _run(cfg, targets, stages, args, console, changed)
     if exit_code == 0 and counts:
         recorded = None
         if before is not None:
             reports = args.reports or cfg.root / "reports"
-            recorded, why = gate.record(cfg, before, reports, targets, args.shard)
+            recorded, why = gate.record(cfg, before, reports, targets, _part(args))
         if recorded:
             sha = recorded.fingerprint.sha
             console.say(f"recorded a pass for {sha[:12]} (git notes {git.NOTES_REF})")
@@ -99,7 +136,7 @@ def add_render(commands: Commands) -> None:
         "render", help="render highstate and pillar per minion × environment, without applying"
     )
     render_cmd.add_argument("minions", nargs="*", metavar="MINION", help="(default: all)")
-    render_cmd.add_argument("--platform", help="only this platform")
+    add_cell_arguments(render_cmd)
     render_cmd.add_argument(
         "--update-golden",
         action="store_true",
@@ -111,7 +148,8 @@ def add_render(commands: Commands) -> None:
 
 def cmd_render(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
-    return _run(cfg, cfg.targets(args.minions, args.platform), ("render", "report"), args, console)
+    targets = _cell_targets(cfg, args, minions=args.minions)
+    return _run(cfg, targets, ("render", "report"), args, console)
 
 
 def _run(
@@ -194,6 +232,7 @@ def add_images(commands: Commands) -> None:
     images = commands.add_parser("images", help="build, list or prune the test images")
     images.add_argument("action", choices=["build", "list", "prune"])
     images.add_argument("--all", action="store_true", help="prune: every saltline image")
+    add_cell_arguments(images)
     images.set_defaults(handler=cmd_images)
 
 
@@ -201,8 +240,13 @@ def cmd_images(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
     images = Images(connection.connect(), cfg, log=console.say)
     if args.action == "build":
-        for platform in cfg.platforms.values():
-            console.say(f"{platform.name}: {images.ensure_minion(platform)}")
+        cells = list(dict.fromkeys(target.cell for target in _cell_targets(cfg, args)))
+        chosen = [(cfg.platforms[platform], version) for platform, version in cells]
+        images.check_supported(chosen)
+        for platform, version in chosen:
+            console.say(
+                f"{platform.name} × Salt {version}: {images.ensure_minion(platform, version)}"
+            )
     elif args.action == "list":
         console.say(f"{'TAG':45} {'KIND':13} {'PLATFORM':10} {'SALT':9} {'SIZE':>8}  CREATED")
         for info in images.available():

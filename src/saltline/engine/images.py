@@ -75,24 +75,41 @@ class Images:
         self.config = config
         self.log = log
 
-    def minion_tag(self, platform: Platform) -> str:
-        """The platform's test image: with its packages, if it names any."""
-        tag = f"{MINION_REPOSITORY}:{platform.name}-salt{self.config.salt_version}"
+    def minion_tag(self, platform: Platform, salt_version: str) -> str:
+        """A cell's test image: with the platform's packages, if it names any."""
+        tag = f"{MINION_REPOSITORY}:{platform.name}-salt{salt_version}"
         return f"{tag}-{digest(*platform.packages)[:8]}" if platform.packages else tag
 
-    def ensure_minion(self, platform: Platform) -> str:
-        """The minion image for a platform (with its `packages`), built if missing or
-        stale; returns its tag."""
-        bare = dataclasses.replace(platform, packages=())
-        tag = self._ensure_salt_minion(bare)
-        return self._with_packages(tag, platform) if platform.packages else tag
+    def check_supported(self, cells: list[tuple[Platform, str]]) -> None:
+        """Refuse, before any build, a Salt version that does not support a platform's
+        Python (from the locked requirements its sdist ships), naming the cell."""
+        for platform, salt_version in cells:
+            python = wheelhouse.python_for(platform.suite)
+            source = wheelhouse.sdist(
+                cache_dir() / "wheelhouse", salt_version, self.config.ca_bundle
+            )
+            try:
+                wheelhouse.locked_requirements(source, python, platform.suite)
+            except ImageError as exc:
+                raise ImageError(f"{platform.name} × Salt {salt_version}: {exc}") from None
 
-    def _with_packages(self, minion: str, platform: Platform) -> str:
+    def ensure_minion(self, platform: Platform, salt_version: str) -> str:
+        """The minion image for a cell (with the platform's `packages`), built if missing
+        or stale; returns its tag."""
+        bare = dataclasses.replace(platform, packages=())
+        try:
+            tag = self._ensure_salt_minion(bare, salt_version)
+            return self._with_packages(tag, platform, salt_version) if platform.packages else tag
+        except ImageError as exc:
+            cell = f"{platform.name} × Salt {salt_version}"
+            raise ImageError(exc if str(exc).startswith(cell) else f"{cell}: {exc}") from None
+
+    def _with_packages(self, minion: str, platform: Platform, salt_version: str) -> str:
         """The minion image plus the platform's packages, tagged by their digest so that
         estates with other packages never rebuild it."""
         image = self.client.images.get(minion)
         input_hash = digest(BUILD_SCHEMA, str(image.id), *platform.packages)
-        tag = self.minion_tag(platform)
+        tag = self.minion_tag(platform, salt_version)
         if self._hash_of(tag) == input_hash:
             return tag
         self.log(f"building {tag} (adds {', '.join(platform.packages)})")
@@ -102,30 +119,36 @@ class Images:
         )
         with tempfile.TemporaryDirectory(prefix="saltline-build-") as context:
             (Path(context) / "Dockerfile").write_text(dockerfile)
-            self._build(context, tag, {}, platform, input_hash)
+            self._build(context, tag, {}, platform, input_hash, salt_version=salt_version)
         return tag
 
-    def _ensure_salt_minion(self, platform: Platform) -> str:
+    def _ensure_salt_minion(self, platform: Platform, salt_version: str) -> str:
         base = self.ensure_base(platform)
-        python = wheelhouse.python_for(platform.suite)
         wheels = wheelhouse.ensure(
-            cache_dir() / "wheelhouse", self.config.salt_version, python, self.config.ca_bundle
+            cache_dir() / "wheelhouse", salt_version, platform.suite, self.config.ca_bundle
         )
         recipe = recipe_files()
         ca_bundle = self.config.ca_bundle.read_bytes() if self.config.ca_bundle else b""
         requirements = (wheels / "requirements.txt").read_bytes()
         input_hash = digest(BUILD_SCHEMA, str(base.id), *recipe.values(), requirements, ca_bundle)
-        tag = self.minion_tag(platform)
+        tag = self.minion_tag(platform, salt_version)
         if self._hash_of(tag) == input_hash:
             return tag
-        self.log(f"building {tag} (Salt {self.config.salt_version} on {platform.suite})")
+        self.log(f"building {tag} (Salt {salt_version} on {platform.suite})")
         with tempfile.TemporaryDirectory(prefix="saltline-build-") as context:
             root = Path(context)
             for name, text in recipe.items():
                 (root / ("Dockerfile" if name.endswith(".Dockerfile") else name)).write_text(text)
             (root / "ca-bundle.crt").write_bytes(ca_bundle)
             shutil.copytree(wheels, root / "wheelhouse")
-            self._build(context, tag, {"BASE_IMAGE": base.tags[0]}, platform, input_hash)
+            self._build(
+                context,
+                tag,
+                {"BASE_IMAGE": base.tags[0]},
+                platform,
+                input_hash,
+                salt_version=salt_version,
+            )
         return tag
 
     def ensure_apt_cache(self) -> str:
@@ -153,14 +176,15 @@ class Images:
         platform: Platform,
         input_hash: str,
         kind: str = "minion",
+        salt_version: str | None = None,
     ) -> None:
         image_labels = {
             labels.IMAGE: kind,
             labels.PLATFORM: platform.name,
             labels.INPUT_HASH: input_hash,
         }
-        if kind == "minion":
-            image_labels[labels.SALT_VERSION] = self.config.salt_version
+        if salt_version is not None:
+            image_labels[labels.SALT_VERSION] = salt_version
         try:
             self.client.images.build(
                 path=context,
@@ -251,8 +275,9 @@ class Images:
         With `everything`, remove every saltline image.
         """
         wanted = {
-            self.minion_tag(variant)
-            for platform in self.config.platforms.values()
+            self.minion_tag(variant, salt_version)
+            for minion in self.config.minions.values()
+            for platform, salt_version in self.config.cells_of(minion)
             for variant in (platform, dataclasses.replace(platform, packages=()))
         }
         removed = []

@@ -1,14 +1,23 @@
-"""A wheelhouse of Salt and its locked dependencies, built on the host.
+"""A wheelhouse of Salt and its locked dependencies for a platform's Python, built on
+the host with the host's pip, for any Debian suite whatever the host's Python is.
 
 The host's pip reaches PyPI (behind a TLS-intercepting proxy if need be, with the
 CA bundle from `saltline.yml`); the image build then installs offline from it.
-Salt ships locked requirements per Python version in its sdist, which we use so
-that every image of one Salt version has the same dependency set.
+Salt ships locked requirements per Python version in its sdist
+(`requirements/static/pkg/py3.X/linux.txt`, `.lock` from 3008 on), which we use so
+that every image of one Salt version and Python has the same dependency set. A
+Salt without locked requirements for the platform's Python does not support it:
+refused with that reason before anything is built. Wheels are downloaded for the
+target interpreter (its version, ABI and the suite's glibc); a dependency published
+only as source is built here and must be pure Python.
 """
 
 from __future__ import annotations
 
+import platform
+import re
 import shutil
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -16,9 +25,11 @@ from pathlib import Path
 from saltline import process
 from saltline.errors import ImageError
 
-# The Python a Debian suite ships, which the wheels must match.
+# The Python a Debian suite ships, which the wheels must match, and its glibc.
 SUITE_PYTHON = {"bullseye": "3.9", "bookworm": "3.11", "trixie": "3.13"}
+SUITE_GLIBC = {"bullseye": 31, "bookworm": 36, "trixie": 41}  # 2.N
 COMPLETE_MARK = ".complete"
+LOCK_FILES = ("linux.txt", "linux.lock")  # Salt 3006/3007, Salt 3008
 
 
 def python_for(suite: str) -> str:
@@ -30,73 +41,117 @@ def python_for(suite: str) -> str:
         ) from None
 
 
-def ensure(cache_dir: Path, salt_version: str, python: str, ca_bundle: Path | None) -> Path:
-    """The wheelhouse directory for this Salt and Python version, built once and cached."""
+def ensure(cache_dir: Path, salt_version: str, suite: str, ca_bundle: Path | None) -> Path:
+    """The wheelhouse directory for this Salt version on this suite, built once and cached."""
+    python = python_for(suite)
     target = cache_dir / f"salt-{salt_version}-py{python}"
     if (target / COMPLETE_MARK).is_file():
         return target
-    interpreter = shutil.which(f"python{python}")
-    if interpreter is None:
-        raise ImageError(
-            f"building wheels for Python {python} needs python{python} on the host PATH "
-            f"(the platform's Python); install it or choose a platform that matches the host"
-        )
+    pip = _pip_command(ca_bundle)
+    locked = locked_requirements(sdist(cache_dir, salt_version, ca_bundle), python, suite)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    pip = [interpreter, "-m", "pip", "--disable-pip-version-check"]
-    if ca_bundle is not None:
-        pip += ["--cert", str(ca_bundle)]
-    with tempfile.TemporaryDirectory(prefix="saltline-sdist-") as tmp:
-        _pip(
-            [
-                *pip,
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                f"salt=={salt_version}",
-                "-d",
-                tmp,
-            ]
-        )
-        sdist = next(Path(tmp).glob("salt-*.tar.gz"))
-        locked = _locked_requirements(sdist, python)
-        (target / "requirements.txt").write_text(
-            f"{locked}\nsalt=={salt_version}\n", encoding="utf-8"
-        )
-        _pip(
-            [
-                *pip,
-                "wheel",
-                "--no-deps",
-                "-r",
-                str(target / "requirements.txt"),
-                "-w",
-                str(target),
-                "--find-links",
-                tmp,
-            ]
-        )
+    requirements = target / "requirements.txt"
+    requirements.write_text(f"{locked}\nsalt=={salt_version}\n", encoding="utf-8")
+    cell = f"Salt {salt_version} on {suite} (Python {python})"
+    _pip(
+        [*pip, "download", "--no-deps", "-r", str(requirements), "-d", str(target),
+         *_target_interpreter(python, suite)],
+        cell,
+    )  # fmt: skip
+    for source in [*target.glob("*.tar.gz"), *target.glob("*.zip")]:
+        _build_pure_wheel(pip, source, target, cell)
     (target / COMPLETE_MARK).touch()
     return target
 
 
-def _locked_requirements(sdist: Path, python: str) -> str:
-    member = f"requirements/static/pkg/py{python}/linux.txt"
-    with tarfile.open(sdist) as archive:
+def sdist(cache_dir: Path, salt_version: str, ca_bundle: Path | None) -> Path:
+    """Salt's source distribution (cached): its locked requirements say what it supports."""
+    directory = cache_dir / "sdists"
+    found = directory / f"salt-{salt_version}.tar.gz"
+    if found.is_file():
+        return found
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="saltline-sdist-", dir=directory) as tmp:
+        _pip(
+            [*_pip_command(ca_bundle), "download", "--no-deps", "--no-binary", ":all:",
+             f"salt=={salt_version}", "-d", tmp],
+            f"Salt {salt_version}",
+        )  # fmt: skip
+        downloaded = next(Path(tmp).glob("salt-*.tar.gz"))
+        downloaded.replace(found)
+    return found
+
+
+def locked_requirements(sdist_path: Path, python: str, suite: str) -> str:
+    """Salt's locked requirements for a Python version; refused when it ships none."""
+    wanted = {f"requirements/static/pkg/py{python}/{name}" for name in LOCK_FILES}
+    shipped = set()
+    with tarfile.open(sdist_path) as archive:
         for info in archive.getmembers():
-            if info.name.endswith(member):
+            relative = info.name.split("/", 1)[-1]
+            match = re.match(r"requirements/static/pkg/py(\d+\.\d+)/linux\.(txt|lock)$", relative)
+            if match:
+                shipped.add(match.group(1))
+            if relative in wanted:
                 handle = archive.extractfile(info)
                 if handle is not None:
                     return handle.read().decode("utf-8")
-    raise ImageError(f"{sdist.name} has no locked requirements for Python {python} ({member})")
+    versions = ", ".join(sorted(shipped, key=lambda v: tuple(map(int, v.split("."))))) or "none"
+    raise ImageError(
+        f"{sdist_path.name.removesuffix('.tar.gz')} does not support Python {python} "
+        f"({suite}): it ships locked requirements for Python {versions} only; "
+        "choose another Salt version for this platform (platforms.NAME.salt_versions)"
+    )
 
 
-def _pip(command: list[str]) -> None:
+def _target_interpreter(python: str, suite: str) -> list[str]:
+    """pip's options for wheels the suite's CPython can install."""
+    major, minor = python.split(".")
+    machine = platform.machine()
+    tags = [f"manylinux_2_{n}_{machine}" for n in range(SUITE_GLIBC[suite], 4, -1)]
+    tags += [f"manylinux{alias}_{machine}" for alias in ("2014", "2010", "1")]
+    options = ["--python-version", python, "--implementation", "cp"]
+    options += [
+        option for abi in (f"cp{major}{minor}", "abi3", "none") for option in ("--abi", abi)
+    ]
+    return options + [option for tag in tags for option in ("--platform", tag)]
+
+
+def _build_pure_wheel(pip: list[str], source: Path, target: Path, cell: str) -> None:
+    """A dependency published only as source: built here, which is right only if it is
+    pure Python (the wheel then fits any interpreter)."""
+    with tempfile.TemporaryDirectory(prefix="saltline-wheel-") as tmp:
+        _pip([*pip, "wheel", "--no-deps", str(source), "-w", tmp], cell)
+        (wheel,) = Path(tmp).glob("*.whl")
+        if not wheel.name.endswith("-none-any.whl"):
+            raise ImageError(
+                f"{cell}: {source.name} has no wheel for the platform's Python on the package "
+                "index and is not pure Python, so it cannot be built here; choose another "
+                "Salt version for this platform"
+            )
+        shutil.move(str(wheel), target / wheel.name)
+    source.unlink()
+
+
+def _pip_command(ca_bundle: Path | None) -> list[str]:
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    return [*pip, "--cert", str(ca_bundle)] if ca_bundle is not None else pip
+
+
+def _pip(command: list[str], cell: str) -> None:
     done = process.run(command)
-    if done.returncode != 0:
-        tail = process.tail(done.stdout + done.stderr, 15)
+    if done.returncode == 0:
+        return
+    output = done.stdout + done.stderr
+    missing = re.search(r"No matching distribution found for (\S+)", output)
+    if missing:
         raise ImageError(
-            f"building the Salt wheelhouse failed: {' '.join(command[2:5])} …\n{tail}\n"
-            "if a proxy intercepts TLS, set ca_bundle in saltline.yml or SALTLINE_CA_BUNDLE"
+            f"{cell} cannot be installed: its locked requirement {missing.group(1)} is not on "
+            "the package index (for this Python); choose another Salt version"
         )
+    tail = process.tail(output, 15)
+    raise ImageError(
+        f"{cell}: building the Salt wheelhouse failed: {' '.join(command[3:6])} …\n{tail}\n"
+        "if a proxy intercepts TLS, set ca_bundle in saltline.yml or SALTLINE_CA_BUNDLE"
+    )

@@ -36,7 +36,7 @@ class RunContext:
     """What every container of one `saltline test` run shares."""
 
     run_id: str
-    networks: dict[tuple[str, str], str]  # by target group (environment, platform)
+    networks: dict[tuple[str, str, str], str]  # by target group (Target.group)
     config: Config
     layout: Layout
     package_cache: bool = False  # apt downloads through the shared cache (engine.apt_cache)

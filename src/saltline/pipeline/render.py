@@ -1,8 +1,8 @@
 """The render stage: every minion's highstate and pillar, in every environment, without applying.
 
-One container per platform, from the minion image but without systemd (nothing is
-applied, so nothing needs it), runs `salt-call --local state.apply mock=True` per
-minion × environment. Jinja, YAML, include, requisite and pillar errors stop here,
+One container per cell (platform × Salt version), from the minion image but without
+systemd (nothing is applied, so nothing needs it), runs `salt-call --local state.apply
+mock=True` per minion × environment. Jinja, YAML, include, requisite and pillar errors stop here,
 named by file and line (see `render_errors`), before any minion starts.
 """
 
@@ -37,9 +37,9 @@ DATA_TEMPLATE = f"{CONFIG_ROOT}/golden-data.jinja"
 
 
 def jobs_for(targets: list[Target], environments: tuple[str, ...]) -> list[Target]:
-    """Each chosen minion × platform as a member of every environment."""
-    pairs = {(t.minion.name, t.platform.name): (t.minion, t.platform) for t in targets}
-    return [Target(m, p, env) for env in environments for m, p in pairs.values()]
+    """Each chosen minion × platform × Salt version as a member of every environment."""
+    cells = {(t.minion.name, *t.cell): (t.minion, t.platform, t.salt_version) for t in targets}
+    return [Target(m, p, env, v) for env in environments for m, p, v in cells.values()]
 
 
 def config_dir(job: Target) -> str:
@@ -53,7 +53,7 @@ def run(
     layout: Layout,
     *,
     targets: list[Target],
-    image_for: dict[str, str],
+    image_for: dict[tuple[str, str], str],
     run_id: str,
     jobs: int = 0,
     update_golden: bool = False,
@@ -68,7 +68,7 @@ def run(
     data_template = golden.template(golden.components([r.host for r in layout.own_states()]))
     config_files = _config_files(config, layout, render_jobs)
     files = render_cache.estate_files(config)
-    image_ids = {platform: str(client.images.get(tag).id) for platform, tag in image_for.items()}
+    image_ids = {cell: str(client.images.get(tag).id) for cell, tag in image_for.items()}
     settings = {
         job.key: _settings(job, image_ids, layout, config, config_files, data_template)
         for job in render_jobs
@@ -88,7 +88,7 @@ def run(
     ]
 
     def render_job(job: Target) -> list[Case]:
-        container = containers[job.platform.name]
+        container = containers[job.cell]
         case, used[job.key] = _render(container, job, estate, config.timeouts["render"])
         cases = [case]
         if check_data:
@@ -100,12 +100,12 @@ def run(
             render_cache.forget(config, job)
         return cases
 
-    containers: dict[str, Container] = {}
+    containers: dict[tuple[str, str], Container] = {}
     try:
-        for platform in sorted({job.platform.name for job in to_render}):
-            containers[platform] = _start(client, layout, image_for[platform], run_id, platform)
-        for platform, container in containers.items():
-            mine = [job for job in to_render if job.platform.name == platform]
+        for cell in sorted({job.cell for job in to_render}):
+            containers[cell] = _start(client, layout, image_for[cell], run_id, cell)
+        for cell, container in containers.items():
+            mine = [job for job in to_render if job.cell == cell]
             put_files(
                 container,
                 "/",
@@ -144,13 +144,17 @@ def run(
 
 
 def _start(
-    client: docker.DockerClient, layout: Layout, image: str, run_id: str, platform: str
+    client: docker.DockerClient, layout: Layout, image: str, run_id: str, cell: tuple[str, str]
 ) -> Container:
+    platform, salt_version = cell
     return client.containers.run(
         image,
         command=["sleep", "infinity"],
-        name=labels.unique_name(f"saltline-{run_id}-render", platform),
-        labels=labels.for_run(run_id, **{labels.PLATFORM: platform, labels.KIND: "render"}),
+        name=labels.unique_name(f"saltline-{run_id}-render", platform, salt_version),
+        labels=labels.for_run(
+            run_id,
+            **{labels.PLATFORM: platform, labels.SALT_VERSION: salt_version, labels.KIND: "render"},
+        ),
         detach=True,
         network_mode="none",
         volumes=estate_view.mounts(layout),
@@ -186,7 +190,7 @@ def _config_files(
 
 def _settings(
     job: Target,
-    image_ids: dict[str, str],
+    image_ids: dict[tuple[str, str], str],
     layout: Layout,
     config: Config,
     config_files: dict[str, list[tuple[str, str]]],
@@ -195,7 +199,7 @@ def _settings(
     """What a render depends on besides the estate's files: a stored render is reused
     only with the same settings."""
     return render_cache.settings_digest(
-        image_ids[job.platform.name],
+        image_ids[job.cell],
         *(text for _, text in config_files[job.key]),
         data_template,
         _LOW_AND_PILLAR_TOP,

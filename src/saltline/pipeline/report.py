@@ -34,7 +34,8 @@ def write(result: RunResult, reports_dir: Path) -> list[Path]:
 
 
 def junit_xml(result: RunResult) -> str:
-    """One <testsuite> per minion × platform; one <testcase> per state and per testinfra check."""
+    """One <testsuite> per target (environment, minion, platform, Salt version); one
+    <testcase> per state and per testinfra check."""
     suites = ET.Element("testsuites", name="saltline", time=f"{result.duration:.3f}")
     for label, stages in result.rows():
         suite = ET.SubElement(suites, "testsuite", name=label)
@@ -82,10 +83,10 @@ def summary_markdown(result: RunResult) -> str:
     lines = [
         f"## saltline: {verdict}",
         "",
-        f"Salt {result.salt_version} · {len(result.targets)} minion × platform × environment · "
+        f"Salt {', '.join(result.salt_versions)} · {len(result.targets)} targets · "
         f"{result.duration:.0f}s · run `{result.run_id}`",
         "",
-        "| environment/minion@platform | " + " | ".join(stage_names) + " |",
+        "| environment/minion@platform/salt | " + " | ".join(stage_names) + " |",
         "|---|" + "---|" * len(stage_names),
     ]
     for label, stages in result.rows():

@@ -36,17 +36,18 @@ class StageResult:
 
 @dataclass
 class TargetResult:
-    """A minion × platform × environment and the results of its stages, in order."""
+    """A minion × platform × Salt version × environment and its stages' results, in order."""
 
     minion: str
     platform: str
     environment: str
     roles: list[str]
+    salt_version: str
     stages: list[StageResult] = field(default_factory=list)
 
     @property
     def key(self) -> str:
-        return target_key(self.environment, self.minion, self.platform)
+        return target_key(self.environment, self.minion, self.platform, self.salt_version)
 
     @property
     def passed(self) -> bool:
@@ -56,7 +57,7 @@ class TargetResult:
 @dataclass
 class RunResult:
     run_id: str
-    salt_version: str
+    salt_versions: list[str]  # the matrix's, the default first
     estate: list[StageResult] = field(default_factory=list)  # lint, render: once per run
     targets: list[TargetResult] = field(default_factory=list)
     duration: float = 0.0

@@ -79,7 +79,8 @@ def run(
     """
     started = time.monotonic()
     run_id = new_run_id()
-    result = RunResult(run_id=run_id, salt_version=config.salt_version)
+    versions = dict.fromkeys(target.salt_version for target in options.targets)
+    result = RunResult(run_id=run_id, salt_versions=list(versions or config.matrix_salt_versions))
     selected = set(options.stages)
     minion_stages = tuple(stage for stage in MINION_STAGES if stage.name in selected)
     # Connect before linting: a missing engine is an environment error, found first.
@@ -111,8 +112,9 @@ def _run_in_containers(
         gone = [*reaped.containers, *reaped.networks, *reaped.volumes]
         console.say(f"removed what runs that are gone left behind: {', '.join(gone)}")
     images = Images(client, config, log=console.say)
-    platforms = {target.platform.name: target.platform for target in options.targets}
-    image_for = {name: images.ensure_minion(platform) for name, platform in platforms.items()}
+    cells = {target.cell: (target.platform, target.salt_version) for target in options.targets}
+    images.check_supported(list(cells.values()))  # before any build
+    image_for = {cell: images.ensure_minion(*found) for cell, found in cells.items()}
     cancelled = threading.Event()
     try:
         if "render" in options.stages:
@@ -207,15 +209,16 @@ def _attach_package_cache(
 
 def _create_networks(
     client: docker.DockerClient, run_id: str, targets: list[Target]
-) -> dict[tuple[str, str], str]:
-    """A network per target group (environment × platform): its minions see each other by id."""
+) -> dict[tuple[str, str, str], str]:
+    """A network per target group (environment × platform × Salt version): its minions see
+    each other by id."""
     networks = {}
-    for environment, platform in dict.fromkeys(target.group for target in targets):
+    for environment, platform, salt_version in dict.fromkeys(target.group for target in targets):
         network = client.networks.create(
-            labels.unique_name(f"saltline-{run_id}", environment, platform),
+            labels.unique_name(f"saltline-{run_id}", environment, platform, salt_version),
             labels=labels.for_run(run_id, **{labels.ENVIRONMENT: environment}),
         )
-        networks[(environment, platform)] = str(network.name)
+        networks[(environment, platform, salt_version)] = str(network.name)
     return networks
 
 
@@ -224,14 +227,14 @@ def _run_targets(
     options: TestOptions,
     minion_stages: tuple[MinionStage, ...],
     context: RunContext,
-    image_for: dict[str, str],
+    image_for: dict[tuple[str, str], str],
     work_dir: Path,
     console: Console,
     cancelled: threading.Event,
 ) -> list[TargetResult]:
     """Start every target, then run each stage on every target before the next stage."""
     minions = {
-        target.key: DockerMinion(client, target, image_for[target.platform.name], context)
+        target.key: DockerMinion(client, target, image_for[target.cell], context)
         for target in options.targets
     }
     results = {
@@ -240,6 +243,7 @@ def _run_targets(
             platform=target.platform.name,
             environment=target.environment,
             roles=list(target.minion.roles),
+            salt_version=target.salt_version,
         )
         for target in options.targets
     }

@@ -106,7 +106,7 @@ def up(
             f"{config.path}: no environment has docker:// masters; nothing to start"
         )
     platform = next(iter(config.platforms.values()))
-    image = Images(client, config, log=console.say).ensure_minion(platform)
+    image = Images(client, config, log=console.say).ensure_minion(platform, config.salt_version)
     try:
         for env, masters in environments.items():
             _up_environment(client, config, env, masters, image, platform.name, pillarenvs[env])

@@ -9,8 +9,9 @@ and nothing moved by the end.
 
 A pass is recorded twice: as a line of JSON in git notes (`refs/notes/saltline`, to
 push with the commit) and as a file in the reports directory (a CI artifact, for the
-promote job). A run on shard I of N records that shard and the targets it covered; a
-commit has passed once shards with one fingerprint cover the whole matrix.
+promote job). A run over part of the matrix (a CI shard, a platform, a Salt version,
+an environment: whole groups of peers) records that part and the targets it tested; a
+commit has passed once the runs with one fingerprint together cover the whole matrix.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -43,7 +45,7 @@ class Fingerprint:
 class PassRecord:
     fingerprint: Fingerprint
     targets: list[str]  # the target keys this run tested
-    shard: str | None  # "I/N", or None for a run over the whole matrix
+    shard: str | None  # the slice of the matrix ("1/2", "debian13 × Salt 3008.3"); None: all
     time: str
 
     def to_json(self) -> str:
@@ -96,7 +98,7 @@ def record(
     before: Fingerprint,
     reports_dir: Path,
     targets: list[Target],
-    shard: tuple[int, int] | None,
+    part: str | None,
 ) -> tuple[PassRecord | None, str]:
     """Record a pass for the fingerprint taken before the run, if nothing moved since."""
     after, why = snapshot(config)
@@ -105,12 +107,13 @@ def record(
     entry = PassRecord(
         fingerprint=before,
         targets=sorted(target.key for target in targets),
-        shard=f"{shard[0]}/{shard[1]}" if shard else None,
+        shard=part,
         time=audit.utc_timestamp(),
     )
     text = entry.to_json()
     git.append_note(config.root, before.sha, text)
-    name = f"pass-{before.sha[:12]}-{'all' if shard is None else f'{shard[0]}of{shard[1]}'}.json"
+    slug = "all" if part is None else re.sub(r"[^a-z0-9.]+", "-", part.lower()).strip("-")
+    name = f"pass-{before.sha[:12]}-{slug}.json"
     reports_dir.mkdir(parents=True, exist_ok=True)
     (reports_dir / name).write_text(text + "\n")
     return entry, ""
@@ -157,7 +160,7 @@ def parse_record(text: str) -> PassRecord | None:
     if not (
         isinstance(content, dict)
         and all(isinstance(k, str) and isinstance(v, str) for k, v in content.items())
-        and (shard is None or (isinstance(shard, str) and _shard(shard) is not None))
+        and (shard is None or isinstance(shard, str))
     ):
         return None
     return PassRecord(
@@ -188,23 +191,18 @@ def verdict(records: list[PassRecord], expected: Fingerprint) -> str | None:
 
 
 def covered(records: list[PassRecord]) -> bool:
-    """A full run passed, or every shard of one split did, together covering the matrix."""
+    """The runs that passed for one fingerprint (a whole run, a CI shard, a matrix cell)
+    together tested every target of its matrix. Runs split by whole groups only (a
+    shard, a platform, a Salt version, an environment), so peers were tested together."""
+    by_fingerprint: dict[str, set[str]] = {}
     for entry in records:
-        if entry.shard is None and set(entry.targets) >= set(entry.fingerprint.matrix):
-            return True
-    splits: dict[tuple[int, str], dict[int, PassRecord]] = {}  # by (N, fingerprint)
-    for entry in records:
-        parsed = _shard(entry.shard) if entry.shard else None
-        if parsed is not None:
-            index, total = parsed
-            key = json.dumps(asdict(entry.fingerprint), sort_keys=True)
-            splits.setdefault((total, key), {})[index] = entry
-    for (total, _), shards in splits.items():
-        if set(shards) == set(range(1, total + 1)):
-            tested = {key for entry in shards.values() for key in entry.targets}
-            if tested >= set(next(iter(shards.values())).fingerprint.matrix):
-                return True
-    return False
+        key = json.dumps(asdict(entry.fingerprint), sort_keys=True)
+        by_fingerprint.setdefault(key, set()).update(entry.targets)
+    return any(
+        tested >= set(entry.fingerprint.matrix)
+        for entry in records
+        for tested in [by_fingerprint[json.dumps(asdict(entry.fingerprint), sort_keys=True)]]
+    )
 
 
 def _difference(recorded: Fingerprint, expected: Fingerprint) -> str:
@@ -221,11 +219,3 @@ def _difference(recorded: Fingerprint, expected: Fingerprint) -> str:
 
 def _strings(value: Any) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def _shard(text: str) -> tuple[int, int] | None:
-    try:
-        index, total = (int(part) for part in text.split("/"))
-    except ValueError:
-        return None
-    return (index, total) if 1 <= index <= total else None

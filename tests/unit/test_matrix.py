@@ -1,0 +1,134 @@
+"""The platform × Salt-version matrix: what saltline.yml names, what a run narrows to,
+and which Salt a platform's Python supports."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from saltline import config
+from saltline.engine import wheelhouse
+from saltline.errors import ConfigError, ImageError
+
+MATRIX = """\
+salt_version: "3007.13"
+salt_versions: ["3006.25", "3007.13", "3008.3"]
+platforms:
+  debian12: {suite: bookworm}
+  debian13: {suite: trixie, salt_versions: ["3007"]}
+environments:
+  dev: {test: true}
+minions:
+  web1: {roles: [web]}
+  db1: {roles: [db], salt_versions: ["3007.13"]}
+"""
+
+
+def keys(targets: list[config.Target]) -> list[str]:
+    return [target.key for target in targets]
+
+
+def test_a_target_is_minion_platform_salt_version_and_environment(write_config):
+    cfg = config.load(write_config(MATRIX))
+    assert cfg.matrix_salt_versions == ("3007.13", "3006.25", "3008.3")  # the default first
+    assert keys(cfg.targets()) == [
+        "dev/web1@debian12/salt3007.13",
+        "dev/web1@debian12/salt3006.25",
+        "dev/web1@debian12/salt3008.3",
+        "dev/web1@debian13/salt3007.13",
+        "dev/db1@debian12/salt3007.13",
+        "dev/db1@debian13/salt3007.13",
+    ]
+
+
+def test_a_run_narrows_by_platform_and_salt_version_or_release_line(write_config):
+    cfg = config.load(write_config(MATRIX))
+    assert keys(cfg.targets(platform="debian12", salt="3008")) == ["dev/web1@debian12/salt3008.3"]
+    assert keys(cfg.targets(salt="3006.25")) == ["dev/web1@debian12/salt3006.25"]
+    assert keys(cfg.targets(platform=cfg.default_platform, salt="default")) == [
+        "dev/web1@debian12/salt3007.13",
+        "dev/db1@debian12/salt3007.13",
+    ]
+    with pytest.raises(
+        ConfigError, match=r"no Salt version '3009' in the matrix; configured: 3007"
+    ):
+        cfg.targets(salt="3009")
+    with pytest.raises(ConfigError, match="no platform named 'debian14'"):
+        cfg.targets(platform="debian14")
+
+
+def test_groups_and_shards_keep_a_cell_together(write_config):
+    cfg = config.load(write_config(MATRIX))
+    first, second = cfg.targets(shard=(1, 2)), cfg.targets(shard=(2, 2))
+    assert not set(keys(first)) & set(keys(second))
+    assert set(keys(first)) | set(keys(second)) == set(keys(cfg.targets()))
+    for group in {target.group for target in cfg.targets()}:
+        members = {target.key for target in cfg.targets() if target.group == group}
+        assert members <= set(keys(first)) or members <= set(keys(second))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ('salt_versions: ["3006.25", "3007.13", "3008.3"]', None),
+        ('salt_versions: ["3006.25", "3008.3"]', "does not list salt_version '3007.13'"),
+        ('salt_versions: ["3007.13", "3007.12"]', "two versions of Salt 3007"),
+        ('salt_versions: ["3007.13", "latest"]', "salt_versions.1"),
+    ],
+)
+def test_salt_versions_are_checked(write_config, change, message):
+    text = MATRIX.replace('salt_versions: ["3006.25", "3007.13", "3008.3"]', change)
+    if message is None:
+        config.load(write_config(text))
+    else:
+        with pytest.raises(ConfigError, match=message):
+            config.load(write_config(text))
+
+
+def test_a_platform_or_minion_names_versions_of_the_matrix_only(write_config):
+    text = MATRIX.replace('salt_versions: ["3007"]}', 'salt_versions: ["3005"]}')
+    with pytest.raises(
+        ConfigError, match=r":5: platforms\.debian13\.salt_versions\.0: '3005' is not in"
+    ):
+        config.load(write_config(text))
+
+
+def sdist_with(tmp_path: Path, pythons: list[str], name: str = "linux.txt") -> Path:
+    path = tmp_path / "salt-3008.3.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for python in pythons:
+            data = f"looseversion==1.3.0  # py{python}\n".encode()
+            info = tarfile.TarInfo(f"salt-3008.3/requirements/static/pkg/py{python}/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.parametrize("name", ["linux.txt", "linux.lock"])
+def test_the_locked_requirements_for_the_platforms_python(tmp_path, name):
+    sdist = sdist_with(tmp_path, ["3.10", "3.11"], name)
+    assert wheelhouse.locked_requirements(sdist, "3.11", "bookworm") == (
+        "looseversion==1.3.0  # py3.11\n"
+    )
+
+
+def test_a_python_salt_ships_no_locks_for_is_refused_with_the_reason(tmp_path):
+    sdist = sdist_with(tmp_path, ["3.11", "3.10"])
+    with pytest.raises(
+        ImageError,
+        match=r"salt-3008.3 does not support Python 3.9 \(bullseye\): it ships locked "
+        r"requirements for Python 3.10, 3.11 only",
+    ):
+        wheelhouse.locked_requirements(sdist, "3.9", "bullseye")
+
+
+def test_wheels_are_fetched_for_the_target_interpreter_not_the_hosts():
+    options = wheelhouse._target_interpreter("3.13", "trixie")
+    assert options[:4] == ["--python-version", "3.13", "--implementation", "cp"]
+    assert ["--abi", "cp313"] == options[4:6] and "abi3" in options
+    platforms = [options[i + 1] for i, option in enumerate(options) if option == "--platform"]
+    assert platforms[0].startswith("manylinux_2_41_")  # trixie's glibc, newest first
+    assert not any(tag.startswith("manylinux_2_42") for tag in platforms)
