@@ -6,14 +6,21 @@ STAMP  := $(VENV)/.installed
 # CI splits the minions across parallel jobs: make pipeline SHARD=1/2
 SHARD  ?=
 SALTLINE_ARGS ?=
+# The part of the platform × Salt matrix `make pipeline` tests: the default cell (the
+# first platform, the default Salt version); CI's matrix jobs name theirs, e.g.
+# CELL="--platform debian13 --salt 3008"; `make matrix` tests every cell in one run.
+CELL   ?= --default-cell
 
 ENV    ?= staging
 REV    ?= HEAD
 
-.PHONY: pipeline test unit e2e lint golden images fleet promote destroy clean docker venv
+.PHONY: pipeline matrix test unit e2e lint golden images fleet promote destroy clean docker venv
 
-pipeline: venv docker  ## the main job: the full pipeline on the estate, with reports
-	$(BIN)/saltline test $(if $(SHARD),--shard $(SHARD)) $(SALTLINE_ARGS)
+pipeline: venv docker  ## the main job: the full pipeline on the estate's default cell, with reports
+	$(BIN)/saltline test $(CELL) $(if $(SHARD),--shard $(SHARD)) $(SALTLINE_ARGS)
+
+matrix: venv docker  ## the full pipeline on every platform × Salt version cell (what promotion needs)
+	$(BIN)/saltline test $(SALTLINE_ARGS)
 
 # The e2e modules run side by side, a module per worker (each has its own fleet and
 # names; most of their time is Salt waiting), then what acts on the whole engine, alone.
@@ -21,9 +28,12 @@ E2E_JOBS ?= 4
 E2E = $(BIN)/pytest tests/e2e -n $(E2E_JOBS) --dist loadfile -m "not serial" \
 	&& $(BIN)/pytest tests/e2e -m serial
 
+# The images e2e needs: the default cell, and the one other cell tests/e2e/test_matrix.py
+# runs (another Debian, another Salt). `make matrix` builds what the rest needs.
 test: venv docker  ## the project's tests: unit, then end to end in real containers
 	$(BIN)/pytest tests/unit
-	$(BIN)/saltline images build
+	$(BIN)/saltline images build --default-cell
+	$(BIN)/saltline images build --platform debian13 --salt 3008
 	$(E2E)
 
 unit: venv
@@ -42,7 +52,7 @@ golden: venv docker  ## rewrite tests/golden/ from the rendered pillar and map.j
 	@git diff --stat -- tests/golden 2>/dev/null || true
 
 images: venv docker
-	$(BIN)/saltline images build
+	$(BIN)/saltline images build $(CELL)
 
 fleet: venv docker  ## a local salt-master + minions per environment to promote to
 	$(BIN)/saltline fleet up

@@ -76,7 +76,7 @@ def test_init_adopts_a_formula_repository_and_its_tests_run(tmp_path):
 
     run = saltline("test", estate=repo, reports=repo / "reports")
     assert run.exit_code == 0, run.output
-    assert cases(run, "base/motd@debian12") == {
+    assert cases(run, "base/motd@debian12/salt3007.13") == {
         "test_motd::test_motd_shows_the_pillar_message_and_the_minion": None,
         "test_motd::test_the_drop_in_directory_exists": None,
         "motd::motd-file-exists": None,
@@ -94,7 +94,7 @@ def test_a_failing_saltcheck_names_the_test_the_assertion_and_both_values(tmp_pa
     assert saltline("init", estate=repo, reports=repo / "reports").exit_code == 0
     run = saltline("test", "--skip", "idempotence", estate=repo, reports=repo / "reports")
     assert run.exit_code == 1
-    failure = cases(run, "base/motd@debian12")["motd::motd-file-mode"]
+    failure = cases(run, "base/motd@debian12/salt3007.13")["motd::motd-file-mode"]
     assert failure is not None
     assert failure.splitlines() == [
         "Fail: 0600 is not equal to 0644",
@@ -152,7 +152,9 @@ def test_an_estate_pins_a_formula_tests_it_and_works_offline_from_the_cache(tmp_
     assert run.exit_code == 0, run.output
     lock = yaml.safe_load((estate / "saltline.lock").read_text())
     assert lock["formulas"]["motd"]["commit"] == pinned  # the tag, not the newer HEAD
-    assert "motd::motd-file-mode" in cases(run, "base/app1@debian12")  # the formula's saltcheck
+    assert "motd::motd-file-mode" in cases(
+        run, "base/app1@debian12/salt3007.13"
+    )  # the formula's saltcheck
 
     shutil.rmtree(formula)  # offline: the source is gone, the cache and the lock remain
     rendered = saltline("render", estate=estate, reports=tmp_path / "offline")
@@ -195,7 +197,7 @@ def test_a_public_formula_adopted_as_a_repository_converges_and_verifies(tmp_pat
 
     run = saltline("test", estate=repo, reports=repo / "reports")
     [target] = run.results["targets"]
-    key = f"base/{target['minion']}@debian12"
+    key = f"base/{target['minion']}@debian12/salt3007.13"
     stages = {s["stage"]: s for s in target["stages"]}
     assert stages["converge"]["status"] == "passed", stages["converge"]["message"]
     assert stages["verify"]["status"] == "passed", stages["verify"]["message"]

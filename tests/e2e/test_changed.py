@@ -44,16 +44,16 @@ def test_a_change_to_one_roles_sls_converges_only_its_minion(repo, tmp_path):
     results = run.results
     assert [t["minion"] for t in results["targets"]] == ["good1"]
     assert results["not_run"] == {
-        f"dev/{name}@debian12": "not affected by the change (--changed)"
+        f"dev/{name}@debian12/salt3007.13": "not affected by the change (--changed)"
         for name in ("broken1", "flappy1", "slow1")
     }
     assert [s["stage"] for s in results["estate"]] == ["lint", "render"]
     assert len(results["estate"][1]["cases"]) == 4  # every minion rendered…
     assert "(3 reused: nothing they use changed)" in run.output  # …or reused
-    assert "[dev/good1@debian12] affected: salt/roles/good.sls changed" in run.output
+    assert "[dev/good1@debian12/salt3007.13] affected: salt/roles/good.sls changed" in run.output
     assert "recorded a pass" not in run.output
     summary = (tmp_path / "reports" / "summary.md").read_text()
-    assert "- dev/slow1@debian12: not affected by the change (--changed)" in summary
+    assert "- dev/slow1@debian12/salt3007.13: not affected by the change (--changed)" in summary
 
 
 def test_a_base_that_does_not_resolve_says_what_to_fetch(repo, tmp_path):

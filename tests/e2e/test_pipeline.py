@@ -12,13 +12,16 @@ import pytest
 
 from tests.e2e.conftest import ESTATE, REPO, leftovers, saltline
 
-TARGETS = [f"{env}/{minion}@debian12" for env in ("dev", "staging") for minion in ("web1", "db1")]
+CELL = "debian12/salt3007.13"
+TARGETS = [f"{env}/{minion}@{CELL}" for env in ("dev", "staging") for minion in ("web1", "db1")]
 
 
 @pytest.fixture(scope="module")
 def reference_run(tmp_path_factory):
-    """The reference estate's whole pipeline: web1 and db1 in dev and in staging."""
-    return saltline("test", estate=REPO, reports=tmp_path_factory.mktemp("reports"))
+    """The reference estate's whole pipeline in its default cell: web1 and db1 in dev and
+    in staging (tests/e2e/test_matrix.py: another cell)."""
+    reports = tmp_path_factory.mktemp("reports")
+    return saltline("test", "--default-cell", estate=REPO, reports=reports)
 
 
 def test_the_reference_estate_passes_and_leaves_nothing_behind(engine, reference_run):
@@ -36,7 +39,9 @@ def test_the_reference_estate_passes_and_leaves_nothing_behind(engine, reference
     assert "## saltline: ✅ passed" in (run.reports / "summary.md").read_text()
     # the final table: the estate's stages, then each minion's
     assert re.search(r"^estate\s+PASS\s+[\d.]+s\s+PASS\s+[\d.]+s\s+-", run.output, re.M)
-    assert re.search(r"^staging/db1@debian12\s+-\s+-\s+PASS.*PASS.*PASS", run.output, re.M)
+    assert re.search(
+        r"^staging/db1@debian12/salt3007.13\s+-\s+-\s+PASS.*PASS.*PASS", run.output, re.M
+    )
     assert leftovers(engine, run.results["run_id"]) == []
 
 
@@ -44,7 +49,9 @@ def test_the_reference_estate_passes_and_leaves_nothing_behind(engine, reference
 def test_checks_across_minions_ran_on_the_run_network(reference_run, environment):
     checks = {
         case["name"]: case
-        for case in reference_run.stage(f"{environment}/db1@debian12", "verify")["cases"]
+        for case in reference_run.stage(f"{environment}/db1@debian12/salt3007.13", "verify")[
+            "cases"
+        ]
     }
     for name in (
         "test_db::test_web_minions_authenticate_as_the_pillar_user",
@@ -58,7 +65,7 @@ def test_no_plaintext_secret_reaches_reports_or_output(reference_run):
     plaintexts = decrypted_pillar_secrets()
     assert len(plaintexts) == 6  # a database password and a TLS key per environment
     # The secrets did reach the minions: TLS and database logins were checked with them.
-    assert reference_run.stage("dev/web1@debian12", "verify")["status"] == "passed"
+    assert reference_run.stage("dev/web1@debian12/salt3007.13", "verify")["status"] == "passed"
     written = [reference_run.output] + [
         path.read_text(errors="replace")
         for path in sorted(reference_run.reports.rglob("*"))
@@ -124,29 +131,32 @@ def mixed_run(tmp_path_factory):
 
 def test_a_failing_state_fails_the_run(mixed_run):
     assert mixed_run.exit_code == 1
-    converge = mixed_run.stage("dev/broken1@debian12", "converge")
+    converge = mixed_run.stage("dev/broken1@debian12/salt3007.13", "converge")
     assert converge["status"] == "failed"
     message = converge["message"]
     assert "'broken-migrate-cmd-run' (cmd.run) in SLS roles.broken failed" in message
-    assert "[dev/broken1@debian12] converge FAIL" in mixed_run.output
+    assert "[dev/broken1@debian12/salt3007.13] converge FAIL" in mixed_run.output
     assert "'broken-migrate-cmd-run' (cmd.run) in SLS roles.broken failed" in mixed_run.output
-    assert mixed_run.stage("dev/broken1@debian12", "idempotence")["status"] == "skipped"
+    assert mixed_run.stage("dev/broken1@debian12/salt3007.13", "idempotence")["status"] == "skipped"
 
 
 def test_a_non_idempotent_state_is_named(mixed_run):
-    idempotence = mixed_run.stage("dev/flappy1@debian12", "idempotence")
+    idempotence = mixed_run.stage("dev/flappy1@debian12/salt3007.13", "idempotence")
     assert idempotence["status"] == "failed"
     first_line = idempotence["message"].splitlines()[0]
     assert first_line == "not idempotent: flappy-stamp-cmd-run, flappy-stamp-file-managed"
-    assert mixed_run.stage("dev/flappy1@debian12", "verify")["status"] == "passed"
+    assert mixed_run.stage("dev/flappy1@debian12/salt3007.13", "verify")["status"] == "passed"
 
 
 def test_a_good_minion_passes_beside_failing_ones(mixed_run):
-    assert mixed_run.target("dev/good1@debian12")["stages"][-1] == {
-        **mixed_run.stage("dev/good1@debian12", "verify"),
+    assert mixed_run.target("dev/good1@debian12/salt3007.13")["stages"][-1] == {
+        **mixed_run.stage("dev/good1@debian12/salt3007.13", "verify"),
         "status": "passed",
     }
-    assert all(s["status"] == "passed" for s in mixed_run.target("dev/good1@debian12")["stages"])
+    assert all(
+        s["status"] == "passed"
+        for s in mixed_run.target("dev/good1@debian12/salt3007.13")["stages"]
+    )
 
 
 def test_reports_from_parallel_minions_are_whole(mixed_run):
@@ -154,13 +164,13 @@ def test_reports_from_parallel_minions_are_whole(mixed_run):
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert set(suites) == {
         "estate",
-        "dev/good1@debian12",
-        "dev/broken1@debian12",
-        "dev/flappy1@debian12",
+        "dev/good1@debian12/salt3007.13",
+        "dev/broken1@debian12/salt3007.13",
+        "dev/flappy1@debian12/salt3007.13",
     }
     failures = [
         c.get("name")
-        for c in suites["dev/broken1@debian12"].iter("testcase")
+        for c in suites["dev/broken1@debian12/salt3007.13"].iter("testcase")
         if c.find("failure") is not None
     ]
     assert failures == ["roles.broken: broken-migrate-cmd-run (cmd.run)"]

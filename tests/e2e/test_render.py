@@ -60,14 +60,14 @@ def render_case(run, name: str) -> dict:
 )
 def test_each_render_failure_names_file_and_line(rendered, minion, expected):
     assert rendered.exit_code == 1
-    failure = render_case(rendered, f"dev/{minion}@debian12")["failure"]
+    failure = render_case(rendered, f"dev/{minion}@debian12/salt3007.13")["failure"]
     assert failure.startswith(expected), failure
     assert expected in rendered.output
 
 
 def test_pillar_failures_are_found_in_every_environment_that_has_them(rendered):
-    assert render_case(rendered, "dev/ok@debian12")["failure"] is None
-    failure = render_case(rendered, "broken/ok@debian12")["failure"]
+    assert render_case(rendered, "dev/ok@debian12/salt3007.13")["failure"] is None
+    failure = render_case(rendered, "broken/ok@debian12/salt3007.13")["failure"]
     assert failure.splitlines() == [
         "pillar/broken.sls:3: invalid YAML: "
         "while parsing a block mapping did not find expected key",
@@ -85,11 +85,11 @@ def test_a_render_failure_stops_the_run_before_any_minion_starts(engine, tmp_pat
 
 
 def test_the_reference_estate_renders_in_every_environment_as_its_golden_data(tmp_path):
-    run = saltline("render", estate=REPO, reports=tmp_path)
+    run = saltline("render", "--default-cell", estate=REPO, reports=tmp_path)
     assert run.exit_code == 0, run.output
     names = [c["name"] for c in run.results["estate"][0]["cases"]]
     assert names == [
-        f"{env}/{minion}@debian12{data}"
+        f"{env}/{minion}@debian12/salt3007.13{data}"
         for env in ("dev", "staging", "prod")
         for minion in ("web1", "db1")
         for data in ("", " data")
@@ -113,16 +113,25 @@ def estate_copy(tmp_path) -> Path:
 def test_a_data_change_is_a_diff_against_the_golden_file_until_accepted(estate_copy, tmp_path):
     common = estate_copy / "pillar" / "environments" / "staging" / "common.sls"
     common.write_text(common.read_text().replace("[alice, bob]", "[alice]"))
-    changed = saltline("render", "web1", estate=estate_copy, reports=tmp_path / "r1")
+    changed = saltline(
+        "render", "web1", "--default-cell", estate=estate_copy, reports=tmp_path / "r1"
+    )
     assert changed.exit_code == 1
     assert "tests/golden/staging/web1.debian12.yaml: rendered data differs" in changed.output
     assert "-    - bob" in changed.output  # admins:present, in pillar and in the admins map
     assert "tests/golden/dev/web1.debian12.yaml" not in changed.output
     accepted = saltline(
-        "render", "web1", "--update-golden", estate=estate_copy, reports=tmp_path / "r2"
+        "render",
+        "web1",
+        "--default-cell",
+        "--update-golden",
+        estate=estate_copy,
+        reports=tmp_path / "r2",
     )
     assert accepted.exit_code == 0, accepted.output
-    again = saltline("render", "web1", estate=estate_copy, reports=tmp_path / "r3")
+    again = saltline(
+        "render", "web1", "--default-cell", estate=estate_copy, reports=tmp_path / "r3"
+    )
     assert again.exit_code == 0, again.output
 
 
@@ -131,7 +140,7 @@ def test_a_secret_without_its_key_fails_the_render_naming_the_pillar_file(estate
     text = settings.read_text()
     settings.write_text(text.replace("  gpg_key: tests/secrets/saltline-test.private.asc\n", ""))
     assert settings.read_text() != text
-    run = saltline("render", "db1", estate=estate_copy, reports=tmp_path)
+    run = saltline("render", "db1", "--default-cell", estate=estate_copy, reports=tmp_path)
     assert run.exit_code == 1
     assert (
         "pillar/environments/dev/shop.sls: a GPG-encrypted value could not be decrypted"
@@ -172,7 +181,7 @@ def test_a_template_that_waits_fails_the_render_within_its_timeout(tmp_path):
     )
     run = saltline("render", estate=estate, reports=tmp_path / "reports", timeout=120)
     assert run.exit_code == 1, run.output
-    failure = render_case(run, "dev/waiter@debian12")["failure"]
+    failure = render_case(run, "dev/waiter@debian12/salt3007.13")["failure"]
     assert failure.startswith("salt/top.sls: rendering its highstate for waiter in dev")
     assert "did not finish within 5s (timeouts.render)" in failure
     assert leftovers(docker.from_env(), run.results["run_id"]) == []

@@ -75,13 +75,16 @@ def test_gitlab_runs_merge_requests_lint_test_promote_with_shards_and_junit():
     document = yaml.safe_load(GITLAB.read_text())
     assert document["stages"] == ["lint", "test", "promote"]
     assert {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'} in document["workflow"]["rules"]
+    assert {"if": '$CI_PIPELINE_SOURCE == "schedule"'} in document["workflow"]["rules"]
     pipeline = gitlab_jobs()["pipeline"]
     assert pipeline["parallel"] >= 2
     # every stage runs, lint included, so that the shards record passes the gate accepts
     assert pipeline["script"] == ["make pipeline SHARD=$CI_NODE_INDEX/$CI_NODE_TOTAL"]
-    assert pipeline["artifacts"]["reports"]["junit"] == "reports/junit.xml"
-    assert pipeline["artifacts"]["when"] == "always"
-    promotions = [job for name, job in gitlab_jobs().items() if job["stage"] == "promote"]
+    shared = document[".test-job"]
+    assert shared["artifacts"]["reports"]["junit"] == "reports/junit.xml"
+    assert shared["artifacts"]["when"] == "always"
+    assert {job["extends"] for job in (pipeline, gitlab_jobs()["matrix"])} == {".test-job"}
+    promotions = [job for name, job in gitlab_jobs().items() if job.get("stage") == "promote"]
     assert promotions
     for job in promotions:
         assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "when": "manual"}]
@@ -89,7 +92,7 @@ def test_gitlab_runs_merge_requests_lint_test_promote_with_shards_and_junit():
 
 def test_github_mirrors_the_gitlab_pipeline():
     jobs = github_jobs()
-    assert set(jobs) == {"lint", "unit", "pipeline", "promote"}
+    assert set(jobs) == {"lint", "unit", "pipeline", "matrix", "promote"}
     pipeline = jobs["pipeline"]
     assert pipeline["needs"] == "lint"
     shards = pipeline["strategy"]["matrix"]["shard"]
@@ -109,21 +112,48 @@ def test_github_mirrors_the_gitlab_pipeline():
 
 def test_promote_jobs_receive_the_recorded_passes():
     for name, job in gitlab_jobs().items():
-        if job["stage"] == "promote":
-            assert "pipeline" in job["needs"], f"{name} does not receive the pipeline's reports/"
+        if job.get("stage") == "promote":
+            assert "matrix" in job["needs"], f"{name} does not receive the matrix's reports/"
     steps = github_jobs()["promote"]["steps"]
     download = next(s for s in steps if s.get("uses", "").startswith("actions/download-artifact@"))
     assert download["with"]["path"] == "reports"
 
 
-def test_merge_requests_test_what_changed_and_the_default_branch_everything():
-    rules = gitlab_jobs()["pipeline"]["rules"]
-    merge_request, default_branch = rules
+def test_merge_requests_test_what_changed_in_the_default_cell():
+    (merge_request,) = gitlab_jobs()["pipeline"]["rules"]
     assert merge_request["if"] == '$CI_PIPELINE_SOURCE == "merge_request_event"'
     assert merge_request["variables"] == {"SALTLINE_ARGS": "--changed", "GIT_DEPTH": "0"}
-    assert default_branch == {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}
     pipeline = github_jobs()["pipeline"]
-    assert pipeline["env"]["SALTLINE_ARGS"] == (
-        "${{ github.event_name == 'pull_request' && '--changed' || '' }}"
-    )
+    assert pipeline["if"] == "github.event_name == 'pull_request'"
+    assert pipeline["env"]["SALTLINE_ARGS"] == "--changed"
     assert pipeline["steps"][0]["with"]["fetch-depth"] == 0
+    assert re.search(r"^CELL\s+\?= --default-cell$", (REPO / "Makefile").read_text(), re.M)
+
+
+def saltline_cells() -> set[tuple[str, str]]:
+    """(platform, Salt release line) of every cell the reference estate's matrix has."""
+    from saltline import config
+
+    cfg = config.load(REPO / "saltline.yml")
+    return {(t.platform.name, t.salt_version.split(".")[0]) for t in cfg.targets()}
+
+
+def test_the_default_branch_and_schedules_run_every_cell_of_the_matrix_a_job_each():
+    matrix = gitlab_jobs()["matrix"]
+    assert matrix["rules"] == [
+        {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"},
+        {"if": '$CI_PIPELINE_SOURCE == "schedule"'},
+    ]
+    assert matrix["script"] == ['make pipeline CELL="--platform $PLATFORM --salt $SALT"']
+    gitlab = {
+        (entry["PLATFORM"], salt)
+        for entry in matrix["parallel"]["matrix"]
+        for salt in entry["SALT"]
+    }
+    assert gitlab == saltline_cells()
+    github = github_jobs()["matrix"]
+    assert {(c["platform"], c["salt"]) for c in github["strategy"]["matrix"]["include"]} == (
+        saltline_cells()
+    )
+    assert github["if"] == "github.event_name != 'pull_request'"
+    assert "schedule" in yaml.safe_load(GITHUB.read_text())["on"]

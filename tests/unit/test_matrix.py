@@ -128,7 +128,7 @@ def test_a_python_salt_ships_no_locks_for_is_refused_with_the_reason(tmp_path):
 def test_wheels_are_fetched_for_the_target_interpreter_not_the_hosts():
     options = wheelhouse._target_interpreter("3.13", "trixie")
     assert options[:4] == ["--python-version", "3.13", "--implementation", "cp"]
-    assert ["--abi", "cp313"] == options[4:6] and "abi3" in options
+    assert options[4:6] == ["--abi", "cp313"] and "abi3" in options
     platforms = [options[i + 1] for i, option in enumerate(options) if option == "--platform"]
     assert platforms[0].startswith("manylinux_2_41_")  # trixie's glibc, newest first
     assert not any(tag.startswith("manylinux_2_42") for tag in platforms)

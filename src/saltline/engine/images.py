@@ -102,7 +102,8 @@ class Images:
             return self._with_packages(tag, platform, salt_version) if platform.packages else tag
         except ImageError as exc:
             cell = f"{platform.name} × Salt {salt_version}"
-            raise ImageError(exc if str(exc).startswith(cell) else f"{cell}: {exc}") from None
+            named = str(exc).startswith((cell, f"Salt {salt_version} on"))
+            raise ImageError(str(exc) if named else f"{cell}: {exc}") from None
 
     def _with_packages(self, minion: str, platform: Platform, salt_version: str) -> str:
         """The minion image plus the platform's packages, tagged by their digest so that

@@ -60,7 +60,7 @@ def ensure(cache_dir: Path, salt_version: str, suite: str, ca_bundle: Path | Non
         cell,
     )  # fmt: skip
     for source in [*target.glob("*.tar.gz"), *target.glob("*.zip")]:
-        _build_pure_wheel(pip, source, target, cell)
+        _build_wheel(pip, source, target, python, cell)
     (target / COMPLETE_MARK).touch()
     return target
 
@@ -118,17 +118,19 @@ def _target_interpreter(python: str, suite: str) -> list[str]:
     return options + [option for tag in tags for option in ("--platform", tag)]
 
 
-def _build_pure_wheel(pip: list[str], source: Path, target: Path, cell: str) -> None:
-    """A dependency published only as source: built here, which is right only if it is
-    pure Python (the wheel then fits any interpreter)."""
+def _build_wheel(pip: list[str], source: Path, target: Path, python: str, cell: str) -> None:
+    """A dependency published only as source, built here: right if it is pure Python, or
+    if this interpreter is the platform's Python version."""
+    fits = ("-none-any.whl", f"-cp{python.replace('.', '')}-")
     with tempfile.TemporaryDirectory(prefix="saltline-wheel-") as tmp:
         _pip([*pip, "wheel", "--no-deps", str(source), "-w", tmp], cell)
         (wheel,) = Path(tmp).glob("*.whl")
-        if not wheel.name.endswith("-none-any.whl"):
+        if not any(tag in wheel.name for tag in fits):
             raise ImageError(
-                f"{cell}: {source.name} has no wheel for the platform's Python on the package "
-                "index and is not pure Python, so it cannot be built here; choose another "
-                "Salt version for this platform"
+                f"{cell}: {source.name} has no wheel for Python {python} on the package index "
+                f"and compiles, which needs Python {python} here (saltline runs on "
+                f"{sys.version_info.major}.{sys.version_info.minor}); "
+                "choose another Salt version for this platform"
             )
         shutil.move(str(wheel), target / wheel.name)
     source.unlink()
