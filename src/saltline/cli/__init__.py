@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
-from saltline.cli import adopting, caching, shipping, testing
+from saltline.cli import adopting, caching, imaging, shipping, testing
 from saltline.console import Console
 from saltline.errors import SaltlineError
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     adopting.register(commands)
     testing.register(commands)
+    imaging.register(commands)
     shipping.register(commands)
     caching.register(commands)
     return parser

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from saltline import config
 
@@ -37,3 +37,26 @@ def shard(text: str) -> tuple[int, int]:
 def split(values: list[str]) -> list[str]:
     """`--only a,b --only c` → [a, b, c]."""
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def add_cell_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--platform", help="only this platform (`default`: the first listed)")
+    parser.add_argument(
+        "--salt", metavar="VERSION",
+        help="only this Salt version of the matrix: 3008.3, a release line (3008), or default",
+    )  # fmt: skip
+    parser.add_argument(
+        "--default-cell", action="store_true",
+        help="only the default platform with the default Salt version (merge requests)",
+    )  # fmt: skip
+
+
+def cell_targets(
+    cfg: config.Config, args: argparse.Namespace, **narrowing: Any
+) -> list[config.Target]:
+    platform, salt = args.platform, args.salt
+    if args.default_cell:
+        platform, salt = platform or "default", salt or "default"
+    if platform == "default":
+        platform = cfg.default_platform
+    return cfg.targets(platform=platform, salt=salt, **narrowing)

@@ -1,4 +1,4 @@
-"""Commands that test the estate: test, lint, render, login, destroy, images."""
+"""Commands that test the estate: test, lint, render, login, destroy."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ import argparse
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 from saltline import config
-from saltline.cli.arguments import Commands, load, shard, split
+from saltline.cli.arguments import Commands, add_cell_arguments, cell_targets, load, shard, split
 from saltline.console import Console
 from saltline.engine import cleanup, connection, labels
-from saltline.engine.images import Images
 from saltline.errors import SaltlineError
 from saltline.pipeline import changes, runner
 from saltline.pipeline.progress import render_table
@@ -21,7 +19,7 @@ from saltline.promotion import gate, git
 
 
 def register(commands: Commands) -> None:
-    for add in (add_test, add_lint, add_render, add_login, add_destroy, add_images):
+    for add in (add_test, add_lint, add_render, add_login, add_destroy):
         add(commands)
 
 
@@ -54,29 +52,6 @@ def add_test(commands: Commands) -> None:
     test.set_defaults(handler=cmd_test)
 
 
-def add_cell_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--platform", help="only this platform (`default`: the first listed)")
-    parser.add_argument(
-        "--salt", metavar="VERSION",
-        help="only this Salt version of the matrix: 3008.3, a release line (3008), or default",
-    )  # fmt: skip
-    parser.add_argument(
-        "--default-cell", action="store_true",
-        help="only the default platform with the default Salt version (merge requests)",
-    )  # fmt: skip
-
-
-def _cell_targets(
-    cfg: config.Config, args: argparse.Namespace, **narrowing: Any
-) -> list[config.Target]:
-    platform, salt = args.platform, args.salt
-    if args.default_cell:
-        platform, salt = platform or "default", salt or "default"
-    if platform == "default":
-        platform = cfg.default_platform
-    return cfg.targets(platform=platform, salt=salt, **narrowing)
-
-
 def _part(args: argparse.Namespace) -> str | None:
     """Which part of the matrix a run covers, for its pass record; None: all of it."""
     said = [
@@ -95,7 +70,7 @@ def _part(args: argparse.Namespace) -> str | None:
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
     stages = runner.select_stages(split(args.only), split(args.skip))
-    targets = _cell_targets(
+    targets = cell_targets(
         cfg, args, minions=args.minions, shard=args.shard, environment=args.environment
     )
     changed = None
@@ -148,7 +123,7 @@ def add_render(commands: Commands) -> None:
 
 def cmd_render(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
-    targets = _cell_targets(cfg, args, minions=args.minions)
+    targets = cell_targets(cfg, args, minions=args.minions)
     return _run(cfg, targets, ("render", "report"), args, console)
 
 
@@ -225,38 +200,4 @@ def cmd_destroy(args: argparse.Namespace, console: Console) -> int:
     for kind in ("containers", "networks", "volumes"):
         names = getattr(removed, kind)
         console.say(f"removed {len(names)} {kind}" + (f": {', '.join(names)}" if names else ""))
-    return 0
-
-
-def add_images(commands: Commands) -> None:
-    images = commands.add_parser("images", help="build, list or prune the test images")
-    images.add_argument("action", choices=["build", "list", "prune"])
-    images.add_argument("--all", action="store_true", help="prune: every saltline image")
-    add_cell_arguments(images)
-    images.set_defaults(handler=cmd_images)
-
-
-def cmd_images(args: argparse.Namespace, console: Console) -> int:
-    cfg = load(args)
-    images = Images(connection.connect(), cfg, log=console.say)
-    if args.action == "build":
-        cells = list(dict.fromkeys(target.cell for target in _cell_targets(cfg, args)))
-        chosen = [(cfg.platforms[platform], version) for platform, version in cells]
-        images.check_supported(chosen)
-        for platform, version in chosen:
-            console.say(
-                f"{platform.name} × Salt {version}: {images.ensure_minion(platform, version)}"
-            )
-    elif args.action == "list":
-        console.say(f"{'TAG':45} {'KIND':13} {'PLATFORM':10} {'SALT':9} {'SIZE':>8}  CREATED")
-        for info in images.available():
-            console.say(
-                f"{info.tag:45} {info.kind:13} {info.platform:10} {info.salt_version:9} "
-                f"{info.size_mb:6.0f}MB  {info.created}"
-            )
-    else:
-        removed = images.prune(everything=args.all)
-        console.say(
-            f"removed {len(removed)} image(s)" + (f": {', '.join(removed)}" if removed else "")
-        )
     return 0
