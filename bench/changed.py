@@ -55,7 +55,8 @@ def scratch(directory: Path) -> Path:
 def timed(repo: Path, *args: str) -> tuple[float, list[str]]:
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "saltline.cli", "test", *args, "--reports", "reports"],
+        [sys.executable, "-m", "saltline.cli", "test", "--default-cell", *args,
+         "--reports", "reports"],
         cwd=repo, check=True, capture_output=True,
     )  # fmt: skip
     elapsed = time.monotonic() - started
@@ -67,8 +68,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    subprocess.run([sys.executable, "-m", "saltline.cli", "images", "build"], cwd=REPO,
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "saltline.cli", "images", "build", "--default-cell"],
+                   cwd=REPO, check=True, capture_output=True)  # fmt: skip
     full, changed = [], []
     with tempfile.TemporaryDirectory() as tmp:
         repo = scratch(Path(tmp))

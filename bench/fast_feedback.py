@@ -111,8 +111,8 @@ def warm_against_cold(tmp: Path) -> None:
         else:
             shutil.copy(source, target)
     saltline(repo, "cache", "clear", "packages", "renders")
-    cold = saltline(repo, "test", "--reports", "reports")
-    warm = saltline(repo, "test", "--reports", "reports")
+    cold = saltline(repo, "test", "--default-cell", "--reports", "reports")
+    warm = saltline(repo, "test", "--default-cell", "--reports", "reports")
     print("reference estate, saltline test:")
     print(f"  cold caches {cold:6.1f}s   warm caches {warm:6.1f}s")
     print(f"  ratio warm / cold: {warm / cold:.2f}   (target ≤ 0.5)")
@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--skip-warm", action="store_true")
     args = parser.parse_args()
-    saltline(REPO, "images", "build")
+    saltline(REPO, "images", "build", "--default-cell")
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_generated:
             changed_on_generated(Path(tmp))

@@ -110,7 +110,7 @@ def with_saltline(minion: str, work: Path, *extra: str) -> float:
     started = time.monotonic()
     subprocess.run(
         [
-            *(sys.executable, "-m", "saltline.cli", "test", minion, *extra),
+            *(sys.executable, "-m", "saltline.cli", "test", "--default-cell", minion, *extra),
             *("--environment", ENVIRONMENT, "--reports", str(work / "reports")),
         ],
         cwd=REPO,
@@ -127,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     cfg = saltline_config.load(REPO / "saltline.yml")
     subprocess.run(
-        [sys.executable, "-m", "saltline.cli", "images", "build"],
+        [sys.executable, "-m", "saltline.cli", "images", "build", "--default-cell"],
         cwd=REPO,
         check=True,
         capture_output=True,

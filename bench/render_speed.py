@@ -35,14 +35,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    subprocess.run([sys.executable, "-m", "saltline.cli", "images", "build"], cwd=REPO, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "saltline.cli", "images", "build", "--default-cell"],
+                   cwd=REPO, check=True, capture_output=True)  # fmt: skip
     render, converge = [], []
     with tempfile.TemporaryDirectory() as tmp:
         reports = Path(tmp)
         for round_ in range(1, args.rounds + 1):
-            render.append(saltline("render", reports=reports))
-            converge.append(saltline("test", "--only", "converge", reports=reports))
+            render.append(saltline("render", "--default-cell", reports=reports))
+            converge.append(
+                saltline("test", "--default-cell", "--only", "converge", reports=reports)
+            )
             print(f"round {round_}: render {render[-1]:5.1f}s   converge {converge[-1]:5.1f}s")
     r, c = statistics.median(render), statistics.median(converge)
     print(f"median: render (every minion × environment) {r:.1f}s, converge {c:.1f}s")

@@ -8,9 +8,9 @@ from tests.e2e.conftest import REPO, saltline
 
 
 def test_a_second_build_reuses_the_cached_images(engine, tmp_path):
-    first = saltline("images", "build", estate=REPO, reports=tmp_path)
+    first = saltline("images", "build", "--default-cell", estate=REPO, reports=tmp_path)
     assert first.exit_code == 0, first.output
-    again = saltline("images", "build", estate=REPO, reports=tmp_path)
+    again = saltline("images", "build", "--default-cell", estate=REPO, reports=tmp_path)
     assert again.exit_code == 0, again.output
     assert "building" not in again.output
     assert "pulling" not in again.output
@@ -19,11 +19,13 @@ def test_a_second_build_reuses_the_cached_images(engine, tmp_path):
     assert len(image.labels["io.saltline.input-hash"]) == 16
 
 
-def test_images_list_shows_the_base_and_minion_images(tmp_path):
+def test_images_list_shows_the_matrix_with_sizes_and_ages(tmp_path):
     listed = saltline("images", "list", estate=REPO, reports=tmp_path)
     assert listed.exit_code == 0, listed.output
-    assert re.search(
-        r"saltline/minion:debian12-salt3007\.13\s+minion\s+debian12\s+3007\.13\s",
-        listed.output,
-    )
-    assert re.search(r"saltline/base:bookworm\s+base\s+debian12\s", listed.output)
+    for platform, salt in (("debian12", "3007.13"), ("debian13", "3008.3")):  # make test builds
+        image = rf"saltline/minion:{platform}-salt{salt}"
+        line = rf"^{platform} × Salt {salt}\s+{image}\s+\d+MB\s+\d+ (h|days)$"
+        assert re.search(line, listed.output, re.M), listed.output
+    for salt in ("3006.25", "3008.3"):  # every cell of the matrix has a line, built or not
+        assert f"debian12 × Salt {salt} " in listed.output
+    assert re.search(r"^\(base\)\s+saltline/base:bookworm\s", listed.output, re.M)
