@@ -132,3 +132,19 @@ def test_wheels_are_fetched_for_the_target_interpreter_not_the_hosts():
     platforms = [options[i + 1] for i, option in enumerate(options) if option == "--platform"]
     assert platforms[0].startswith("manylinux_2_41_")  # trixie's glibc, newest first
     assert not any(tag.startswith("manylinux_2_42") for tag in platforms)
+
+
+def test_sources_that_compile_are_built_on_the_platform_and_must_give_its_wheels(tmp_path):
+    source = tmp_path / "MarkupSafe-2.1.5.tar.gz"
+    source.write_text("sdist")
+
+    def build(sources, out):
+        assert sources == [source]
+        (out / "MarkupSafe-2.1.5-cp313-cp313-linux_x86_64.whl").write_text("wheel")
+
+    wheelhouse._build_on_platform(build, [source], tmp_path, "3.13", "cell")
+    assert (tmp_path / "MarkupSafe-2.1.5-cp313-cp313-linux_x86_64.whl").is_file()
+    assert not source.exists()
+    source.write_text("sdist")
+    with pytest.raises(ImageError, match="cell: building MarkupSafe-2.1.5.tar.gz on the platform"):
+        wheelhouse._build_on_platform(lambda sources, out: None, [source], tmp_path, "3.13", "cell")

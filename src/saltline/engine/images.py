@@ -9,6 +9,7 @@ of its inputs as a label, and is rebuilt only when that hash changes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import shutil
@@ -126,7 +127,11 @@ class Images:
     def _ensure_salt_minion(self, platform: Platform, salt_version: str) -> str:
         base = self.ensure_base(platform)
         wheels = wheelhouse.ensure(
-            cache_dir() / "wheelhouse", salt_version, platform.suite, self.config.ca_bundle
+            cache_dir() / "wheelhouse",
+            salt_version,
+            platform.suite,
+            self.config.ca_bundle,
+            build_on_platform=functools.partial(self._build_wheels, base.tags[0]),
         )
         recipe = recipe_files()
         ca_bundle = self.config.ca_bundle.read_bytes() if self.config.ca_bundle else b""
@@ -168,6 +173,34 @@ class Images:
                 context, tag, {"BASE_IMAGE": base.tags[0]}, platform, input_hash, kind="apt-cache"
             )
         return tag
+
+    def _build_wheels(self, base: str, sources: list[Path], out: Path) -> None:
+        """Wheels of source distributions that compile, built in a throw-away container of
+        the platform's base image with its compiler and Python (offline: Debian's
+        setuptools, no build isolation)."""
+        self.log(f"building {', '.join(s.name for s in sources)} for {base}")
+        with tempfile.TemporaryDirectory(prefix="saltline-sources-", dir=_scratch()) as tmp:
+            for source in sources:
+                shutil.copy(source, tmp)
+            run_id = f"wheels-{digest(base, *(s.name for s in sources))[:8]}"
+            container = self.client.containers.run(
+                base,
+                ["sh", "-c", _BUILD_WHEELS],
+                name=labels.unique_name(f"saltline-{run_id}", "wheels"),
+                labels=labels.for_run(run_id, **{labels.KIND: "wheels"}),
+                volumes={
+                    tmp: {"bind": "/src", "mode": "ro"},
+                    str(out): {"bind": "/out", "mode": "rw"},
+                },
+                detach=True,
+            )
+            try:
+                status = container.wait()
+                output = container.logs().decode("utf-8", "replace")
+            finally:
+                container.remove(force=True)
+        if status.get("StatusCode") != 0:
+            raise ImageError(f"building wheels on {base} failed:\n{process.tail(output, 15)}")
 
     def _build(
         self,
@@ -291,6 +324,15 @@ class Images:
             item["Deleted"] for item in superseded.get("ImagesDeleted") or [] if "Deleted" in item
         ]
         return removed
+
+
+_BUILD_WHEELS = (
+    "set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
+    "apt-get install -y -qq --no-install-recommends gcc python3-dev python3-pip "
+    "python3-setuptools python3-wheel cython3 >/dev/null; "
+    "for source in /src/*; do python3 -m pip wheel --no-deps --no-build-isolation --no-index "
+    '-w /out "$source"; done'
+)
 
 
 def _scratch() -> str:

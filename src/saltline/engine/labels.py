@@ -15,6 +15,7 @@ MANAGED = "io.saltline.managed"
 RUN = "io.saltline.run"
 MINION = "io.saltline.minion"
 PLATFORM = "io.saltline.platform"
+SALT_VERSION = "io.saltline.salt-version"  # a minion image's, and a target's container
 ENVIRONMENT = "io.saltline.environment"
 KIND = "io.saltline.kind"
 OWNER_HOST = "io.saltline.owner-host"
@@ -26,7 +27,6 @@ FLEET = "io.saltline.fleet"
 # MANAGED: a container someone starts by hand from a saltline image is not ours.
 IMAGE = "io.saltline.image"
 INPUT_HASH = "io.saltline.input-hash"
-SALT_VERSION = "io.saltline.salt-version"
 
 Filters = dict[str, str | list[str] | bool]  # the Docker SDK's `filters=` argument
 MANAGED_FILTER: Filters = {"label": f"{MANAGED}=true"}

@@ -9,7 +9,8 @@ that every image of one Salt version and Python has the same dependency set. A
 Salt without locked requirements for the platform's Python does not support it:
 refused with that reason before anything is built. Wheels are downloaded for the
 target interpreter (its version, ABI and the suite's glibc); a dependency published
-only as source is built here and must be pure Python.
+only as source is built here when it is pure Python (or the Pythons match), else by
+`build_on_platform` (a container of the platform's base image, its compiler and Python).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from saltline import process
@@ -29,6 +31,8 @@ from saltline.errors import ImageError
 SUITE_PYTHON = {"bullseye": "3.9", "bookworm": "3.11", "trixie": "3.13"}
 SUITE_GLIBC = {"bullseye": 31, "bookworm": 36, "trixie": 41}  # 2.N
 COMPLETE_MARK = ".complete"
+# Builds wheels of the given source distributions into a directory, on the platform.
+PlatformBuild = Callable[[list[Path], Path], None]
 LOCK_FILES = ("linux.txt", "linux.lock")  # Salt 3006/3007, Salt 3008
 
 
@@ -41,7 +45,13 @@ def python_for(suite: str) -> str:
         ) from None
 
 
-def ensure(cache_dir: Path, salt_version: str, suite: str, ca_bundle: Path | None) -> Path:
+def ensure(
+    cache_dir: Path,
+    salt_version: str,
+    suite: str,
+    ca_bundle: Path | None,
+    build_on_platform: PlatformBuild | None = None,
+) -> Path:
     """The wheelhouse directory for this Salt version on this suite, built once and cached."""
     python = python_for(suite)
     target = cache_dir / f"salt-{salt_version}-py{python}"
@@ -59,8 +69,19 @@ def ensure(cache_dir: Path, salt_version: str, suite: str, ca_bundle: Path | Non
          *_target_interpreter(python, suite)],
         cell,
     )  # fmt: skip
-    for source in [*target.glob("*.tar.gz"), *target.glob("*.zip")]:
-        _build_wheel(pip, source, target, python, cell)
+    compiled = [
+        source
+        for source in [*target.glob("*.tar.gz"), *target.glob("*.zip")]
+        if not _build_wheel(pip, source, target, python, cell)
+    ]
+    if compiled:
+        if build_on_platform is None:
+            names = ", ".join(source.name for source in compiled)
+            raise ImageError(
+                f"{cell}: {names} has no wheel for Python {python} on the package index "
+                "and compiles; choose another Salt version for this platform"
+            )
+        _build_on_platform(build_on_platform, compiled, target, python, cell)
     (target / COMPLETE_MARK).touch()
     return target
 
@@ -118,22 +139,34 @@ def _target_interpreter(python: str, suite: str) -> list[str]:
     return options + [option for tag in tags for option in ("--platform", tag)]
 
 
-def _build_wheel(pip: list[str], source: Path, target: Path, python: str, cell: str) -> None:
-    """A dependency published only as source, built here: right if it is pure Python, or
-    if this interpreter is the platform's Python version."""
+def _build_wheel(pip: list[str], source: Path, target: Path, python: str, cell: str) -> bool:
+    """Build a dependency published only as source here; False when the wheel would not
+    fit the platform's Python (it compiles, and this interpreter is another version)."""
     fits = ("-none-any.whl", f"-cp{python.replace('.', '')}-")
     with tempfile.TemporaryDirectory(prefix="saltline-wheel-") as tmp:
         _pip([*pip, "wheel", "--no-deps", str(source), "-w", tmp], cell)
         (wheel,) = Path(tmp).glob("*.whl")
         if not any(tag in wheel.name for tag in fits):
-            raise ImageError(
-                f"{cell}: {source.name} has no wheel for Python {python} on the package index "
-                f"and compiles, which needs Python {python} here (saltline runs on "
-                f"{sys.version_info.major}.{sys.version_info.minor}); "
-                "choose another Salt version for this platform"
-            )
+            return False
         shutil.move(str(wheel), target / wheel.name)
     source.unlink()
+    return True
+
+
+def _build_on_platform(
+    build: PlatformBuild, sources: list[Path], target: Path, python: str, cell: str
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="saltline-platform-wheels-") as tmp:
+        build(sources, Path(tmp))
+        tag = f"-cp{python.replace('.', '')}-"
+        for source in sources:
+            project = source.name.split("-")[0].lower().replace("-", "_")
+            built = [w for w in Path(tmp).glob("*.whl") if w.name.lower().startswith(project)]
+            if not built or not any(tag in w.name or "-none-any" in w.name for w in built):
+                raise ImageError(f"{cell}: building {source.name} on the platform gave no wheel")
+            for wheel in built:
+                shutil.move(str(wheel), target / wheel.name)
+            source.unlink()
 
 
 def _pip_command(ca_bundle: Path | None) -> list[str]:

@@ -89,7 +89,9 @@ class DockerMinion:
     def container_name(self) -> str:
         target = self.target
         prefix = f"saltline-{self.run_context.run_id}"
-        return labels.unique_name(prefix, target.environment, self.name, target.platform.name)
+        return labels.unique_name(
+            prefix, target.environment, self.name, target.platform.name, target.salt_version
+        )
 
     def start(self) -> None:
         config = self.run_context.config
@@ -103,6 +105,7 @@ class DockerMinion:
                 **{
                     labels.MINION: self.name,
                     labels.PLATFORM: self.target.platform.name,
+                    labels.SALT_VERSION: self.target.salt_version,
                     labels.ENVIRONMENT: self.target.environment,
                 },
             ),
