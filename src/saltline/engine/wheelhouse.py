@@ -62,7 +62,10 @@ def ensure(
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     requirements = target / "requirements.txt"
-    requirements.write_text(f"{locked}\nsalt=={salt_version}\n", encoding="utf-8")
+    # Locks before 3008 leave setuptools out ("unsafe") though a dependency needs it;
+    # Python 3.12+ venvs no longer carry it. <81: it still ships pkg_resources.
+    unpinned = "" if re.search(r"(?m)^setuptools==", locked) else "setuptools<81\n"
+    requirements.write_text(f"{locked}\n{unpinned}salt=={salt_version}\n", encoding="utf-8")
     cell = f"Salt {salt_version} on {suite} (Python {python})"
     _pip(
         [*pip, "download", "--no-deps", "-r", str(requirements), "-d", str(target),
