@@ -11,6 +11,7 @@ import pytest
 
 from saltline import config
 from saltline.engine import wheelhouse
+from saltline.engine.images import Images
 from saltline.errors import ConfigError, ImageError
 
 MATRIX = """\
@@ -146,5 +147,16 @@ def test_sources_that_compile_are_built_on_the_platform_and_must_give_its_wheels
     assert (tmp_path / "MarkupSafe-2.1.5-cp313-cp313-linux_x86_64.whl").is_file()
     assert not source.exists()
     source.write_text("sdist")
-    with pytest.raises(ImageError, match="cell: building MarkupSafe-2.1.5.tar.gz on the platform"):
+    gave_nothing = r"cell: building MarkupSafe-2\.1\.5\.tar\.gz on the platform gave no wheel"
+    with pytest.raises(ImageError, match=gave_nothing):
         wheelhouse._build_on_platform(lambda sources, out: None, [source], tmp_path, "3.13", "cell")
+
+
+def test_a_pair_known_not_to_work_is_refused_before_anything_is_fetched(write_config):
+    cfg = config.load(write_config(MATRIX))
+    images = Images(None, cfg)  # type: ignore[arg-type]  # refused before the engine is asked
+    with pytest.raises(
+        ImageError,
+        match=r"debian13 × Salt 3007.13: Salt 3007 reads salt:// URLs wrongly on Python 3.13",
+    ):
+        images.check_supported([(cfg.platforms["debian13"], "3007.13")])

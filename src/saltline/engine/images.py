@@ -86,6 +86,12 @@ class Images:
         Python (from the locked requirements its sdist ships), naming the cell."""
         for platform, salt_version in cells:
             python = wheelhouse.python_for(platform.suite)
+            broken = wheelhouse.known_broken(salt_version, python)
+            if broken:
+                raise ImageError(
+                    f"{platform.name} × Salt {salt_version}: {broken}; "
+                    f"choose another Salt version for {platform.suite} (Python {python})"
+                )
             source = wheelhouse.sdist(
                 cache_dir() / "wheelhouse", salt_version, self.config.ca_bundle
             )

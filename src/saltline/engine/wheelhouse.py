@@ -34,6 +34,12 @@ COMPLETE_MARK = ".complete"
 # Builds wheels of the given source distributions into a directory, on the platform.
 PlatformBuild = Callable[[list[Path], Path], None]
 LOCK_FILES = ("linux.txt", "linux.lock")  # Salt 3006/3007, Salt 3008
+# Pairs that ship locked requirements but do not work, as measured here: (release line,
+# Python) → why.
+BROKEN = {
+    ("3007", "3.13"): "Salt 3007 reads salt:// URLs wrongly on Python 3.13 (salt://top.sls "
+    "as salt://.sls), so it finds no top file and no template",
+}
 
 
 def python_for(suite: str) -> str:
@@ -105,6 +111,10 @@ def sdist(cache_dir: Path, salt_version: str, ca_bundle: Path | None) -> Path:
         downloaded = next(Path(tmp).glob("salt-*.tar.gz"))
         downloaded.replace(found)
     return found
+
+
+def known_broken(salt_version: str, python: str) -> str | None:
+    return BROKEN.get((salt_version.split(".")[0], python))
 
 
 def locked_requirements(sdist_path: Path, python: str, suite: str) -> str:
