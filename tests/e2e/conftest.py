@@ -30,9 +30,8 @@ class Run:
 
     def target(self, key: str) -> dict:
         targets = self.results["targets"]
-        return next(
-            t for t in targets if target_key(t["environment"], t["minion"], t["platform"]) == key
-        )
+        parts = ("environment", "minion", "platform", "salt_version")
+        return next(t for t in targets if target_key(*(t[part] for part in parts)) == key)
 
     def stage(self, key: str, name: str) -> dict:
         return next(s for s in self.target(key)["stages"] if s["stage"] == name)
