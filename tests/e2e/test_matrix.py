@@ -100,3 +100,23 @@ def test_a_salt_the_platforms_python_does_not_support_is_refused_before_any_buil
     assert engine.images.list(filters=unsupported) == []  # nothing was built…
     assert engine.containers.list(all=True, filters=unsupported) == []  # …or started
     assert not list(Path(tmp_path / "reports").glob("pass-*"))
+
+
+def test_a_suite_debootstrap_cannot_fetch_names_the_cell(engine, tmp_path):
+    """No registry answers here and the mirror refuses: exit 2, naming the cell, and the
+    cached base image of that suite untouched."""
+    before = engine.images.get("saltline/base:bookworm").id
+    estate = tmp_path / "estate"
+    (estate / "salt").mkdir(parents=True)
+    (estate / "salt" / "top.sls").write_text("base: {}\n")
+    (estate / "saltline.yml").write_text(
+        'salt_version: "3007.13"\n'
+        "platforms: {debian12: {suite: bookworm, image: 'localhost:1/nosuch:bookworm',\n"
+        "                       mirror: 'http://127.0.0.1:9/debian'}}\n"
+        "environments: {dev: {test: true}}\nminions: {web1: {}}\n"
+    )
+    run = saltline("test", estate=estate, reports=tmp_path / "reports")
+    assert run.exit_code == 2, run.output
+    assert "saltline: error: debian12 × Salt 3007.13: debootstrap failed" in run.output
+    assert "Traceback" not in run.output
+    assert engine.images.get("saltline/base:bookworm").id == before

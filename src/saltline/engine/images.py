@@ -85,17 +85,17 @@ class Images:
         """Refuse, before any build, a Salt version that does not support a platform's
         Python (from the locked requirements its sdist ships), naming the cell."""
         for platform, salt_version in cells:
-            python = wheelhouse.python_for(platform.suite)
-            broken = wheelhouse.known_broken(salt_version, python)
-            if broken:
-                raise ImageError(
-                    f"{platform.name} × Salt {salt_version}: {broken}; "
-                    f"choose another Salt version for {platform.suite} (Python {python})"
-                )
-            source = wheelhouse.sdist(
-                cache_dir() / "wheelhouse", salt_version, self.config.ca_bundle
-            )
             try:
+                python = wheelhouse.python_for(platform.suite)
+                broken = wheelhouse.known_broken(salt_version, python)
+                if broken:
+                    raise ImageError(
+                        f"{broken}; choose another Salt version for {platform.suite} "
+                        f"(Python {python})"
+                    )
+                source = wheelhouse.sdist(
+                    cache_dir() / "wheelhouse", salt_version, self.config.ca_bundle
+                )
                 wheelhouse.locked_requirements(source, python, platform.suite)
             except ImageError as exc:
                 raise ImageError(f"{platform.name} × Salt {salt_version}: {exc}") from None
