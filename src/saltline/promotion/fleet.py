@@ -105,7 +105,7 @@ def up(
         raise SaltlineError(
             f"{config.path}: no environment has docker:// masters; nothing to start"
         )
-    platform = next(iter(config.platforms.values()))
+    platform = config.platforms[config.default_platform]
     image = Images(client, config, log=console.say).ensure_minion(platform, config.salt_version)
     try:
         for env, masters in environments.items():
