@@ -93,10 +93,10 @@ class Images:
                         f"{broken}; choose another Salt version for {platform.suite} "
                         f"(Python {python})"
                     )
-                source = wheelhouse.sdist(
-                    cache_dir() / "wheelhouse", salt_version, self.config.ca_bundle
-                )
-                wheelhouse.locked_requirements(source, python, platform.suite)
+                wheels = cache_dir() / "wheelhouse"
+                if not wheelhouse.built(wheels, salt_version, platform.suite):
+                    source = wheelhouse.sdist(wheels, salt_version, self.config.ca_bundle)
+                    wheelhouse.locked_requirements(source, python, platform.suite)
             except ImageError as exc:
                 raise ImageError(f"{platform.name} × Salt {salt_version}: {exc}") from None
 

@@ -51,6 +51,11 @@ def python_for(suite: str) -> str:
         ) from None
 
 
+def built(cache_dir: Path, salt_version: str, suite: str) -> bool:
+    """Whether this wheelhouse exists (its Salt and Python were found to fit then)."""
+    return (cache_dir / f"salt-{salt_version}-py{python_for(suite)}" / COMPLETE_MARK).is_file()
+
+
 def ensure(
     cache_dir: Path,
     salt_version: str,

@@ -131,10 +131,9 @@ def _run_in_containers(
             )
             result.estate.append(rendered)
             console.say(stage_line("estate", "render", rendered))
-            if rendered.passed:
-                console.say(f"    {rendered.message}")
             if not rendered.passed:
                 return
+            console.say(f"    {rendered.message}")
             if options.changed is not None:
                 options = _narrowed(config, options, used, result, console)
         if not minion_stages or not options.targets:
