@@ -2,8 +2,8 @@
 
 One container per cell (platform × Salt version), from the minion image but without
 systemd (nothing is applied, so nothing needs it), runs `salt-call --local state.apply
-mock=True` per minion × environment. Jinja, YAML, include, requisite and pillar errors stop here,
-named by file and line (see `render_errors`), before any minion starts.
+mock=True` per minion × environment. Jinja, YAML, include, requisite and pillar errors
+stop here, named by file and line (see `render_errors`), before any minion starts.
 """
 
 from __future__ import annotations
@@ -81,11 +81,10 @@ def run(
     )
     used: dict[str, Used | None] = {key: reuse.used for key, reuse in reuses.items()}
     to_render = [job for job in render_jobs if job.key not in reuses]
-    reused = [
-        Case(name, "estate.render", 0.0)
+    cases_of: dict[str, list[Case]] = {
+        key: [Case(name, "estate.render", 0.0) for name in [key, f"{key} data"][: 1 + check_data]]
         for key in reuses
-        for name in ([key, f"{key} data"] if check_data else [key])
-    ]
+    }
 
     def render_job(job: Target) -> list[Case]:
         container = containers[job.cell]
@@ -118,12 +117,13 @@ def run(
                 gpg_keys.import_key(container, config.gpg_key)
         workers = max(1, min(jobs or os.cpu_count() or 1, len(to_render)))
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            cases = [case for job_cases in pool.map(render_job, to_render) for case in job_cases]
+            done = pool.map(render_job, to_render)
+            cases_of.update(zip([job.key for job in to_render], done, strict=True))
     finally:
         for container in containers.values():
             with contextlib.suppress(docker.errors.NotFound):
                 container.remove(force=True)
-    cases += reused
+    cases = [case for job in render_jobs for case in cases_of[job.key]]  # in job order
     failed = [case for case in cases if case.failure]
     message = (
         "\n".join(f"{case.name}:\n{case.failure}" for case in failed)
