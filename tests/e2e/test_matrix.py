@@ -7,6 +7,7 @@ default cell's image and this one's (debian13 × Salt 3008)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import docker
@@ -120,3 +121,25 @@ def test_a_suite_debootstrap_cannot_fetch_names_the_cell(engine, tmp_path):
     assert "saltline: error: debian12 × Salt 3007.13: debootstrap failed" in run.output
     assert "Traceback" not in run.output
     assert engine.images.get("saltline/base:bookworm").id == before
+
+
+def test_a_salt_whose_locked_requirement_the_index_lacks_names_it(engine, tmp_path):
+    """Salt 3008.4 locks a certifi newer than the package index has: exit 2, naming the
+    cell and the requirement, not a pip traceback; no image of it."""
+    estate = tmp_path / "estate"
+    (estate / "salt").mkdir(parents=True)
+    (estate / "salt" / "top.sls").write_text("base: {}\n")
+    (estate / "saltline.yml").write_text(
+        'salt_version: "3007.13"\nsalt_versions: ["3007.13", "3008.4"]\n'
+        "platforms: {debian12: {suite: bookworm, image: 'debian:bookworm'}}\n"
+        "environments: {dev: {test: true}}\nminions: {web1: {}}\n"
+    )
+    run = saltline("test", "--salt", "3008", estate=estate, reports=tmp_path / "reports")
+    assert run.exit_code == 2, run.output
+    assert re.search(
+        r"debian12 × Salt 3008\.4: Salt 3008\.4 for Python 3\.11 \(bookworm\) cannot be "
+        r"installed: its locked requirement certifi==\S+ is not on the package index",
+        run.output,
+    ), run.output
+    assert "Traceback" not in run.output
+    assert engine.images.list(filters={"label": "io.saltline.salt-version=3008.4"}) == []

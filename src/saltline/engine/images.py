@@ -109,7 +109,7 @@ class Images:
             return self._with_packages(tag, platform, salt_version) if platform.packages else tag
         except ImageError as exc:
             cell = f"{platform.name} × Salt {salt_version}"
-            named = str(exc).startswith((cell, f"Salt {salt_version} on"))
+            named = str(exc).startswith(cell)
             raise ImageError(str(exc) if named else f"{cell}: {exc}") from None
 
     def _with_packages(self, minion: str, platform: Platform, salt_version: str) -> str:

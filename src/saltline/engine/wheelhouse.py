@@ -72,12 +72,31 @@ def ensure(
     locked = locked_requirements(sdist(cache_dir, salt_version, ca_bundle), python, suite)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
+    try:
+        _fill(target, locked, salt_version, python, suite, pip, build_on_platform)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # no half wheelhouse left behind
+        raise
+    (target / COMPLETE_MARK).touch()
+    return target
+
+
+def _fill(
+    target: Path,
+    locked: str,
+    salt_version: str,
+    python: str,
+    suite: str,
+    pip: list[str],
+    build_on_platform: PlatformBuild | None,
+) -> None:
+    """The locked requirements and Salt as wheels for the platform's Python, in `target`."""
     requirements = target / "requirements.txt"
     # Locks before 3008 leave setuptools out ("unsafe") though a dependency needs it;
     # Python 3.12+ venvs no longer carry it. <81: it still ships pkg_resources.
     unpinned = "" if re.search(r"(?m)^setuptools==", locked) else "setuptools<81\n"
     requirements.write_text(f"{locked}\n{unpinned}salt=={salt_version}\n", encoding="utf-8")
-    cell = f"Salt {salt_version} on {suite} (Python {python})"
+    cell = f"Salt {salt_version} for Python {python} ({suite})"
     _pip(
         [*pip, "download", "--no-deps", "-r", str(requirements), "-d", str(target),
          *_target_interpreter(python, suite)],
@@ -96,8 +115,6 @@ def ensure(
                 "and compiles; choose another Salt version for this platform"
             )
         _build_on_platform(build_on_platform, compiled, target, python, cell)
-    (target / COMPLETE_MARK).touch()
-    return target
 
 
 def sdist(cache_dir: Path, salt_version: str, ca_bundle: Path | None) -> Path:
