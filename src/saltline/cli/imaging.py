@@ -15,13 +15,17 @@ def register(commands: Commands) -> None:
     images = commands.add_parser("images", help="build, list or prune the test images")
     images.add_argument("action", choices=["build", "list", "prune"])
     images.add_argument("--all", action="store_true", help="prune: every saltline image")
+    images.add_argument(
+        "--no-cache", action="store_true",
+        help="build: the minion images again, without Docker's layer cache (base images stay)",
+    )  # fmt: skip
     add_cell_arguments(images)
     images.set_defaults(handler=cmd_images)
 
 
 def cmd_images(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
-    images = Images(connection.connect(), cfg, log=console.say)
+    images = Images(connection.connect(), cfg, log=console.say, rebuild=args.no_cache)
     cells = list(dict.fromkeys(target.cell for target in cell_targets(cfg, args)))
     chosen = [(cfg.platforms[platform], version) for platform, version in cells]
     if args.action == "build":

@@ -71,10 +71,13 @@ class ImageInfo:
 class Images:
     """Finds or builds the images a configuration needs."""
 
-    def __init__(self, client: docker.DockerClient, config: Config, log: Log = print):
+    def __init__(
+        self, client: docker.DockerClient, config: Config, log: Log = print, rebuild: bool = False
+    ):
         self.client = client
         self.config = config
         self.log = log
+        self.rebuild = rebuild  # minion images built again, without Docker's layer cache
 
     def minion_tag(self, platform: Platform, salt_version: str) -> str:
         """A cell's test image: with the platform's packages, if it names any."""
@@ -144,7 +147,7 @@ class Images:
         requirements = (wheels / "requirements.txt").read_bytes()
         input_hash = digest(BUILD_SCHEMA, str(base.id), *recipe.values(), requirements, ca_bundle)
         tag = self.minion_tag(platform, salt_version)
-        if self._hash_of(tag) == input_hash:
+        if self._hash_of(tag) == input_hash and not self.rebuild:
             return tag
         self.log(f"building {tag} (Salt {salt_version} on {platform.suite})")
         with tempfile.TemporaryDirectory(prefix="saltline-build-") as context:
@@ -233,6 +236,7 @@ class Images:
                 labels=image_labels,
                 rm=True,
                 forcerm=True,
+                nocache=self.rebuild,
             )
         except docker.errors.BuildError as exc:
             tail = "".join(str(line.get("stream", line.get("error", ""))) for line in exc.build_log)
