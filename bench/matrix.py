@@ -28,7 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 from saltline import config
 from saltline.cache import cache_dir
 from saltline.engine import wheelhouse
