@@ -31,6 +31,7 @@ def run_labels(host: str = "runner1", pid: int = os.getpid(), age: float = 60) -
         ({**run_labels(pid=DEAD_PID), labels.FLEET: "m"}, False),  # the fleet: never
         ({labels.MANAGED: "true", labels.RUN: "r0"}, True),  # an old saltline's run
         ({labels.MANAGED: "true"}, False),  # not a run's
+        ({**run_labels(pid=DEAD_PID), labels.KEPT: "true"}, False),  # `test --keep`: stays
         ({"io.saltline.cache": "apt", labels.IMAGE: "apt-cache"}, False),  # the package cache
     ],
 )

@@ -3,7 +3,8 @@
 `destroy` removes every test run's objects but never the local fleet (only `fleet
 down` does: it holds release history and audit logs). `reap` removes what runs that
 are gone left behind: a run of this host whose process has exited, or any run older
-than `MAX_RUN_AGE` (a run on another host sharing the engine); never a live run.
+than `MAX_RUN_AGE` (a run on another host sharing the engine); never a live run, and
+never what a run was asked to keep.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def abandoned(found: Mapping[str, str], host: str, now: float) -> bool:
     """Whether an object with these labels belongs to a run that is gone."""
     if labels.FLEET in found or labels.RUN not in found:
         return False
+    if labels.KEPT in found:
+        return False  # asked to stay (`test --keep`): `destroy` removes it
     try:
         started = float(found.get(labels.STARTED, "0"))
         pid = int(found.get(labels.OWNER_PID, "0"))

@@ -21,6 +21,7 @@ KIND = "io.saltline.kind"
 OWNER_HOST = "io.saltline.owner-host"
 OWNER_PID = "io.saltline.owner-pid"
 STARTED = "io.saltline.started"  # seconds since the epoch
+KEPT = "io.saltline.kept"  # `test --keep`: left for `login`, until `destroy`
 # The local fleet: a fleet outlives test runs, and only `fleet down` removes it.
 FLEET = "io.saltline.fleet"
 # On images only. Containers inherit their image's labels, so images must not carry

@@ -40,6 +40,7 @@ class RunContext:
     config: Config
     layout: Layout
     package_cache: bool = False  # apt downloads through the shared cache (engine.apt_cache)
+    keep: bool = False  # `--keep`: the containers stay for `login` (labels.KEPT)
 
 
 class Minion(Protocol):
@@ -107,6 +108,7 @@ class DockerMinion:
                     labels.PLATFORM: self.target.platform.name,
                     labels.SALT_VERSION: self.target.salt_version,
                     labels.ENVIRONMENT: self.target.environment,
+                    **({labels.KEPT: "true"} if self.run_context.keep else {}),
                 },
             ),
             network=self.run_context.networks[self.target.group],

@@ -138,7 +138,7 @@ def _run_in_containers(
                 options = _narrowed(config, options, used, result, console)
         if not minion_stages or not options.targets:
             return
-        networks = _create_networks(client, result.run_id, options.targets)
+        networks = _create_networks(client, result.run_id, options.targets, options.keep)
         context = RunContext(
             run_id=result.run_id,
             networks=networks,
@@ -146,6 +146,7 @@ def _run_in_containers(
             layout=estate,
             package_cache=options.package_cache
             and _attach_package_cache(client, images, list(networks.values()), console),
+            keep=options.keep,
         )
         with tempfile.TemporaryDirectory(prefix=f"saltline-{result.run_id}-") as work_dir:
             result.targets = _run_targets(
@@ -207,7 +208,7 @@ def _attach_package_cache(
 
 
 def _create_networks(
-    client: docker.DockerClient, run_id: str, targets: list[Target]
+    client: docker.DockerClient, run_id: str, targets: list[Target], keep: bool
 ) -> dict[tuple[str, str, str], str]:
     """A network per target group (environment × platform × Salt version): its minions see
     each other by id."""
@@ -215,7 +216,10 @@ def _create_networks(
     for environment, platform, salt_version in dict.fromkeys(target.group for target in targets):
         network = client.networks.create(
             labels.unique_name(f"saltline-{run_id}", environment, platform, salt_version),
-            labels=labels.for_run(run_id, **{labels.ENVIRONMENT: environment}),
+            labels=labels.for_run(
+                run_id,
+                **{labels.ENVIRONMENT: environment, **({labels.KEPT: "true"} if keep else {})},
+            ),
         )
         networks[(environment, platform, salt_version)] = str(network.name)
     return networks

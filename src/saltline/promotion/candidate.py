@@ -29,15 +29,22 @@ HOME = f"{RELEASE_ROOT}/candidate-master"
 DROP_IN = "saltline.conf"  # master.d/saltline.conf: where saltline's roots are configured
 START_TIMEOUT = 60
 
-# Stops the candidate master (of this dry run, or a killed one's): its whole process
-# group, the master and the workers that hold its ports, recorded at start; a recycled
-# group id that holds no candidate master of this home is left alone.
+# Stops the candidate master (of this dry run, or a killed one's): every process of it,
+# found by its configuration directory in the command line (the master, its workers that
+# hold its ports, and `timeout` above them), and its process group, recorded at start; a
+# recycled group id that holds no candidate master of this home is left alone. Killed
+# again until none is left: a worker forked while the first kill ran survives it.
 _STOP_FUNCTION = """
 stop_candidate() {
-  group=$(cat "$1/group" 2>/dev/null) || return 0
-  pgrep -g "$group" -f "$1/etc" >/dev/null || { rm -f "$1/group"; return 0; }
-  pkill -KILL -g "$group" || :  # nothing of it is worth a graceful stop: all is thrown away
-  for _ in $(seq 50); do pgrep -g "$group" -r R,S,D >/dev/null 2>&1 || break; sleep 0.1; done
+  group=$(cat "$1/group" 2>/dev/null) || group=""
+  for _ in $(seq 100); do
+    if [ -n "$group" ] && pgrep -g "$group" -f "$1/etc" >/dev/null; then
+      pkill -KILL -g "$group" || :
+    fi
+    pkill -KILL -f "$1/etc" || :  # nothing of it is worth a graceful stop
+    pgrep -f "$1/etc" -r R,S,D >/dev/null 2>&1 || break
+    sleep 0.1
+  done
   rm -f "$1/group"
 }
 """
