@@ -13,9 +13,19 @@ from pathlib import Path
 import docker
 import pytest
 
+from saltline.engine import cleanup
 from tests.e2e.conftest import REPO, saltline
 
 KEY = "dev/web1@debian13/salt3008.3"
+
+
+def empty_estate(tmp_path: Path, settings: str) -> Path:
+    """An estate with no states, configured by `settings` (its saltline.yml)."""
+    estate = tmp_path / "estate"
+    (estate / "salt").mkdir(parents=True)
+    (estate / "salt" / "top.sls").write_text("base: {}\n")
+    (estate / "saltline.yml").write_text(settings)
+    return estate
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +36,9 @@ def kept_run(tmp_path_factory, engine: docker.DockerClient):
         "test", "web1", "--platform", "debian13", "--salt", "3008", "--environment", "dev",
         "--keep", estate=REPO, reports=reports,
     )  # fmt: skip
-    label = {"label": f"io.saltline.run={run.results['run_id']}"}
-    yield run, engine.containers.list(filters=label)
-    for container in engine.containers.list(all=True, filters=label):
-        container.remove(force=True)
-    for network in engine.networks.list(filters=label):
-        network.reload()
-        for attached in network.containers:
-            network.disconnect(attached, force=True)
-        network.remove()
+    run_id = run.results["run_id"]
+    yield run, engine.containers.list(filters={"label": f"io.saltline.run={run_id}"})
+    cleanup.remove_run(engine, run_id)  # kept: only this removes it
 
 
 def test_another_cell_converges_verifies_and_says_all_four_parts(kept_run):
@@ -82,13 +86,11 @@ def test_an_unknown_cell_is_exit_2(tmp_path, args, expected):
 
 
 def test_a_salt_the_platforms_python_does_not_support_is_refused_before_any_build(engine, tmp_path):
-    estate = tmp_path / "estate"
-    (estate / "salt").mkdir(parents=True)
-    (estate / "salt" / "top.sls").write_text("base: {}\n")
-    (estate / "saltline.yml").write_text(
+    estate = empty_estate(
+        tmp_path,
         'salt_version: "3007.13"\nsalt_versions: ["3007.13", "3006.0"]\n'
         "platforms: {debian12: {suite: bookworm, image: 'debian:bookworm'}}\n"
-        "environments: {dev: {test: true}}\nminions: {web1: {}}\n"
+        "environments: {dev: {test: true}}\nminions: {web1: {}}\n",
     )
     run = saltline("test", "--salt", "3006", estate=estate, reports=tmp_path / "reports")
     assert run.exit_code == 2
@@ -107,14 +109,12 @@ def test_a_suite_debootstrap_cannot_fetch_names_the_cell(engine, tmp_path):
     """No registry answers here and the mirror refuses: exit 2, naming the cell, and the
     cached base image of that suite untouched."""
     before = engine.images.get("saltline/base:bookworm").id
-    estate = tmp_path / "estate"
-    (estate / "salt").mkdir(parents=True)
-    (estate / "salt" / "top.sls").write_text("base: {}\n")
-    (estate / "saltline.yml").write_text(
+    estate = empty_estate(
+        tmp_path,
         'salt_version: "3007.13"\n'
         "platforms: {debian12: {suite: bookworm, image: 'localhost:1/nosuch:bookworm',\n"
         "                       mirror: 'http://127.0.0.1:9/debian'}}\n"
-        "environments: {dev: {test: true}}\nminions: {web1: {}}\n"
+        "environments: {dev: {test: true}}\nminions: {web1: {}}\n",
     )
     run = saltline("test", estate=estate, reports=tmp_path / "reports")
     assert run.exit_code == 2, run.output
@@ -126,13 +126,11 @@ def test_a_suite_debootstrap_cannot_fetch_names_the_cell(engine, tmp_path):
 def test_a_salt_whose_locked_requirement_the_index_lacks_names_it(engine, tmp_path):
     """Salt 3008.4 locks a certifi newer than the package index has: exit 2, naming the
     cell and the requirement, not a pip traceback; no image of it."""
-    estate = tmp_path / "estate"
-    (estate / "salt").mkdir(parents=True)
-    (estate / "salt" / "top.sls").write_text("base: {}\n")
-    (estate / "saltline.yml").write_text(
+    estate = empty_estate(
+        tmp_path,
         'salt_version: "3007.13"\nsalt_versions: ["3007.13", "3008.4"]\n'
         "platforms: {debian12: {suite: bookworm, image: 'debian:bookworm'}}\n"
-        "environments: {dev: {test: true}}\nminions: {web1: {}}\n"
+        "environments: {dev: {test: true}}\nminions: {web1: {}}\n",
     )
     run = saltline("test", "--salt", "3008", estate=estate, reports=tmp_path / "reports")
     assert run.exit_code == 2, run.output

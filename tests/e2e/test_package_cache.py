@@ -9,7 +9,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from saltline.engine import apt_cache
+from saltline.engine import apt_cache, cleanup
 from tests.e2e.conftest import leftovers, saltline
 
 ESTATE = {
@@ -49,13 +49,7 @@ def converged_packages(engine: docker.DockerClient, estate: Path, tmp: Path, *fl
         proxied = container.exec_run(["test", "-e", apt_cache.APT_CONF_PATH]).exit_code == 0
         return sorted(done.output.decode().split()), run, proxied
     finally:
-        for container in engine.containers.list(all=True, filters=label):
-            container.remove(force=True)
-        for network in engine.networks.list(filters=label):
-            network.reload()
-            for attached in network.containers:
-                network.disconnect(attached, force=True)
-            network.remove()
+        cleanup.remove_run(engine, run_id)  # kept: only this removes it
 
 
 def test_through_the_cache_a_minion_installs_what_it_installs_without(engine, estate, tmp_path):
