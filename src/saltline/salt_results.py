@@ -63,13 +63,15 @@ class SaltOutputError(SaltlineError):
     """salt-call printed something that is not a state.apply return."""
 
 
-def parse_apply(stdout: str) -> ApplyRun:
-    """Parse the stdout of `salt-call --local --out=json state.apply`."""
+def parse_apply(stdout: str, stderr: str = "", exit_code: int | None = None) -> ApplyRun:
+    """Parse the stdout of `salt-call --local --out=json state.apply`; when it is not
+    JSON, the error shows what salt-call said instead (and how it exited, if known)."""
     try:
         document = json.loads(stdout)
     except json.JSONDecodeError as exc:
-        excerpt = stdout.strip()[-500:] or "(no output)"
-        raise SaltOutputError(f"salt-call did not print JSON ({exc.msg}): {excerpt}") from None
+        said = stdout.strip()[-500:] or stderr.strip()[-500:] or "(no output)"
+        exited = "" if exit_code is None else f", exit code {exit_code}"
+        raise SaltOutputError(f"salt-call did not print JSON ({exc.msg}{exited}): {said}") from None
     if not isinstance(document, dict) or len(document) != 1:
         raise SaltOutputError(f"expected one minion's return, got: {str(document)[:300]}")
     return parse_return(next(iter(document.values())))

@@ -85,6 +85,22 @@ def test_a_tampered_release_fails_verification_and_is_uploaded_again(store, tmp_
     assert store.verify(sha, content_digest(release_tar(sha)))
 
 
+class MeddlingTransport(LocalTransport):
+    """Something else writes into the release while it is unpacked."""
+
+    def unpack(self, directory: str, tar: bytes) -> None:
+        super().unpack(directory, tar)
+        (Path(self._map(directory)) / "salt" / "top.sls").write_text("meddled: {}\n")
+        (Path(self._map(directory)) / "salt" / "stray.pyc").write_bytes(b"\0")
+
+
+def test_an_upload_that_does_not_match_names_the_files_that_differ(tmp_path):
+    store = ReleaseStore(MeddlingTransport(tmp_path / "srv"))
+    with pytest.raises(SaltlineError) as raised:
+        store.upload("a" * 40, release_tar("a" * 40), {"sha": "a" * 40})
+    assert "changed: salt/top.sls; not uploaded: salt/stray.pyc" in str(raised.value)
+
+
 def test_only_a_finished_rollout_counts_as_reached(store):
     sha = "a" * 40
     store.upload(sha, release_tar(sha), {"sha": sha})

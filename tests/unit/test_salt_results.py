@@ -101,3 +101,9 @@ def test_answered_ping_counts_only_true_answers() -> None:
     assert answered_ping(stdout) == ["web1"]
     assert answered_ping("") == []
     assert answered_ping("Salt request timed out.") == []
+
+
+def test_no_output_shows_what_salt_call_said_on_stderr_and_its_exit_code():
+    stderr = 'Failed to create directory path "/etc/salt/pki/minion" - [Errno 17] File exists'
+    with pytest.raises(SaltOutputError, match=r"exit code 17\): Failed to create directory"):
+        parse_apply("", stderr, 17)

@@ -150,7 +150,7 @@ class DockerMinion:
             raise CommandTimeout(
                 f"{self.name}: state.apply did not finish within {timeout}s"
             ) from None
-        return parse_apply(done.stdout or done.stderr)
+        return parse_apply(done.stdout or done.stderr, exit_code=done.exit_code)
 
     def destroy(self) -> None:
         if self.container is None:

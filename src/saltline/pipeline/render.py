@@ -164,9 +164,11 @@ def _start(
 def _config_files(
     config: Config, layout: Layout, jobs: list[Target]
 ) -> dict[str, list[tuple[str, str]]]:
-    """Two minion configs per job, each with its own cache, by path below / (by job key):
-    one for the highstate, and one without the key for golden data, where secrets stay
-    encrypted.
+    """Two minion configs per job, each with directories of its own (cache, keys,
+    sockets, log), by path below / (by job key): one for the highstate, and one without
+    the key for golden data, where secrets stay encrypted. Salt creates missing
+    directories at start and exits when a concurrent salt-call created one first, so the
+    jobs running side by side in one container share none.
 
     The test key opens the tested environments' secrets only: an environment that is
     not tested (prod) renders its highstate without a key too, each secret left as its
@@ -180,12 +182,21 @@ def _config_files(
             (
                 f"{directory.lstrip('/')}/minion",
                 yaml.safe_dump(
-                    {**document, **keys, "cachedir": f"{directory}/cache"}, sort_keys=False
+                    {**document, **keys, **_own_directories(directory)}, sort_keys=False
                 ),
             )
             for directory, keys in ((config_dir(job), highstate), (_keyless_dir(job), _KEYLESS))
         ]
     return files
+
+
+def _own_directories(directory: str) -> dict[str, str]:
+    return {
+        "cachedir": f"{directory}/cache",
+        "pki_dir": f"{directory}/pki",
+        "sock_dir": f"{directory}/sock",
+        "log_file": f"{directory}/log",
+    }
 
 
 def _settings(
@@ -326,7 +337,8 @@ def _render(
     used = None
     try:
         done = run_command(container, command, timeout)
-        errors = locate(parse_apply(done.stdout), done.stderr, estate)
+        run = parse_apply(done.stdout, done.stderr, done.exit_code)
+        errors = locate(run, done.stderr, estate)
         if not errors:
             lowstate, pillar = _lowstate(container, job, timeout)
             used = used_by(lowstate, pillar)

@@ -36,15 +36,16 @@ HISTORY = f"{RELEASE_ROOT}/history.jsonl"
 AUDIT = f"{RELEASE_ROOT}/audit.jsonl"
 ROLLED_OUT = "rolled-out"
 
-# What `content_digest` computes locally, computed on the master from the unpacked files.
-_DIGEST_ON_MASTER = (
+# `sha256sum`'s line for every regular file of a release on the master, in byte order:
+# what `file_listing` computes locally from the tar.
+_LISTING_ON_MASTER = (
     'cd "$1" && find salt pillar -type f -print0 2>/dev/null | LC_ALL=C sort -z '
-    "| xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1"
+    "| xargs -0 -r sha256sum"
 )
 
 
-def content_digest(tar: bytes) -> str:
-    """sha256 over `sha256sum`'s lines for every regular file of the release, in byte order."""
+def file_listing(tar: bytes) -> str:
+    """`sha256sum`'s lines for every regular file of the release, in byte order."""
     lines = []
     with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
         for member in archive.getmembers():
@@ -52,8 +53,37 @@ def content_digest(tar: bytes) -> str:
                 handle = archive.extractfile(member)
                 data = handle.read() if handle else b""
                 lines.append((member.name, f"{hashlib.sha256(data).hexdigest()}  {member.name}\n"))
-    text = "".join(line for _, line in sorted(lines, key=lambda pair: pair[0].encode()))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return "".join(line for _, line in sorted(lines, key=lambda pair: pair[0].encode()))
+
+
+def listing_digest(listing: str) -> str:
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
+def content_digest(tar: bytes) -> str:
+    """The digest RELEASE.json records: over the release's file listing."""
+    return listing_digest(file_listing(tar))
+
+
+def differences(expected: str, found: str) -> str:
+    """What differs between two file listings, by path (a few of each kind)."""
+
+    def by_path(listing: str) -> dict[str, str]:
+        pairs = (line.split("  ", 1) for line in listing.splitlines() if "  " in line)
+        return {path: digest for digest, path in pairs}
+
+    want, have = by_path(expected), by_path(found)
+    kinds = {
+        "changed": [p for p in want if p in have and have[p] != want[p]],
+        "missing": [p for p in want if p not in have],
+        "not uploaded": [p for p in have if p not in want],
+    }
+    said = [
+        f"{kind}: {', '.join(paths[:5])}{' …' if len(paths) > 5 else ''}"
+        for kind, paths in kinds.items()
+        if paths
+    ]
+    return "; ".join(said) or "the same files, listed differently"
 
 
 @dataclass(frozen=True)
@@ -84,16 +114,20 @@ class ReleaseStore:
             'printf "%s\\n" "$2" > "$1/RELEASE.json" && rm -rf "$3" && mv -T "$1" "$3"',
             incoming, json.dumps({**stamp, "digest": digest}), f"{RELEASES}/{sha}",
         )  # fmt: skip
-        if not self.verify(sha, digest):
+        found = self._listing(sha)
+        if listing_digest(found) != digest:
             raise SaltlineError(
                 f"master {self.master.address}: releases/{sha[:12]} does not match what was "
-                "uploaded (a full disk, or something else writing there?)"
+                f"uploaded ({differences(file_listing(tar), found)}): a full disk, or "
+                "something else writing there?"
             )
 
     def verify(self, sha: str, digest: str) -> bool:
         """Whether the files of releases/<sha> on the master are exactly those uploaded."""
-        done = self.master.run(["sh", "-c", _DIGEST_ON_MASTER, "saltline", f"{RELEASES}/{sha}"])
-        return done.exit_code == 0 and done.stdout.strip() == digest
+        return listing_digest(self._listing(sha)) == digest
+
+    def _listing(self, sha: str) -> str:
+        return self._sh(_LISTING_ON_MASTER, f"{RELEASES}/{sha}")
 
     def current(self) -> str | None:
         return self._target(CURRENT)
