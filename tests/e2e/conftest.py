@@ -11,6 +11,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from saltline.cache import cache_dir
 from saltline.config import target_key
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,3 +66,35 @@ def leftovers(client: docker.DockerClient, run_id: str) -> list[str]:
         + [n.name for n in client.networks.list(filters=label)]
         + [v.name for v in client.volumes.list(filters=label)]
     )
+
+
+@pytest.fixture
+def own_formula_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache of this test's own for formula mirrors and exports (SALTLINE_CACHE), that
+    shares the Salt wheelhouses of the usual one: the images they built stay current."""
+    shared = cache_dir() / "wheelhouse"
+    own = tmp_path / "cache"
+    own.mkdir()
+    shared.mkdir(parents=True, exist_ok=True)
+    (own / "wheelhouse").symlink_to(shared, target_is_directory=True)
+    monkeypatch.setenv("SALTLINE_CACHE", str(own))
+    return own
+
+
+# The modules that take longest, first: pytest-xdist hands whole modules to workers in
+# collection order (`--dist loadfile`), so the longest must not start last.
+SLOWEST_FIRST = (
+    "test_promotion.py",
+    "test_faults_lost.py",
+    "test_faults_killed.py",
+    "test_pipeline.py",
+    "test_adoption.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: a module's tests keep their order

@@ -64,8 +64,9 @@ class Fleet:
 
 @contextmanager
 def fault_estate(path: Path, fleet: Fleet, ssh: bool = False) -> Iterator[Path]:
-    """The estate and its fleet, with a first release rolled out."""
-    with estate_with_fleet(path, {"staging": fleet.masters}, ssh=ssh) as repo:
+    """The estate and its fleet (the web role only writes the page), with a first release
+    rolled out."""
+    with estate_with_fleet(path, {"staging": fleet.masters}, ssh=ssh, page_only=True) as repo:
         first = force_promote(repo)
         assert first.exit_code == 0, first.output
         yield repo

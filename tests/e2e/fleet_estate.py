@@ -54,22 +54,42 @@ def motd_formula(target: Path) -> Path:
     return target
 
 
+# The web role reduced to its page, from the same pillar (`page_only`).
+PAGE_ROLE = "include:\n  - e2e_page\n"
+PAGE_SLS = """\
+e2e-page-file-managed:
+  file.managed:
+    - name: /var/www/saltline/index.html
+    - contents: {{ salt['pillar.get']('nginx:site:message') | yaml_dquote }}
+    - makedirs: true
+"""
+
+
 @contextmanager
 def estate_with_fleet(
-    repo: Path, fleet: dict[str, list[str]], ssh: bool = False, formula: bool = False
+    repo: Path,
+    fleet: dict[str, list[str]],
+    ssh: bool = False,
+    formula: bool = False,
+    page_only: bool = False,
 ) -> Iterator[Path]:
     """The estate in `repo`, promoted to `fleet` (environment → master container names),
     with only web1 and its web role (promotion is under test here, not the estate), a
     short Salt timeout, and the fleet up (`ssh`: with sshd on the masters, and
     `saltline-ssh.yml`, the same estate with its masters as ssh:// URLs; `formula`: the
     motd formula pinned at v1.0.0 from a repository of its own, applied to every
-    minion); the fleet is removed afterwards."""
+    minion; `page_only`: the web role only writes the page from the pillar's message,
+    without nginx, for promotions whose mechanics are under test); the fleet is
+    removed afterwards."""
     for part in ("salt", "pillar", "tests/infra", "tests/secrets", ".yamllint", ".salt-lint"):
         source = REPO / part
         if source.is_dir():
             shutil.copytree(source, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, repo / part)
+    if page_only:
+        (repo / "salt" / "roles" / "web.sls").write_text(PAGE_ROLE)
+        (repo / "salt" / "e2e_page.sls").write_text(PAGE_SLS)
     settings = yaml.safe_load((REPO / "saltline.yml").read_text())
     settings["environments"] = {
         "dev": {"test": True},

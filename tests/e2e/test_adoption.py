@@ -140,8 +140,8 @@ def estate_pinning(tmp_path: Path, formulas: dict[str, dict[str, str]]) -> Path:
     return estate
 
 
-def test_an_estate_pins_a_formula_tests_it_and_works_offline_from_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALTLINE_CACHE", str(tmp_path / "cache"))
+@pytest.mark.usefixtures("own_formula_cache")
+def test_an_estate_pins_a_formula_tests_it_and_works_offline_from_the_cache(tmp_path):
     formula = repository(MOTD, tmp_path / "motd-formula", tag="v1.0.0")
     pinned = git(formula, "rev-parse", "HEAD")
     (formula / "motd" / "files" / "motd.jinja").write_text("{{ message }} (v1.1)\n")
@@ -161,10 +161,8 @@ def test_an_estate_pins_a_formula_tests_it_and_works_offline_from_the_cache(tmp_
     assert rendered.exit_code == 0, rendered.output
 
 
-def test_a_formula_declaring_an_estate_state_id_is_a_render_error_naming_both_files(
-    tmp_path, monkeypatch
-):
-    monkeypatch.setenv("SALTLINE_CACHE", str(tmp_path / "cache"))
+@pytest.mark.usefixtures("own_formula_cache")
+def test_a_formula_declaring_an_estate_state_id_is_a_render_error_naming_both_files(tmp_path):
     formula = repository(MOTD, tmp_path / "motd-formula", tag="v1.0.0")
     estate = estate_pinning(tmp_path, {"motd": {"git": f"file://{formula}", "ref": "v1.0.0"}})
     site = estate / "salt" / "site.sls"
@@ -239,8 +237,8 @@ def test_logrotate_job(host):
 
 
 @needs_bundles
-def test_an_estate_pins_the_public_formulas_at_their_tags(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALTLINE_CACHE", str(tmp_path / "cache"))
+@pytest.mark.usefixtures("own_formula_cache")
+def test_an_estate_pins_the_public_formulas_at_their_tags(tmp_path):
     sources = {name: clone(name, tmp_path / "sources" / name) for name in PUBLIC}
     estate = tmp_path / "estate"
     (estate / "salt").mkdir(parents=True)

@@ -46,7 +46,7 @@ def test_over_ssh_dry_run_promote_status_drift_and_rollback(repo):
     sha = new_commit(repo, "over ssh")
     dry = over_ssh(repo, "promote", "staging", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "dry run staging/web1: nginx-config-page-file-managed" in dry.output
+    assert "dry run staging/web1: e2e-page-file-managed" in dry.output
     assert FLEET.served() == before
     promoted = force_promote(repo, config="saltline-ssh.yml")
     assert promoted.exit_code == 0, promoted.output

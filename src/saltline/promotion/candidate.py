@@ -98,7 +98,8 @@ salt-call -c "$d" --out=json --log-level=quiet --retcode-passthrough state.apply
 
 
 def start(master: Transport, port: int, lifetime: int) -> None:
-    """Start (or restart) the candidate master, and wait until it listens."""
+    """Start (or restart) the candidate master in the background; `wait_until_listening`
+    waits for it (so that the masters of an environment start side by side)."""
     done = master.run(["sh", "-c", _START, "saltline", str(port), str(lifetime)])
     if done.exit_code == 4:
         raise SaltlineError(
@@ -110,6 +111,9 @@ def start(master: Transport, port: int, lifetime: int) -> None:
             f"master {master.address}: could not start the candidate master: "
             f"{(done.stderr or done.stdout).strip()[-300:]}"
         )
+
+
+def wait_until_listening(master: Transport, port: int) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if master.run(["sh", "-c", _LISTENING, "saltline", HOME, str(port)]).exit_code == 0:

@@ -167,6 +167,8 @@ class _Promotion:
                 candidate.start(
                     store.master, port, lifetime=3 * self.config.promotion.timeout + 120
                 )
+            for store in self.env.stores:
+                candidate.wait_until_listening(store.master, port)
             for salt, minions in plan:
                 runs.update(salt.test_candidate(minions, port))
         finally:

@@ -19,6 +19,7 @@ from saltline import process
 from saltline.engine.containers import CommandResult, run_command
 from saltline.errors import CommandTimeout, MasterUnreachable, SaltlineError
 from saltline.master_url import MasterAddress
+from saltline.promotion import ssh_sharing
 
 SSH_OPTIONS = [
     "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
@@ -63,18 +64,29 @@ class DockerTransport:
             raise SaltlineError(f"master {self.address}: could not unpack into {directory}")
 
 
-def ssh_command(address: MasterAddress, config: Path | None, command: list[str]) -> list[str]:
-    """The ssh client's command line for running `command` on a master.
+def ssh_command(
+    address: MasterAddress, config: Path | None, command: list[str], sharing: bool = False
+) -> list[str]:
+    """The ssh client's command line for running `command` on a master (`sharing`: over
+    this process's one connection to it, see `ssh_sharing`).
 
     >>> from saltline.master_url import parse_master_url
     >>> address = parse_master_url("ssh://deploy@[::1]:2222")
     >>> ssh_command(address, None, ["salt-key", "-L"])[-5:]
     ['-p', '2222', 'deploy@::1', '--', 'salt-key -L']
     """
-    host = address.host.strip("[]")  # ssh takes an IPv6 literal without brackets
+    return ["ssh", *ssh_options(config, sharing), *ssh_destination(address), "--",
+            shlex.join(command)]  # fmt: skip
+
+
+def ssh_options(config: Path | None, sharing: bool) -> list[str]:
     where = ["-F", str(config)] if config else []
-    return ["ssh", *where, *SSH_OPTIONS, "-p", str(address.port), f"{address.user}@{host}",
-            "--", shlex.join(command)]  # fmt: skip
+    return [*where, *SSH_OPTIONS, *(ssh_sharing.options() if sharing else [])]
+
+
+def ssh_destination(address: MasterAddress) -> list[str]:
+    host = address.host.strip("[]")  # ssh takes an IPv6 literal without brackets
+    return ["-p", str(address.port), f"{address.user}@{host}"]
 
 
 SSH_FAILED = 255  # the ssh client's own failure: no connection, or the connection dropped
@@ -89,11 +101,14 @@ class SshTransport:
         self.timeout = timeout
         self.config = config
         self.run(["true"])  # raises MasterUnreachable when there is no connection
+        ssh_sharing.close_at_exit(ssh_options(config, sharing=True), ssh_destination(address))
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
         try:
             done = process.run_bytes(
-                ssh_command(self.address, self.config, command), stdin=stdin, timeout=self.timeout
+                ssh_command(self.address, self.config, command, sharing=True),
+                stdin=stdin,
+                timeout=self.timeout,
             )
         except CommandTimeout:
             raise CommandTimeout(
