@@ -126,7 +126,7 @@ class Images:
         self.log(f"building {tag} (adds {', '.join(platform.packages)})")
         dockerfile = (
             f"FROM {minion}\nRUN apt-get update && apt-get install -y --no-install-recommends "
-            f"{' '.join(platform.packages)} && apt-get clean && rm -rf /var/lib/apt/lists/*\n"
+            f"{' '.join(platform.packages)} && apt-get clean\n"
         )
         with tempfile.TemporaryDirectory(prefix="saltline-build-") as context:
             (Path(context) / "Dockerfile").write_text(dockerfile)

@@ -44,6 +44,7 @@ class Environment:
         ]
         self.stores = [ReleaseStore(master) for master in self.masters]
         self.salts = [SaltMaster(master, config.promotion.timeout) for master in self.masters]
+        self._plan: list[tuple[SaltMaster, list[str]]] | None = None
 
     def log(self, action: str, sha: str | None, outcome: str, **details: Any) -> None:
         """Audit an outcome: locally first (a failure there raises), then on every master
@@ -90,8 +91,12 @@ class Environment:
 
     def minions(self, tolerant: bool = False) -> list[tuple[SaltMaster, list[str]]]:
         """Each master with the minions it applies: a minion whose key several masters
-        accepted (multi-master) is applied once, through the first. `tolerant` (undoing
-        a failure) skips a master that does not answer, naming it."""
+        accepted (multi-master) is applied once, through the first. Asked once per
+        command (a promotion's dry run, refresh and rollout apply the same minions);
+        `tolerant` (undoing a failure) asks again, and skips a master that does not
+        answer, naming it."""
+        if self._plan is not None and not tolerant:
+            return self._plan
         seen: set[str] = set()
         plan = []
         for salt in self.salts:
@@ -105,11 +110,13 @@ class Environment:
             mine = [minion for minion in accepted if minion not in seen]
             seen.update(mine)
             plan.append((salt, mine))
+        if not tolerant:
+            self._plan = plan
         return plan
 
     def refresh(self, tolerant: bool = False) -> None:
         for salt, minions in self.minions(tolerant):
-            salt.refresh(sorted(salt.alive() & set(minions)))
+            salt.refresh(sorted(salt.alive() & set(minions)) if minions else [])
 
     def rollout(self, size: int, applied: list[str], tolerant: bool = False) -> dict[str, str]:
         """Apply in batches, stopping at the first batch with a failure; returns the
