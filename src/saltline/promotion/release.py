@@ -25,7 +25,7 @@ import tarfile
 from dataclasses import dataclass
 from typing import Any
 
-from saltline.errors import SaltlineError
+from saltline.errors import MasterUnreachable, SaltlineError
 from saltline.promotion.transport import Transport
 
 RELEASE_ROOT = "/srv/saltline"
@@ -123,8 +123,14 @@ class ReleaseStore:
             )
 
     def verify(self, sha: str, digest: str) -> bool:
-        """Whether the files of releases/<sha> on the master are exactly those uploaded."""
-        return listing_digest(self._listing(sha)) == digest
+        """Whether the files of releases/<sha> on the master are exactly those uploaded
+        (not when they cannot all be read)."""
+        try:
+            return listing_digest(self._listing(sha)) == digest
+        except MasterUnreachable:
+            raise
+        except SaltlineError:
+            return False
 
     def _listing(self, sha: str) -> str:
         return self._sh(_LISTING_ON_MASTER, f"{RELEASES}/{sha}")

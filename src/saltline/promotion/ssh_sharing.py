@@ -25,10 +25,14 @@ _masters: list[tuple[list[str], list[str]]] = []  # ssh options, destination: ea
 
 
 def options() -> list[str]:
-    """The ssh client options that share one connection per destination."""
+    """The ssh client options that share one connection per destination (none, and a
+    connection per command, where no private directory can be made)."""
+    directory = _control_directory()
+    if directory is None:
+        return []
     return [
         "-o", "ControlMaster=auto",
-        "-o", f"ControlPath={_control_directory()}/%C",
+        "-o", f"ControlPath={directory}/%C",
         "-o", f"ControlPersist={PERSIST}",
     ]  # fmt: skip
 
@@ -38,12 +42,15 @@ def close_at_exit(ssh_options: list[str], destination: list[str]) -> None:
     _masters.append((ssh_options, destination))
 
 
-def _control_directory() -> str:
+def _control_directory() -> str | None:
     global _directory
     if _directory is None:
         # In /tmp: a socket's path has at most 107 characters (%C adds 40); mkdtemp makes
         # it 0700, so no other user can reach the shared connections.
-        _directory = tempfile.mkdtemp(prefix="saltline-ssh-", dir="/tmp")
+        try:
+            _directory = tempfile.mkdtemp(prefix="saltline-ssh-", dir="/tmp")
+        except OSError:
+            return None
         atexit.register(_close_all)
     return _directory
 
