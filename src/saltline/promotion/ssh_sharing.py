@@ -39,7 +39,8 @@ def options() -> list[str]:
 
 def close_at_exit(ssh_options: list[str], destination: list[str]) -> None:
     """Close the shared connection to `destination` (`-p PORT user@host`) at exit."""
-    _masters.append((ssh_options, destination))
+    if (ssh_options, destination) not in _masters:  # one master may be opened twice
+        _masters.append((ssh_options, destination))
 
 
 def _control_directory() -> str | None:
