@@ -104,7 +104,8 @@ class ReleaseStore:
 
     def upload(self, sha: str, tar: bytes, stamp: dict[str, Any]) -> None:
         """Put a release in place whole and verify it; a verified release is kept as it is."""
-        digest = content_digest(tar)
+        expected = file_listing(tar)
+        digest = listing_digest(expected)
         if self.has(sha) and self.verify(sha, digest):
             return
         incoming = f"{RELEASES}/.incoming-{sha}"
@@ -118,7 +119,7 @@ class ReleaseStore:
         if listing_digest(found) != digest:
             raise SaltlineError(
                 f"master {self.master.address}: releases/{sha[:12]} does not match what was "
-                f"uploaded ({differences(file_listing(tar), found)}): a full disk, or "
+                f"uploaded ({differences(expected, found)}): a full disk, or "
                 "something else writing there?"
             )
 
