@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from saltline.engine.containers import CommandResult
 from saltline.master_url import parse_master_url
 from saltline.promotion import gate
-from saltline.promotion.rollout import batches, failures, predict, would_change
-from saltline.salt_results import parse_apply, parse_minion_returns
+from saltline.promotion.rollout import SaltMaster, batches, failures, predict, would_change
+from saltline.salt_results import SaltOutputError, parse_apply, parse_minion_returns
 
 
 @pytest.mark.parametrize(
@@ -44,6 +45,38 @@ def test_batches_keep_order_and_size():
     assert batches(["a", "b", "c", "d", "e"], 2) == [["a", "b"], ["c", "d"], ["e"]]
     assert batches(["a"], 5) == [["a"]]
     assert batches([], 3) == []
+
+
+class ScriptedMaster:
+    """A transport that answers every command with one output, and records the commands."""
+
+    address = parse_master_url("docker://scripted-master")
+
+    def __init__(self, stdout: str, exit_code: int = 0):
+        self.result = CommandResult(exit_code, stdout, "")
+        self.commands: list[list[str]] = []
+
+    def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
+        self.commands.append(command)
+        return self.result
+
+    def unpack(self, directory: str, tar: bytes) -> None:
+        raise AssertionError("not used")
+
+
+def test_a_liveness_check_pings_only_the_minions_asked_about():
+    master = ScriptedMaster(json.dumps({"web1": True, "web2": "Minion did not return."}), 2)
+    assert SaltMaster(master, timeout=40).alive(["web1", "web2"]) == {"web1"}
+    (command,) = master.commands
+    assert command[0] == "salt" and command[-3:] == ["-L", "web1,web2", "test.ping"]
+    assert SaltMaster(master, timeout=40).alive([]) == set()
+    assert len(master.commands) == 1  # nobody to ask: no command
+
+
+def test_a_liveness_check_that_gets_no_json_says_what_the_master_said():
+    master = ScriptedMaster("Salt request timed out. The master is not responding.", 1)
+    with pytest.raises(SaltOutputError, match=r"scripted-master: test\.ping did not print"):
+        SaltMaster(master, timeout=40).alive(["web1"])
 
 
 def state(state_id: str, result, changes=None) -> dict:

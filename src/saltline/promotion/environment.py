@@ -116,7 +116,7 @@ class Environment:
 
     def refresh(self, tolerant: bool = False) -> None:
         for salt, minions in self.minions(tolerant):
-            salt.refresh(sorted(salt.alive() & set(minions)) if minions else [])
+            salt.refresh(sorted(salt.alive(minions)))
 
     def rollout(self, size: int, applied: list[str], tolerant: bool = False) -> dict[str, str]:
         """Apply in batches, stopping at the first batch with a failure; returns the

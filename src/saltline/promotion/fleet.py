@@ -66,6 +66,9 @@ def master_config(environment: str, pillarenv: str | None) -> str:
     return yaml.safe_dump(
         {
             "auto_accept": True,  # a throw-away local fleet; real masters keep key review
+            # A few minions per master: Salt's default of 5 request workers is for fleets, and
+            # each worker costs a second of CPU at every start (the candidate master's too).
+            "worker_threads": 2,
             "file_roots": {"base": [f"{CURRENT}/salt"]},
             "pillar_roots": {
                 env: [f"{CURRENT}/pillar"] for env in dict.fromkeys(("base", environment))

@@ -28,6 +28,28 @@ from saltline.salt_results import (
 
 MinionRuns = dict[str, ApplyRun | None]
 PING_TIMEOUT = 5
+NO_MINION_MATCHED = "No minions matched the target"
+
+
+def answering(stdout: str, stderr: str, master: str) -> set[str]:
+    """From `salt --out=json --static -L … test.ping`: the minions that answered True.
+
+    >>> sorted(answering('{"web1": true, "db1": "Minion did not return."}', "", "m"))
+    ['web1']
+    >>> answering("No minions matched the target. No command was sent.", "", "m")
+    set()
+    """
+    if stdout.startswith(NO_MINION_MATCHED):  # none of them has a key here (any more)
+        return set()
+    try:
+        document = json.loads(stdout or "{}")
+    except json.JSONDecodeError:
+        document = None
+    if not isinstance(document, dict):
+        raise SaltOutputError(
+            f"master {master}: test.ping did not print JSON: {(stdout or stderr).strip()[-300:]}"
+        )
+    return {minion for minion, answer in document.items() if answer is True}
 
 
 def batches(minions: list[str], size: int) -> list[list[str]]:
@@ -116,19 +138,18 @@ class SaltMaster:
             )
         return accepted_minions(done.stdout)
 
-    def alive(self) -> set[str]:
-        """The minions that answer a ping now (seconds, where a down minion costs a timeout)."""
+    def alive(self, minions: list[str]) -> set[str]:
+        """Which of `minions` answer a ping now. Pinging first makes a down minion cost
+        seconds (PING_TIMEOUT plus the master's gather_job_timeout), not a whole `timeout`.
+        Only these are pinged, not every minion of the master (as Salt's `manage.up` would;
+        its list targeting counts a minion without a connection as up)."""
+        if not minions:
+            return set()
         done = self.master.run(
-            ["salt-run", "--out=json", "manage.up", f"timeout={PING_TIMEOUT}",
-             "gather_job_timeout=3"]
+            ["salt", "--out=json", "--static", f"--timeout={PING_TIMEOUT}",
+             "-L", ",".join(minions), "test.ping"]
         )  # fmt: skip
-        try:
-            return set(json.loads(done.stdout or "[]"))
-        except json.JSONDecodeError:
-            raise SaltOutputError(
-                f"master {self.master.address}: manage.up did not print JSON: "
-                f"{(done.stdout or done.stderr).strip()[-300:]}"
-            ) from None
+        return answering(done.stdout, done.stderr, str(self.master.address)) & set(minions)
 
     def refresh(self, minions: list[str]) -> None:
         """Make the master see the new release, and the minions its pillar and modules."""
@@ -173,5 +194,5 @@ class SaltMaster:
         return runs
 
     def _reachable(self, minions: list[str]) -> list[str]:
-        alive = self.alive()
+        alive = self.alive(minions)
         return [minion for minion in minions if minion in alive]
