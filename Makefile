@@ -29,11 +29,16 @@ E2E = $(BIN)/pytest tests/e2e -n $(E2E_JOBS) --dist loadfile -m "not serial" \
 	&& $(BIN)/pytest tests/e2e -m serial
 
 # The images e2e needs: the default cell, and the one other cell tests/e2e/test_matrix.py
-# runs (another Debian, another Salt). `make matrix` builds what the rest needs.
+# runs (another Debian, another Salt). `make matrix` builds what the rest needs. The two
+# build side by side: they share nothing (each its own suite, wheelhouse and image), and
+# a fresh build is mostly debootstrap and dpkg, a core each. Either failing fails the
+# target; an interrupt stops both.
 test: venv docker  ## the project's tests: unit, then end to end in real containers
 	$(BIN)/pytest tests/unit
-	$(BIN)/saltline images build --default-cell
-	$(BIN)/saltline images build --platform debian13 --salt 3008
+	@trap 'kill $$! 2>/dev/null' INT TERM; \
+	$(BIN)/saltline images build --default-cell & \
+	$(BIN)/saltline images build --platform debian13 --salt 3008; other=$$?; \
+	wait $$! && exit $$other
 	$(E2E)
 
 unit: venv
