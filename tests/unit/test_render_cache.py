@@ -97,6 +97,16 @@ def test_a_golden_file_or_map_layer_change_checks_the_data_again(stored, path):
     assert again(cfg, job, data=False) == render_cache.Reuse(WEB, data=False)
 
 
+def test_a_render_that_rewrote_its_golden_file_is_reused_with_it(stored):
+    cfg, job = stored
+    golden_file = cfg.root / "tests/golden/dev/web1.debian12.yaml"
+    before = render_cache.estate_files(cfg)  # what the render saw before writing the file
+    golden_file.write_text("pillar: {port: 80}\n")  # --update-golden
+    recorded = render_cache.with_golden_file(cfg, job, before)
+    render_cache.store(cfg, job, "settings", recorded, WEB, True)
+    assert again(cfg, job) == render_cache.Reuse(WEB, data=True)
+
+
 def test_other_settings_or_a_failed_render_are_not_reused(stored):
     cfg, job = stored
     assert again(cfg, job, settings="another image") is None

@@ -94,7 +94,8 @@ def run(
             cases.append(_check_data(container, job, config, update_golden))
         facts = used[job.key]
         if facts is not None and not any(c.failure for c in cases):
-            render_cache.store(config, job, settings[job.key], files, facts, check_data)
+            recorded = render_cache.with_golden_file(config, job, files) if update_golden else files
+            render_cache.store(config, job, settings[job.key], recorded, facts, check_data)
         else:
             render_cache.forget(config, job)
         return cases

@@ -125,6 +125,13 @@ def store(
     scratch.replace(path)
 
 
+def with_golden_file(config: Config, job: Target, files: dict[str, str]) -> dict[str, str]:
+    """`files` with the job's golden file as it is now: what a render that rewrote it
+    (`--update-golden`) records, so that the next run reuses it."""
+    path = golden.path_for(config.golden_dir, job)
+    return {**files, _relative(path, config.root): _sha(path)} if path.is_file() else files
+
+
 def forget(config: Config, job: Target) -> None:
     """A failed render is not reused: the next run shows its errors again."""
     (cache_dir(config) / _file_name(job)).unlink(missing_ok=True)
