@@ -24,8 +24,9 @@ matrix: venv docker  ## the full pipeline on every platform × Salt version cell
 
 # The e2e modules run side by side, a module per worker (each has its own fleet and
 # names; most of their time is Salt waiting), then what acts on the whole engine, alone.
+# pytest lists the twelve slowest at the end.
 E2E_JOBS ?= 4
-E2E = $(BIN)/pytest tests/e2e -n $(E2E_JOBS) --dist loadfile -m "not serial" \
+E2E = $(BIN)/pytest tests/e2e -n $(E2E_JOBS) --dist loadfile -m "not serial" --durations=12 \
 	&& $(BIN)/pytest tests/e2e -m serial
 
 # The images e2e needs: the default cell, and the one other cell tests/e2e/test_matrix.py

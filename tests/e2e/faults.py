@@ -108,12 +108,14 @@ def start_promotion(repo: Path, config: str = "saltline.yml") -> subprocess.Pope
 
 
 def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
+    """Polls every 0.5 s (each poll is a `docker exec` or two): every moment waited for
+    lasts seconds (a dry run, a blocked switch, a batch's slow state)."""
     deadline = time.monotonic() + 240
     while not condition():
         if process.poll() is not None:
             raise AssertionError(f"saltline ended before {what}:\n{process.communicate()[0]}")
         assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.2)
+        time.sleep(0.5)
 
 
 def audit(repo: Path) -> list[dict]:

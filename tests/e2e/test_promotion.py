@@ -320,7 +320,7 @@ def test_two_promotions_at_once_one_is_refused(repo):
         assert time.monotonic() < deadline and first.poll() is None, (
             "the first promotion never locked"
         )
-        time.sleep(0.1)
+        time.sleep(0.5)  # it holds the lease for the whole promotion, seconds
     second = promote(repo, "staging")
     first_output, _ = first.communicate(timeout=300)
     assert second.exit_code == 1
