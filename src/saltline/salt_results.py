@@ -110,18 +110,33 @@ def accepted_minions(stdout: str) -> list[str]:
     return sorted(str(minion) for minion in minions)
 
 
-def answered_ping(stdout: str) -> list[str]:
-    """`salt --out=json --static '*' test.ping`: the minions that answered True, sorted.
+NO_MINION_MATCHED = "No minions matched the target"  # Salt's words, instead of JSON
 
-    Anything else (no output yet, a master still starting) means nobody answered.
+
+def ping_answers(stdout: str) -> set[str]:
+    """`salt --out=json --static TARGET test.ping`: the minions that answered True (none
+    when no minion matched the target); SaltOutputError when Salt printed anything else.
+
+    >>> sorted(ping_answers('{"web1": true, "db1": "Minion did not return. [No response]"}'))
+    ['web1']
+    >>> ping_answers("No minions matched the target. No command was sent, no jid was assigned.")
+    set()
     """
-    try:
-        document = json.loads(stdout) if stdout.strip() else {}
-    except json.JSONDecodeError:
-        return []
+    if stdout.startswith(NO_MINION_MATCHED):
+        return set()
+    document = _json_document(stdout.strip() or "{}", "test.ping")
     if not isinstance(document, dict):
+        raise SaltOutputError(f"test.ping: expected minion answers, got: {stdout.strip()[:300]}")
+    return {str(minion) for minion, answer in document.items() if answer is True}
+
+
+def answered_ping(stdout: str) -> list[str]:
+    """`ping_answers`, sorted, for waiting on a fleet: anything else (no output yet, a
+    master still starting) means nobody answered."""
+    try:
+        return sorted(ping_answers(stdout))
+    except SaltOutputError:
         return []
-    return sorted(minion for minion, answer in document.items() if answer is True)
 
 
 def _json_document(stdout: str, command: str) -> Any:

@@ -75,7 +75,7 @@ def test_a_liveness_check_pings_only_the_minions_asked_about():
 
 def test_a_liveness_check_that_gets_no_json_says_what_the_master_said():
     master = ScriptedMaster("Salt request timed out. The master is not responding.", 1)
-    with pytest.raises(SaltOutputError, match=r"scripted-master: test\.ping did not print"):
+    with pytest.raises(SaltOutputError, match=r"scripted-master: test\.ping did not print JSON"):
         SaltMaster(master, timeout=40).alive(["web1"])
 
 

@@ -22,34 +22,13 @@ from saltline.salt_results import (
     describe_failure,
     parse_apply,
     parse_minion_returns,
+    ping_answers,
     unloadable_module,
     waits_only_for,
 )
 
 MinionRuns = dict[str, ApplyRun | None]
 PING_TIMEOUT = 5
-NO_MINION_MATCHED = "No minions matched the target"
-
-
-def answering(stdout: str, stderr: str, master: str) -> set[str]:
-    """From `salt --out=json --static -L … test.ping`: the minions that answered True.
-
-    >>> sorted(answering('{"web1": true, "db1": "Minion did not return."}', "", "m"))
-    ['web1']
-    >>> answering("No minions matched the target. No command was sent.", "", "m")
-    set()
-    """
-    if stdout.startswith(NO_MINION_MATCHED):  # none of them has a key here (any more)
-        return set()
-    try:
-        document = json.loads(stdout or "{}")
-    except json.JSONDecodeError:
-        document = None
-    if not isinstance(document, dict):
-        raise SaltOutputError(
-            f"master {master}: test.ping did not print JSON: {(stdout or stderr).strip()[-300:]}"
-        )
-    return {minion for minion, answer in document.items() if answer is True}
 
 
 def batches(minions: list[str], size: int) -> list[list[str]]:
@@ -149,7 +128,10 @@ class SaltMaster:
             ["salt", "--out=json", "--static", f"--timeout={PING_TIMEOUT}",
              "-L", ",".join(minions), "test.ping"]
         )  # fmt: skip
-        return answering(done.stdout, done.stderr, str(self.master.address)) & set(minions)
+        try:
+            return ping_answers(done.stdout) & set(minions)
+        except SaltOutputError as exc:
+            raise SaltOutputError(f"master {self.master.address}: {exc}") from None
 
     def refresh(self, minions: list[str]) -> None:
         """Make the master see the new release, and the minions its pillar and modules."""
