@@ -192,8 +192,11 @@ def _config_files(
 
 
 def _own_directories(directory: str) -> dict[str, str]:
+    """Every directory salt-call creates at start (extension_modules is not below cachedir
+    unless set: its default is the shared /var/cache/salt/minion/extmods)."""
     return {
         "cachedir": f"{directory}/cache",
+        "extension_modules": f"{directory}/cache/extmods",
         "pki_dir": f"{directory}/pki",
         "sock_dir": f"{directory}/sock",
         "log_file": f"{directory}/log",
