@@ -171,7 +171,12 @@ def test_rollback_returns_to_the_previous_release(repo):
 def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     before, message = current_release("staging"), pillar_message("staging")
     set_message(repo, "staging", "Third release.")
-    sha = commit(repo, "staging: a third message")
+    # a custom module: a highstate syncs it into the minion's extension modules
+    (repo / "salt" / "_modules").mkdir()
+    (repo / "salt" / "_modules" / "saltline_probe.py").write_text(
+        'def release():\n    return "third"\n'
+    )
+    sha = commit(repo, "staging: a third message, a custom module")
     assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
     dry_run = subprocess.Popen(
         [sys.executable, "-m", "saltline.cli", "promote", "staging", "--dry-run"],
@@ -195,6 +200,10 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     assert "batch" not in output
     assert current_release("staging") == before
     assert "Third release." not in page("staging")
+    synced = exec_in(
+        f"{MASTERS['staging']}-web1", "find", "/var/cache/salt", "-name", "saltline_probe*"
+    )
+    assert synced.stdout == "", f"the dry run synced the release's module live: {synced.stdout}"
     assert (repo / "reports" / f"dry-run-staging-{sha[:12]}.json").is_file()
     audit = json.loads((repo / ".saltline" / "audit.jsonl").read_text().splitlines()[-1])
     assert (audit["action"], audit["outcome"]) == ("promote", "dry-run")

@@ -5,9 +5,11 @@ master keeps serving `current` throughout. Beside it, on the same host, saltline
 starts a second salt-master process, the candidate master: the live master's own
 configuration (so the same environment names, renderers, GPG keys and accepted
 minion keys) with every path under `current/` pointed at `candidate/`, on its own
-ports, cache and socket directories. Each minion then runs
+ports, cache and socket directories, its grains cached there (each of its processes
+would compute the host's grains again). Each minion then runs
 `salt-call state.apply test=True` against it, through a temporary copy of its own
-configuration with `master_port` changed and a cache of its own, removed afterwards.
+configuration with `master_port` changed and a cache and extension modules of its
+own, removed afterwards.
 
 The candidate master runs under `timeout`, so a promotion killed before it stops
 the process leaves nothing running for long; the next dry run replaces it.
@@ -54,7 +56,8 @@ _START = (
 set -e
 home={HOME}; port="$1"; lifetime="$2"
 stop_candidate "$home"
-rm -rf "$home/etc" && mkdir -p "$home/etc/master.d" "$home/cache" "$home/sock"
+rm -rf "$home/etc" "$home/cache/grains.cache.p"  # a killed candidate's, maybe
+mkdir -p "$home/etc/master.d" "$home/cache" "$home/sock"
 cp /etc/salt/master "$home/etc/master" 2>/dev/null || : > "$home/etc/master"
 cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
 [ -f "$home/etc/master.d/{DROP_IN}" ] || {{ echo "no /etc/salt/master.d/{DROP_IN}" >&2; exit 4; }}
@@ -67,6 +70,7 @@ sock_dir: $home/sock
 pidfile: $home/salt-master.pid
 pki_dir: /etc/salt/pki/master
 log_file: $home/master.log
+grains_cache: true
 EOF
 nohup setsid timeout "$lifetime" salt-master -c "$home/etc" >"$home/out.log" 2>&1 </dev/null &
 echo $! > "$home/group"  # setsid made it a session and process group leader
@@ -86,13 +90,17 @@ _LISTENING = (  # bash for /dev/tcp: no ss or netstat needed on the master
 )
 
 # Run on each minion: its own configuration, copied, with the candidate's port and a
-# cache of its own; the copy is removed whatever happens.
+# cache and extension modules of its own (a highstate syncs the release's _modules,
+# _states, … into extension_modules, which is otherwise the live minion's, outside its
+# cachedir); the copy is removed whatever happens. Its sock_dir stays the live one: with
+# one of its own, salt-call spends 2 CPU-s more.
 _MINION_DRY_RUN = """
 d=$(mktemp -d /tmp/saltline-dry-run.XXXXXX) || exit 70
 trap 'rm -rf "$d"' EXIT
 cp -r /etc/salt/. "$d"/ 2>/dev/null; rm -rf "$d/pki"; mkdir -p "$d/minion.d"
-printf 'master_port: %s\\ncachedir: %s/cache\\npki_dir: /etc/salt/pki/minion\\n' \
-  "{port}" "$d" > "$d/minion.d/zz-saltline-dry-run.conf"
+printf '%s: %s\\n' master_port "{port}" cachedir "$d/cache" \
+  extension_modules "$d/cache/extmods" pki_dir /etc/salt/pki/minion \
+  > "$d/minion.d/zz-saltline-dry-run.conf"
 salt-call -c "$d" --out=json --log-level=quiet --retcode-passthrough state.apply test=True
 """
 

@@ -69,6 +69,9 @@ def master_config(environment: str, pillarenv: str | None) -> str:
             # A few minions per master: Salt's default of 5 request workers is for fleets, and
             # each worker costs a second of CPU at every start (the candidate master's too).
             "worker_threads": 2,
+            # Each Salt process of the master (workers, `salt`, `salt-run`) loads the host's
+            # grains, running `ip` six times and more; one computes, the rest read the cache.
+            "grains_cache": True,
             "file_roots": {"base": [f"{CURRENT}/salt"]},
             "pillar_roots": {
                 env: [f"{CURRENT}/pillar"] for env in dict.fromkeys(("base", environment))
