@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -168,6 +170,38 @@ def test_rollback_returns_to_the_previous_release(repo):
     assert [e["outcome"] for e in audit if e["action"] == "rollback"] == ["started", "rolled-back"]
 
 
+# A reactor in master.d that the live masters have not loaded (they are not restarted):
+# only a candidate master that copied it would run it, on its dry run's events.
+PROBE_CONF = """\
+reactor:
+  - 'salt/auth': [/srv/e2e-probe.sls]
+  - 'salt/job/*/ret/*': [/srv/e2e-probe.sls]
+"""
+PROBE_SLS = """\
+e2e-probe:
+  runner.salt.cmd:
+    - args:
+      - fun: file.write
+      - path: /srv/e2e-probe.log
+      - args: ['{{ opts["cachedir"] }}']
+"""
+
+
+@contextmanager
+def reactor_probe(masters: list[str]) -> Iterator[Callable[[], list[str]]]:
+    """The probe on each master; yields what each has logged (removed afterwards)."""
+    files = {"/etc/salt/master.d/e2e-probe.conf": PROBE_CONF, "/srv/e2e-probe.sls": PROBE_SLS}
+    for name in masters:
+        for path, text in files.items():
+            put = exec_in(name, "sh", "-c", 'printf "%s" "$1" > "$2"', "sh", text, path)
+            assert put.returncode == 0, put.stderr
+    try:
+        yield lambda: [exec_in(name, "cat", "/srv/e2e-probe.log").stdout for name in masters]
+    finally:
+        for name in masters:
+            exec_in(name, "rm", "-f", *files, "/srv/e2e-probe.log")
+
+
 def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     before, message = current_release("staging"), pillar_message("staging")
     set_message(repo, "staging", "Third release.")
@@ -178,19 +212,21 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     )
     sha = commit(repo, "staging: a third message, a custom module")
     assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
-    dry_run = subprocess.Popen(
-        [sys.executable, "-m", "saltline.cli", "promote", "staging", "--dry-run"],
-        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    seen_during, highstate_during = [], None
-    while dry_run.poll() is None:
-        if exec_in(MASTERS["staging"], "test", "-f",
-                   "/srv/saltline/candidate-master/salt-master.pid").returncode == 0:  # fmt: skip
-            seen_during.append((releases("staging"), pillar_message("staging")))
-            if highstate_during is None:  # what a scheduled highstate would do right now
-                highstate_during = live_changes("staging")
-        time.sleep(0.5)
-    output = dry_run.communicate()[0]
+    with reactor_probe(FLEET["staging"]) as reacted:
+        dry_run = subprocess.Popen(
+            [sys.executable, "-m", "saltline.cli", "promote", "staging", "--dry-run"],
+            cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        seen_during, highstate_during = [], None
+        while dry_run.poll() is None:
+            pid = "/srv/saltline/candidate-master/salt-master.pid"
+            if exec_in(MASTERS["staging"], "test", "-f", pid).returncode == 0:
+                seen_during.append((releases("staging"), pillar_message("staging")))
+                if highstate_during is None:  # what a scheduled highstate would do right now
+                    highstate_during = live_changes("staging")
+            time.sleep(0.5)
+        output = dry_run.communicate()[0]
+        assert reacted() == ["", ""], f"a candidate master ran the live reactor: {reacted()}"
     assert dry_run.returncode == 0, output
     assert seen_during, "never observed the dry run in progress"
     assert all(served == [before, before] and said == message for served, said in seen_during)

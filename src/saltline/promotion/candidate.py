@@ -4,7 +4,8 @@ A dry run must change nothing that a minion or a salt command sees, so the live
 master keeps serving `current` throughout. Beside it, on the same host, saltline
 starts a second salt-master process, the candidate master: the live master's own
 configuration (so the same environment names, renderers, GPG keys and accepted
-minion keys) with every path under `current/` pointed at `candidate/`, on its own
+minion keys), less what a master does on its own (`_ACTIVE`: reactor, engines,
+schedule, returners), with every path under `current/` pointed at `candidate/`, on its own
 ports, cache and socket directories, its grains cached there (each of its processes
 would compute the host's grains again). Each minion then runs
 `salt-call state.apply test=True` against it, through a temporary copy of its own
@@ -50,6 +51,15 @@ stop_candidate() {
   rm -f "$1/group"
 }
 """
+# What a master does on its own, left out of the candidate's copy of the configuration
+# (each top-level key with its block): a candidate must not react to its dry run's
+# events, run the live schedule or engines, send events or jobs to the live returners
+# and job cache, or join the live master cluster. Salt merges lists and dicts across
+# master.d files, so an override could not empty them.
+_ACTIVE = "|".join(
+    ("reactor", "engines", "schedule", "event_return", "ext_job_cache", "master_job_cache",
+     "cluster_id", "cluster_peers", "cluster_pki_dir")
+)  # fmt: skip
 _START = (
     _STOP_FUNCTION
     + f"""
@@ -62,6 +72,10 @@ cp /etc/salt/master "$home/etc/master" 2>/dev/null || : > "$home/etc/master"
 cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
 [ -f "$home/etc/master.d/{DROP_IN}" ] || {{ echo "no /etc/salt/master.d/{DROP_IN}" >&2; exit 4; }}
 sed -i "s#{CURRENT}/#{CANDIDATE}/#g" "$home/etc/master.d/{DROP_IN}"
+for file in "$home/etc/master" "$home/etc/master.d/"*.conf; do  # see _ACTIVE
+  awk '/^[^[:space:]#]/ {{ skip = ($0 ~ /^({_ACTIVE})[[:space:]]*:/) }} !skip' "$file" \
+    > "$file.saltline" && mv "$file.saltline" "$file"
+done
 cat > "$home/etc/master.d/zz-saltline-candidate.conf" <<EOF
 ret_port: $port
 publish_port: $((port - 1))
