@@ -5,9 +5,9 @@ master keeps serving `current` throughout. Beside it, on the same host, saltline
 starts a second salt-master process, the candidate master: the live master's own
 configuration (so the same environment names, renderers, GPG keys and accepted
 minion keys), less what a master does on its own (`_ACTIVE`: reactor, engines,
-schedule, returners), with every path under `current/` pointed at `candidate/`, on its own
-ports, cache and socket directories, its grains cached there (each of its processes
-would compute the host's grains again). Each minion then runs
+schedule, returners), with every path under `current/` pointed at `candidate/`, on
+its own ports, cache and socket directories, its grains cached there (each of its
+processes would compute the host's grains again). Each minion then runs
 `salt-call state.apply test=True` against it, through a temporary copy of its own
 configuration with `master_port` changed and a cache and extension modules of its
 own, removed afterwards.
