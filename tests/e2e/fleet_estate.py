@@ -35,6 +35,13 @@ def exec_in(container: str, *command: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def write_in(container: str, path: str, text: str) -> None:
+    """`text` into the file at `path` in the container, its directory made if need be."""
+    script = 'mkdir -p "$(dirname "$2")" && printf "%s" "$1" > "$2"'
+    done = exec_in(container, "sh", "-c", script, "sh", text, path)
+    assert done.returncode == 0, done.stderr
+
+
 def served(masters: list[str]) -> list[str]:
     """What `current` points at on each master."""
     return [

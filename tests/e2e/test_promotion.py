@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import REPO, saltline
-from tests.e2e.fleet_estate import commit, estate_with_fleet, exec_in, git, served
+from tests.e2e.fleet_estate import commit, estate_with_fleet, exec_in, git, served, write_in
 from tests.infra.test_web import GET
 
 FLEET = {
@@ -193,8 +193,7 @@ def reactor_probe(masters: list[str]) -> Iterator[Callable[[], list[str]]]:
     files = {"/etc/salt/master.d/e2e-probe.conf": PROBE_CONF, "/srv/e2e-probe.sls": PROBE_SLS}
     for name in masters:
         for path, text in files.items():
-            put = exec_in(name, "sh", "-c", 'printf "%s" "$1" > "$2"', "sh", text, path)
-            assert put.returncode == 0, put.stderr
+            write_in(name, path, text)
     try:
         yield lambda: [exec_in(name, "cat", "/srv/e2e-probe.log").stdout for name in masters]
     finally:
@@ -299,10 +298,7 @@ def wait_until_connected(environment: str, minion: str) -> None:
 def write_lease(master: str, host: str, pid: int, age: int) -> None:
     owner = {"token": "t0", "user": "ops", "host": host, "pid": pid, "action": "promote",
              "sha": None, "started": time.time() - age}  # fmt: skip
-    script = 'mkdir -p /srv/saltline/deploy.lock && printf "%s" "$1" > "$2"'
-    done = exec_in(master, "sh", "-c", script, "sh", json.dumps(owner),
-                   "/srv/saltline/deploy.lock/owner.json")  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    write_in(master, "/srv/saltline/deploy.lock/owner.json", json.dumps(owner))
 
 
 def test_a_dead_promotions_lease_is_broken_and_a_stale_one_is_unlocked(repo):
