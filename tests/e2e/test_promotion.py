@@ -201,6 +201,30 @@ def reactor_probe(masters: list[str]) -> Iterator[Callable[[], list[str]]]:
             exec_in(name, "rm", "-f", *files, "/srv/e2e-probe.log")
 
 
+# A state only a highstate that sees the live master's mine data renders: empty in the test
+# pipeline (masterless) and after the dry run (the mine entry is deleted again).
+MINE_PROBE = """
+{% if salt['mine.get'](grains['id'], 'saltline_probe') %}
+e2e-mine-probe:
+  test.succeed_with_changes: []
+{% endif %}
+"""
+
+
+@contextmanager
+def mine_probe(masters: list[str], minion: str) -> Iterator[None]:
+    """A mine entry of `minion` on each master (deleted afterwards)."""
+    for name in masters:  # multi-master: each of the minion's connections sends its own
+        sent = exec_in(name, "salt", "--out=json", "--static", minion, "mine.send",
+                       "saltline_probe", "mine_function=test.echo", "live")  # fmt: skip
+        assert json.loads(sent.stdout) == {minion: True}, sent.stdout + sent.stderr
+    try:
+        yield
+    finally:
+        for name in masters:
+            exec_in(name, "salt", minion, "mine.delete", "saltline_probe")
+
+
 def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     before, message = current_release("staging"), pillar_message("staging")
     set_message(repo, "staging", "Third release.")
@@ -209,9 +233,11 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     (repo / "salt" / "_modules" / "saltline_probe.py").write_text(
         'def release():\n    return "third"\n'
     )
-    sha = commit(repo, "staging: a third message, a custom module")
+    with (repo / "salt" / "roles" / "web.sls").open("a") as web:
+        web.write(MINE_PROBE)
+    sha = commit(repo, "staging: a third message, a custom module, a state that reads the mine")
     assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
-    with reactor_probe(FLEET["staging"]) as reacted:
+    with reactor_probe(FLEET["staging"]) as reacted, mine_probe(FLEET["staging"], "web1"):
         dry_run = subprocess.Popen(
             [sys.executable, "-m", "saltline.cli", "promote", "staging", "--dry-run"],
             cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -232,6 +258,8 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     assert highstate_during == [], highstate_during  # the live release, already applied
     # the candidate, not the live release, was what the dry run applied
     assert re.search(r"^dry run staging/web1: .*nginx-config-page-file-managed", output, re.M)
+    # …rendered with the live master's mine data
+    assert re.search(r"^dry run staging/web1: .*e2e-mine-probe", output, re.M), output
     assert "batch" not in output
     assert current_release("staging") == before
     assert "Third release." not in page("staging")

@@ -4,10 +4,12 @@ A dry run must change nothing that a minion or a salt command sees, so the live
 master keeps serving `current` throughout. Beside it, on the same host, saltline
 starts a second salt-master process, the candidate master: the live master's own
 configuration (so the same environment names, renderers, GPG keys and accepted
-minion keys), less what a master does on its own (`_ACTIVE`: reactor, engines,
-schedule, returners), with every path under `current/` pointed at `candidate/`, on
-its own ports, cache and socket directories, its grains cached there (each of its
-processes would compute the host's grains again). Each minion then runs
+minion keys), less what a master does on its own and the stores it shares with others
+(`LEFT_OUT`: reactor, engines, schedule, returners, a shared minion data cache), with
+every path under `current/` pointed at `candidate/`, on its own ports, cache and socket
+directories. Its cache starts with a copy of the live master's minion data (so that
+`mine.get` in the release's templates sees the live mine) and its grains are cached there
+(each of its processes would compute the host's grains again). Each minion then runs
 `salt-call state.apply test=True` against it, through a temporary copy of its own
 configuration with `master_port` changed and a cache and extension modules of its
 own, removed afterwards.
@@ -51,30 +53,48 @@ stop_candidate() {
   rm -f "$1/group"
 }
 """
-# What a master does on its own, left out of the candidate's copy of the configuration
-# (each top-level key with its block): a candidate must not react to its dry run's
-# events, run the live schedule or engines, send events or jobs to the live returners
-# and job cache, or join the live master cluster. Salt merges lists and dicts across
-# master.d files, so an override could not empty them.
-_ACTIVE = "|".join(
-    ("reactor", "engines", "schedule", "event_return", "ext_job_cache", "master_job_cache",
-     "cluster_id", "cluster_peers", "cluster_pki_dir")
+# Left out of the candidate's copy of the live configuration, each top-level key with its
+# block (Salt merges lists and dicts across master.d files, so an override could not empty
+# them). What a master does on its own: a candidate must not react to its dry run's events,
+# run the live schedule or engines, send events, jobs, metrics or traces where the live
+# master sends them, or join the live master cluster. And where it keeps minion data and
+# pillar: a shared store (consul, redis, …) is the live master's, and a dry run would put
+# the release's pillar there, where the live master targets by it. So the candidate keeps
+# Salt's default, files in its own cache, seeded with a copy of the live master's minion
+# data (grains, pillar, mine: what the release's templates read through `mine.get`) when
+# the live master keeps that in files too; from a shared store it starts empty.
+LEFT_OUT = (
+    "reactor", "engines", "schedule", "event_return", "ext_job_cache", "master_job_cache",
+    "metrics", "tracing", "cluster_id", "cluster_peers", "cluster_pki_dir",
+    "cache", "pillar.cache_driver", "eauth_tokens.cache_driver",
 )  # fmt: skip
+_KEYS = "|".join(key.replace(".", "\\.") for key in LEFT_OUT)
+# awk: a configuration file without the top-level keys of LEFT_OUT and their blocks (the
+# lines after a key that are indented or, a sequence's items, start with `-`)
+WITHOUT_LEFT_OUT = f'/^[^[:space:]#-]/ {{ skip = ($0 ~ /^"?({_KEYS})"?[[:space:]]*:/) }} !skip'
+# awk: the value that files give a top-level key (-v key=…): the last one read, unquoted
+SETTING = r"""$0 ~ "^\"?" key "\"?[[:space:]]*:" {
+  value = $0; sub(/^[^:]*:[[:space:]]*/, "", value); sub(/[[:space:]]+#.*$/, "", value)
+  gsub(/^["\047]|["\047][[:space:]]*$/, "", value)
+}
+END { print value }"""
 _START = (
     _STOP_FUNCTION
     + f"""
 set -e
-home={HOME}; port="$1"; lifetime="$2"
+home={HOME}; port="$1"; lifetime="$2"; without_left_out="$3"; setting="$4"
 stop_candidate "$home"
-rm -rf "$home/etc" "$home/cache/grains.cache.p"  # a killed candidate's, maybe
+rm -rf "$home/etc" "$home/cache"  # a killed candidate's, maybe
 mkdir -p "$home/etc/master.d" "$home/cache" "$home/sock"
 cp /etc/salt/master "$home/etc/master" 2>/dev/null || : > "$home/etc/master"
 cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
 [ -f "$home/etc/master.d/{DROP_IN}" ] || {{ echo "no /etc/salt/master.d/{DROP_IN}" >&2; exit 4; }}
 sed -i "s#{CURRENT}/#{CANDIDATE}/#g" "$home/etc/master.d/{DROP_IN}"
-for file in "$home/etc/master" "$home/etc/master.d/"*.conf; do  # see _ACTIVE
-  awk '/^[^[:space:]#]/ {{ skip = ($0 ~ /^({_ACTIVE})[[:space:]]*:/) }} !skip' "$file" \
-    > "$file.saltline" && mv "$file.saltline" "$file"
+set -- "$home/etc/master" "$home/etc/master.d/"*.conf  # in the order Salt reads them
+live_cache=$(awk -v key=cachedir "$setting" "$@")
+live_driver=$(awk -v key=cache "$setting" "$@")
+for file in "$@"; do  # see LEFT_OUT
+  awk "$without_left_out" "$file" > "$file.saltline" && mv "$file.saltline" "$file"
 done
 cat > "$home/etc/master.d/zz-saltline-candidate.conf" <<EOF
 ret_port: $port
@@ -86,6 +106,10 @@ pki_dir: /etc/salt/pki/master
 log_file: $home/master.log
 grains_cache: true
 EOF
+live_minions="${{live_cache:-/var/cache/salt/master}}/minions"
+if [ "${{live_driver:-localfs}}" = localfs ] && [ -d "$live_minions" ]; then
+  cp -a "$live_minions" "$home/cache/minions"
+fi
 nohup setsid timeout "$lifetime" salt-master -c "$home/etc" >"$home/out.log" 2>&1 </dev/null &
 echo $! > "$home/group"  # setsid made it a session and process group leader
 """
@@ -122,7 +146,9 @@ salt-call -c "$d" --out=json --log-level=quiet --retcode-passthrough state.apply
 def start(master: Transport, port: int, lifetime: int) -> None:
     """Start (or restart) the candidate master in the background; `wait_until_listening`
     waits for it (so that the masters of an environment start side by side)."""
-    done = master.run(["sh", "-c", _START, "saltline", str(port), str(lifetime)])
+    done = master.run(
+        ["sh", "-c", _START, "saltline", str(port), str(lifetime), WITHOUT_LEFT_OUT, SETTING]
+    )
     if done.exit_code == 4:
         raise SaltlineError(
             f"master {master.address}: /etc/salt/master.d/{DROP_IN} is missing; saltline's "

@@ -1,0 +1,69 @@
+"""The awk programs that turn a live master's configuration into a candidate's, run for
+real (with this machine's awk, as on a master) on configuration files of the styles Salt
+users write."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from saltline.promotion.candidate import LEFT_OUT, SETTING, WITHOUT_LEFT_OUT
+
+LIVE = """\
+# the live master
+interface: 0.0.0.0
+cachedir: '/var/cache/salt/live'   # on the big disk
+cache: "consul"
+reactor:
+  - 'salt/minion/*/start':
+    - /srv/reactor/start.sls
+engines:
+- slack:
+    token: xoxb
+"schedule":
+  highstate:
+    function: state.apply
+pillar.cache_driver: redis
+file_roots:
+  base:
+    - /srv/salt
+  reactor:  # an environment named like a left-out key, below the top level
+    - /srv/reactor
+cache_timeout: 5
+worker_threads: 2
+"""
+
+
+def awk(program: str, *files: Path, key: str | None = None) -> str:
+    variables = ["-v", f"key={key}"] if key else []
+    done = subprocess.run(["awk", *variables, program, *files], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_left_out_keys_go_with_their_blocks_and_nothing_else_does(tmp_path):
+    live = tmp_path / "master"
+    live.write_text(LIVE)
+    kept = yaml.safe_load(awk(WITHOUT_LEFT_OUT, live))
+    assert kept == {
+        "interface": "0.0.0.0",
+        "cachedir": "/var/cache/salt/live",
+        "file_roots": {"base": ["/srv/salt"], "reactor": ["/srv/reactor"]},
+        "cache_timeout": 5,
+        "worker_threads": 2,
+    }
+    assert not set(yaml.safe_load(LIVE)) - set(kept) - set(LEFT_OUT)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("cachedir", "/var/cache/salt/drop-in"), ("cache", "consul"), ("sock_dir", "")],
+)
+def test_a_setting_is_the_last_value_read_unquoted(tmp_path, key, expected):
+    live, drop_in = tmp_path / "master", tmp_path / "cache.conf"
+    live.write_text(LIVE)
+    drop_in.write_text('cachedir: "/var/cache/salt/drop-in"\n')
+    assert awk(SETTING, live, drop_in, key=key).strip() == expected
