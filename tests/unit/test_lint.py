@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from saltline import config
 from saltline.errors import SaltlineError
+from saltline.pipeline import lint
 from saltline.pipeline.lint import Finding, parse_ruff, parse_salt_lint, parse_yamllint
 
 ROOT = Path("/srv/estate")
@@ -93,3 +95,31 @@ def test_unreadable_tool_output_is_an_error_naming_the_tool(output):
 
 def test_salt_lint_progress_lines_alone_mean_no_findings():
     assert parse_salt_lint("Examining salt/init.sls of type state\n", ROOT) == []
+
+
+PILLAR = {
+    "plain.sls": "site:\n  name:   shop\n",  # yamllint: too many spaces after colon
+    "templated.sls": "{% set name = 'shop' %}\nsite:\n  name: {{ name }} \n",  # salt-lint 201
+    "encrypted.sls": "#!yaml|gpg\nsecret:   x\n",  # yamllint again
+    "python.sls": "#!py\ndef run():\n    return {}\n",  # neither: Python
+}
+
+
+def test_each_pillar_file_is_linted_by_the_tool_that_reads_its_renderer(tmp_path):
+    (tmp_path / "saltline.yml").write_text(
+        "salt_version: '3007.13'\nplatforms: {debian12: {suite: bookworm}}\n"
+        "environments: {dev: {test: true}}\nminions: {web1: {roles: [web]}}\n"
+    )
+    (tmp_path / "salt").mkdir()
+    (tmp_path / "salt" / "top.sls").write_text("base:\n  '*': []\n")
+    (tmp_path / "pillar").mkdir()
+    for name, text in PILLAR.items():
+        (tmp_path / "pillar" / name).write_text(text)
+    result = lint.run(config.load(tmp_path / "saltline.yml"))
+    flagged = {(line.split(":")[0], line.split("[")[1].split()[0])
+               for line in result.message.splitlines()}  # fmt: skip
+    assert flagged == {
+        ("pillar/plain.sls", "yamllint"),
+        ("pillar/templated.sls", "salt-lint"),
+        ("pillar/encrypted.sls", "yamllint"),
+    }

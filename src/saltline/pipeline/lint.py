@@ -150,16 +150,44 @@ def sls_files(config: Config, roots: tuple[str, ...], but: tuple[str, ...] = ())
     return sorted(found)
 
 
+_TEMPLATE = re.compile(r"{%|{{|{#")
+_PLAIN = {"yaml", "yamlex", "gpg"}
+
+
+def pillar_linter(path: Path) -> str | None:
+    """Which tool lints a pillar SLS, by what renders it: yamllint when it is plain YAML
+    (Salt's default renderer, jinja|yaml, with no Jinja in it, or a `#!yaml|gpg` line),
+    salt-lint when Jinja renders it (yamllint reads `{%` as a syntax error), neither for
+    `#!py` and other renderers.
+
+    >>> pillar_linter(Path("pillar/web.sls"))  # no such file: Salt would not read it either
+    """
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return None
+    first = text.partition("\n")[0]
+    if first.startswith("#!"):
+        renderers = {name.strip() for name in first[2:].split("|")}
+        return "yamllint" if renderers <= _PLAIN else "salt-lint" if "jinja" in renderers else None
+    return "salt-lint" if _TEMPLATE.search(text) else "yamllint"
+
+
+def _pillar_files(config: Config, tool: str) -> list[str]:
+    pillar = sls_files(config, config.pillar_roots)
+    return [name for name in pillar if pillar_linter(config.root / name) == tool]
+
+
 def _yamllint(config: Config) -> list[str]:
     # yamllint picks YAML files by base name, so pillar SLS (plain YAML) are named explicitly.
-    pillar = sls_files(config, config.pillar_roots)
     own = [config.root / name for name in (".yamllint", ".yamllint.yaml", ".yamllint.yml")]
     settings = [] if any(path.is_file() for path in own) else ["-c", str(DEFAULT_YAMLLINT)]
-    return ["yamllint", "-f", "parsable", *settings, ".", *pillar]
+    return ["yamllint", "-f", "parsable", *settings, ".", *_pillar_files(config, "yamllint")]
 
 
 def _salt_lint(config: Config) -> list[str] | None:
     files = sls_files(config, config.state_roots, but=config.pillar_roots)
+    files += _pillar_files(config, "salt-lint")
     return ["salt-lint", "--json", "--nocolor", *files] if files else None
 
 
