@@ -201,14 +201,34 @@ def reactor_probe(masters: list[str]) -> Iterator[Callable[[], list[str]]]:
             exec_in(name, "rm", "-f", *files, "/srv/e2e-probe.log")
 
 
-# A state only a highstate that sees the live master's mine data renders: empty in the test
-# pipeline (masterless) and after the dry run (the mine entry is deleted again).
-MINE_PROBE = """
+# States that render only where the live master's mine data is seen (the mine entry exists
+# during the dry run only), or a pillar the master compiles with the release's custom module:
+# neither renders in the test pipeline, which is masterless.
+PROBE_STATES = """
 {% if salt['mine.get'](grains['id'], 'saltline_probe') %}
 e2e-mine-probe:
   test.succeed_with_changes: []
 {% endif %}
+{% if salt['pillar.get']('e2e_master_module') %}
+e2e-master-module-probe:
+  test.succeed_without_changes: []
+{% endif %}
 """
+PROBE_PILLAR = """
+{% if 'saltline_probe.release' in salt %}
+e2e_master_module: {{ salt['saltline_probe.release']() }}
+{% endif %}
+"""
+
+
+def master_module_pillar() -> list[str]:
+    """web1's pillar value from the release's custom module, as each staging master gives it."""
+    values = []
+    for name in FLEET["staging"]:
+        done = exec_in(name, "salt", "--out=json", "--static", "web1", "pillar.get",
+                       "e2e_master_module")  # fmt: skip
+        values.append(json.loads(done.stdout)["web1"])
+    return values
 
 
 @contextmanager
@@ -233,9 +253,12 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     (repo / "salt" / "_modules" / "saltline_probe.py").write_text(
         'def release():\n    return "third"\n'
     )
-    with (repo / "salt" / "roles" / "web.sls").open("a") as web:
-        web.write(MINE_PROBE)
-    sha = commit(repo, "staging: a third message, a custom module, a state that reads the mine")
+    (repo / "salt" / "e2e_probe.sls").write_text(PROBE_STATES)
+    web = repo / "salt" / "roles" / "web.sls"
+    web.write_text(web.read_text().rstrip("\n") + "\n  - e2e_probe\n")
+    with (repo / "pillar" / "shop.sls").open("a") as shop:
+        shop.write(PROBE_PILLAR)
+    sha = commit(repo, "staging: a third message, a custom module, states that probe the master")
     assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
     with reactor_probe(FLEET["staging"]) as reacted, mine_probe(FLEET["staging"], "web1"):
         dry_run = subprocess.Popen(
@@ -258,8 +281,13 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     assert highstate_during == [], highstate_during  # the live release, already applied
     # the candidate, not the live release, was what the dry run applied
     assert re.search(r"^dry run staging/web1: .*nginx-config-page-file-managed", output, re.M)
-    # …rendered with the live master's mine data
+    # …rendered with the live master's mine data, and a pillar of the release's custom module
     assert re.search(r"^dry run staging/web1: .*e2e-mine-probe", output, re.M), output
+    report = (repo / "reports" / f"dry-run-staging-{sha[:12]}.json").read_text()
+    assert "e2e-master-module-probe" in report, "the candidate lacked the release's module"
+    for name in FLEET["staging"]:  # …synced into the candidate's copy only
+        live = exec_in(name, "find", "/var/cache/salt/master", "-name", "saltline_probe*")
+        assert live.stdout == "", f"the dry run synced the release's module live: {live.stdout}"
     assert "batch" not in output
     assert current_release("staging") == before
     assert "Third release." not in page("staging")
@@ -267,7 +295,6 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
         f"{MASTERS['staging']}-web1", "find", "/var/cache/salt", "-name", "saltline_probe*"
     )
     assert synced.stdout == "", f"the dry run synced the release's module live: {synced.stdout}"
-    assert (repo / "reports" / f"dry-run-staging-{sha[:12]}.json").is_file()
     audit = json.loads((repo / ".saltline" / "audit.jsonl").read_text().splitlines()[-1])
     assert (audit["action"], audit["outcome"]) == ("promote", "dry-run")
     # a dry run is not a rollout: the commit has not reached staging
@@ -309,6 +336,21 @@ def test_a_minion_down_stops_the_promotion_at_the_dry_run(repo):
     finally:
         subprocess.run(["docker", "start", minion], check=True, capture_output=True)
         wait_until_connected("staging", "web1")
+
+
+def test_a_rollout_syncs_the_releases_custom_modules_on_the_masters_a_rollback_removes_them(
+    repo,
+):
+    run = promote(repo, "staging")
+    assert run.exit_code == 0, run.output
+    assert master_module_pillar() == ["third", "third"]
+    back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
+    assert back.exit_code == 0, back.output
+    assert master_module_pillar() == ["", ""]
+    for name in FLEET["staging"]:
+        left = exec_in(name, "sh", "-c", "ls /srv/saltline/master-modules; find "
+                       "/var/cache/salt/master/extmods -name 'saltline_probe*'")  # fmt: skip
+        assert left.stdout == "", f"{name} kept the module of a release no longer live: {left}"
 
 
 def wait_until_connected(environment: str, minion: str) -> None:

@@ -27,6 +27,7 @@ engines:
   highstate:
     function: state.apply
 pillar.cache_driver: redis
+'event_return': [mysql]
 file_roots:
   base:
     - /srv/salt

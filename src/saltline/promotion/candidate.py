@@ -26,7 +26,9 @@ from __future__ import annotations
 import base64
 import time
 
+from saltline import process
 from saltline.errors import SaltlineError
+from saltline.promotion import master_modules
 from saltline.promotion.release import CANDIDATE, CURRENT, RELEASE_ROOT
 from saltline.promotion.transport import Transport
 
@@ -71,7 +73,9 @@ LEFT_OUT = (
 _KEYS = "|".join(key.replace(".", "\\.") for key in LEFT_OUT)
 # awk: a configuration file without the top-level keys of LEFT_OUT and their blocks (the
 # lines after a key that are indented or, a sequence's items, start with `-`)
-WITHOUT_LEFT_OUT = f'/^[^[:space:]#-]/ {{ skip = ($0 ~ /^"?({_KEYS})"?[[:space:]]*:/) }} !skip'
+WITHOUT_LEFT_OUT = (
+    f'/^[^[:space:]#-]/ {{ skip = ($0 ~ /^["\\047]?({_KEYS})["\\047]?[[:space:]]*:/) }} !skip'
+)
 # awk: the value that files give a top-level key (-v key=…): the last one read, unquoted
 SETTING = r"""$0 ~ "^\"?" key "\"?[[:space:]]*:" {
   value = $0; sub(/^[^:]*:[[:space:]]*/, "", value); sub(/[[:space:]]+#.*$/, "", value)
@@ -80,6 +84,7 @@ SETTING = r"""$0 ~ "^\"?" key "\"?[[:space:]]*:" {
 END { print value }"""
 _START = (
     _STOP_FUNCTION
+    + master_modules.CANDIDATE_SYNC_FUNCTION
     + f"""
 set -e
 home={HOME}; port="$1"; lifetime="$2"; without_left_out="$3"; setting="$4"
@@ -93,6 +98,7 @@ sed -i "s#{CURRENT}/#{CANDIDATE}/#g" "$home/etc/master.d/{DROP_IN}"
 set -- "$home/etc/master" "$home/etc/master.d/"*.conf  # in the order Salt reads them
 live_cache=$(awk -v key=cachedir "$setting" "$@")
 live_driver=$(awk -v key=cache "$setting" "$@")
+live_extmods=$(awk -v key=extension_modules "$setting" "$@")
 for file in "$@"; do  # see LEFT_OUT
   awk "$without_left_out" "$file" > "$file.saltline" && mv "$file.saltline" "$file"
 done
@@ -105,11 +111,15 @@ pidfile: $home/salt-master.pid
 pki_dir: /etc/salt/pki/master
 log_file: $home/master.log
 grains_cache: true
+extension_modules: $home/cache/extmods
 EOF
-live_minions="${{live_cache:-/var/cache/salt/master}}/minions"
-if [ "${{live_driver:-localfs}}" = localfs ] && [ -d "$live_minions" ]; then
-  cp -a "$live_minions" "$home/cache/minions"
+live_cache="${{live_cache:-/var/cache/salt/master}}"
+if [ "${{live_driver:-localfs}}" = localfs ] && [ -d "$live_cache/minions" ]; then
+  cp -a "$live_cache/minions" "$home/cache/minions"
 fi
+live_extmods="${{live_extmods:-$live_cache/extmods}}"
+[ ! -d "$live_extmods" ] || cp -a "$live_extmods" "$home/cache/extmods"
+sync_candidate_modules "$home/etc" || exit {master_modules.FAILED}
 nohup setsid timeout "$lifetime" salt-master -c "$home/etc" >"$home/out.log" 2>&1 </dev/null &
 echo $! > "$home/group"  # setsid made it a session and process group leader
 """
@@ -153,6 +163,11 @@ def start(master: Transport, port: int, lifetime: int) -> None:
         raise SaltlineError(
             f"master {master.address}: /etc/salt/master.d/{DROP_IN} is missing; saltline's "
             "roots must be configured there (README: Promotion, a real master)"
+        )
+    if done.exit_code == master_modules.FAILED:
+        raise SaltlineError(
+            f"master {master.address}: could not sync the release's custom modules into the "
+            f"candidate master: {process.tail(done.stderr or done.stdout, 3)}"
         )
     if done.exit_code != 0:
         raise SaltlineError(

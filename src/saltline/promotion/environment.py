@@ -115,7 +115,12 @@ class Environment:
         return plan
 
     def refresh(self, tolerant: bool = False) -> None:
-        for salt, minions in self.minions(tolerant):
+        """Every master updated first: a multi-master minion's pillar refresh compiles its
+        pillar on each of its masters."""
+        plan = self.minions(tolerant)
+        for salt, _ in plan:
+            salt.update()
+        for salt, minions in plan:
             salt.refresh(sorted(salt.alive(minions)))
 
     def rollout(self, size: int, applied: list[str], tolerant: bool = False) -> dict[str, str]:

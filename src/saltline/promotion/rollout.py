@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from saltline import process
 from saltline.errors import SaltlineError
-from saltline.promotion import candidate
+from saltline.promotion import candidate, master_modules
 from saltline.promotion.transport import Transport
 from saltline.salt_results import (
     ApplyRun,
@@ -133,9 +134,18 @@ class SaltMaster:
         except SaltOutputError as exc:
             raise SaltOutputError(f"master {self.master.address}: {exc}") from None
 
+    def update(self) -> None:
+        """Make the master see the release `current` points at: its files and its custom
+        modules (`master_modules`)."""
+        done = self.master.run(["sh", "-c", master_modules.LIVE_REFRESH])
+        if done.exit_code != 0:
+            raise SaltlineError(
+                f"master {self.master.address}: could not sync the release's custom modules "
+                f"(salt-run saltutil.sync_all): {process.tail(done.stderr or done.stdout, 3)}"
+            )
+
     def refresh(self, minions: list[str]) -> None:
-        """Make the master see the new release, and the minions its pillar and modules."""
-        self.master.run(["salt-run", "--out=json", "fileserver.update"])
+        """Make the minions see the release's pillar and modules."""
         if minions:
             # Two functions in one job (Salt's compound call syntax: a comma-separated list).
             self._salt("-L", ",".join(minions), "saltutil.sync_all,saltutil.refresh_pillar", ",")
