@@ -170,12 +170,17 @@ def test_rollback_returns_to_the_previous_release(repo):
     assert [e["outcome"] for e in audit if e["action"] == "rollback"] == ["started", "rolled-back"]
 
 
-# A reactor in master.d that the live masters have not loaded (they are not restarted):
-# only a candidate master that copied it would run it, on its dry run's events.
+# Reactors that the live masters have not loaded (they are not restarted): in master.d, and
+# in a file it includes. Only a candidate master that copied them would run them, on its
+# dry run's events.
 PROBE_CONF = """\
+include: /srv/e2e-probe-included.conf
+reactor:
+  - 'salt/job/*/ret/*': [/srv/e2e-probe.sls]
+"""
+PROBE_INCLUDED = """\
 reactor:
   - 'salt/auth': [/srv/e2e-probe.sls]
-  - 'salt/job/*/ret/*': [/srv/e2e-probe.sls]
 """
 PROBE_SLS = """\
 e2e-probe:
@@ -190,7 +195,11 @@ e2e-probe:
 @contextmanager
 def reactor_probe(masters: list[str]) -> Iterator[Callable[[], list[str]]]:
     """The probe on each master; yields what each has logged (removed afterwards)."""
-    files = {"/etc/salt/master.d/e2e-probe.conf": PROBE_CONF, "/srv/e2e-probe.sls": PROBE_SLS}
+    files = {
+        "/etc/salt/master.d/e2e-probe.conf": PROBE_CONF,
+        "/srv/e2e-probe-included.conf": PROBE_INCLUDED,
+        "/srv/e2e-probe.sls": PROBE_SLS,
+    }
     for name in masters:
         for path, text in files.items():
             write_in(name, path, text)

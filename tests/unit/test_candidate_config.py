@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from saltline.promotion.candidate import LEFT_OUT, SETTING, WITHOUT_LEFT_OUT
+from saltline.promotion.candidate import INCLUDES, LEFT_OUT, SETTING, WITHOUT_LEFT_OUT
 
 LIVE = """\
 # the live master
@@ -68,3 +68,19 @@ def test_a_setting_is_the_last_value_read_unquoted(tmp_path, key, expected):
     live.write_text(LIVE)
     drop_in.write_text('cachedir: "/var/cache/salt/drop-in"\n')
     assert awk(SETTING, live, drop_in, key=key).strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("include: extra.conf  # the rest\n", ["extra.conf"]),
+        ("include: ['/etc/salt/extra/*.conf', \"b.conf\"]\n", ["/etc/salt/extra/*.conf", "b.conf"]),
+        ("interface: 0.0.0.0\ninclude:\n  - a.conf\n- 'b.conf'\nfile_roots:\n  - c.conf\n",
+         ["a.conf", "b.conf"]),
+        ("file_roots:\n  include: not.conf\n", []),
+    ],
+)  # fmt: skip
+def test_includes_are_the_paths_a_top_level_include_names(tmp_path, text, expected):
+    live = tmp_path / "master"
+    live.write_text(text)
+    assert awk(INCLUDES, live).splitlines() == expected

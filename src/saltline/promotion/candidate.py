@@ -5,9 +5,9 @@ master keeps serving `current` throughout. Beside it, on the same host, saltline
 starts a second salt-master process, the candidate master: the live master's own
 configuration (so the same environment names, renderers, GPG keys and accepted
 minion keys), less what a master does on its own and the stores it shares with others
-(`LEFT_OUT`: reactor, engines, schedule, returners, a shared minion data cache), with
-every path under `current/` pointed at `candidate/`, on its own ports, cache and socket
-directories. Its cache starts with a copy of the live master's minion data (so that
+(`LEFT_OUT`: reactor, engines, schedule, returners, a shared minion data cache; also
+from the files an `include:` names, copied in), with every path under `current/`
+pointed at `candidate/`, on its own ports, cache and socket directories. Its cache starts with a copy of the live master's minion data (so that
 `mine.get` in the release's templates sees the live mine) and its grains are cached there
 (each of its processes would compute the host's grains again). Each minion then runs
 `salt-call state.apply test=True` against it, through a temporary copy of its own
@@ -64,11 +64,12 @@ stop_candidate() {
 # the release's pillar there, where the live master targets by it. So the candidate keeps
 # Salt's default, files in its own cache, seeded with a copy of the live master's minion
 # data (grains, pillar, mine: what the release's templates read through `mine.get`) when
-# the live master keeps that in files too; from a shared store it starts empty.
+# the live master keeps that in files too; from a shared store it starts empty. And
+# `include`: the files it names are copied into the candidate's master.d (see INCLUDES).
 LEFT_OUT = (
     "reactor", "engines", "schedule", "event_return", "ext_job_cache", "master_job_cache",
     "metrics", "tracing", "cluster_id", "cluster_peers", "cluster_pki_dir",
-    "cache", "pillar.cache_driver", "eauth_tokens.cache_driver",
+    "cache", "pillar.cache_driver", "eauth_tokens.cache_driver", "include",
 )  # fmt: skip
 _KEYS = "|".join(key.replace(".", "\\.") for key in LEFT_OUT)
 # awk: a configuration file without the top-level keys of LEFT_OUT and their blocks (the
@@ -76,6 +77,25 @@ _KEYS = "|".join(key.replace(".", "\\.") for key in LEFT_OUT)
 WITHOUT_LEFT_OUT = (
     f'/^[^[:space:]#-]/ {{ skip = ($0 ~ /^["\\047]?({_KEYS})["\\047]?[[:space:]]*:/) }} !skip'
 )
+# awk: what a configuration file's top-level `include:` names (a path or glob, or a list of
+# them, block or flow style), one per line. Salt reads those files after the master.d
+# ones, from wherever they are; the candidate reads copies, filtered like the rest.
+INCLUDES = r"""function unquoted(v) {
+  sub(/[[:space:]]+#.*$/, "", v); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
+  gsub(/^["\047]|["\047]$/, "", v); return v
+}
+/^[^[:space:]#-]/ {
+  inside = ($0 ~ /^["\047]?include["\047]?[[:space:]]*:/)
+  if (inside) {
+    value = $0; sub(/^[^:]*:/, "", value); value = unquoted(value)
+    gsub(/[][]/, "", value); count = split(value, paths, ",")
+    for (i = 1; i <= count; i++) if (unquoted(paths[i]) != "") print unquoted(paths[i])
+  }
+  next
+}
+inside && /^[[:space:]]*-/ {
+  sub(/^[[:space:]]*-/, ""); if (unquoted($0) != "") print unquoted($0)
+}"""
 # awk: the value that files give a top-level key (-v key=…): the last one read, unquoted
 SETTING = r"""$0 ~ "^\"?" key "\"?[[:space:]]*:" {
   value = $0; sub(/^[^:]*:[[:space:]]*/, "", value); sub(/[[:space:]]+#.*$/, "", value)
@@ -87,7 +107,7 @@ _START = (
     + master_modules.CANDIDATE_SYNC_FUNCTION
     + f"""
 set -e
-home={HOME}; port="$1"; lifetime="$2"; without_left_out="$3"; setting="$4"
+home={HOME}; port="$1"; lifetime="$2"; without_left_out="$3"; setting="$4"; includes="$5"
 stop_candidate "$home"
 rm -rf "$home/etc" "$home/cache"  # a killed candidate's, maybe
 mkdir -p "$home/etc/master.d" "$home/cache" "$home/sock"
@@ -95,6 +115,17 @@ cp /etc/salt/master "$home/etc/master" 2>/dev/null || : > "$home/etc/master"
 cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
 [ -f "$home/etc/master.d/{DROP_IN}" ] || {{ echo "no /etc/salt/master.d/{DROP_IN}" >&2; exit 4; }}
 sed -i "s#{CURRENT}/#{CANDIDATE}/#g" "$home/etc/master.d/{DROP_IN}"
+for file in "$home/etc/master" "$home/etc/master.d/"*.conf; do  # see INCLUDES
+  base=/etc/salt; [ "$file" = "$home/etc/master" ] || base=/etc/salt/master.d
+  n=0
+  awk "$includes" "$file" | while IFS= read -r pattern; do
+    case "$pattern" in /*) ;; *) pattern="$base/$pattern" ;; esac
+    for included in $pattern; do  # a glob, as Salt's include takes
+      [ -f "$included" ] || continue
+      n=$((n + 1)); cp "$included" "$home/etc/master.d/zy-${{file##*/}}-$n.conf"
+    done
+  done
+done
 set -- "$home/etc/master" "$home/etc/master.d/"*.conf  # in the order Salt reads them
 live_cache=$(awk -v key=cachedir "$setting" "$@")
 live_driver=$(awk -v key=cache "$setting" "$@")
@@ -156,9 +187,8 @@ salt-call -c "$d" --out=json --log-level=quiet --retcode-passthrough state.apply
 def start(master: Transport, port: int, lifetime: int) -> None:
     """Start (or restart) the candidate master in the background; `wait_until_listening`
     waits for it (so that the masters of an environment start side by side)."""
-    done = master.run(
-        ["sh", "-c", _START, "saltline", str(port), str(lifetime), WITHOUT_LEFT_OUT, SETTING]
-    )
+    programs = [WITHOUT_LEFT_OUT, SETTING, INCLUDES]
+    done = master.run(["sh", "-c", _START, "saltline", str(port), str(lifetime), *programs])
     if done.exit_code == 4:
         raise SaltlineError(
             f"master {master.address}: /etc/salt/master.d/{DROP_IN} is missing; saltline's "
