@@ -61,12 +61,17 @@ def test_the_left_out_keys_go_with_their_blocks_and_nothing_else_does(tmp_path):
 
 @pytest.mark.parametrize(
     ("key", "expected"),
-    [("cachedir", "/var/cache/salt/drop-in"), ("cache", "consul"), ("sock_dir", "")],
+    [
+        ("cachedir", "/var/cache/salt/drop-in"),
+        ("cache", "consul"),
+        ("sock_dir", ""),
+        ("worker_threads", "3"),
+    ],
 )
 def test_a_setting_is_the_last_value_read_unquoted(tmp_path, key, expected):
     live, drop_in = tmp_path / "master", tmp_path / "cache.conf"
     live.write_text(LIVE)
-    drop_in.write_text('cachedir: "/var/cache/salt/drop-in"\n')
+    drop_in.write_text("cachedir: \"/var/cache/salt/drop-in\"\n'worker_threads': 3\n")
     assert awk(SETTING, live, drop_in, key=key).strip() == expected
 
 

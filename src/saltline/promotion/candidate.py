@@ -7,9 +7,11 @@ configuration (so the same environment names, renderers, GPG keys and accepted
 minion keys), less what a master does on its own and the stores it shares with others
 (`LEFT_OUT`: reactor, engines, schedule, returners, a shared minion data cache; also
 from the files an `include:` names, copied in), with every path under `current/`
-pointed at `candidate/`, on its own ports, cache and socket directories. Its cache starts with a copy of the live master's minion data (so that
-`mine.get` in the release's templates sees the live mine) and its grains are cached there
-(each of its processes would compute the host's grains again). Each minion then runs
+pointed at `candidate/`, on its own ports, cache and socket directories. Its cache
+starts with a copy of the live master's minion data (so that `mine.get` in the
+release's templates sees the live mine) and of its custom modules, synced from the
+candidate (`master_modules`), and its grains are cached there (each of its processes
+would compute the host's grains again). Each minion then runs
 `salt-call state.apply test=True` against it, through a temporary copy of its own
 configuration with `master_port` changed and a cache and extension modules of its
 own, removed afterwards.
@@ -97,7 +99,7 @@ inside && /^[[:space:]]*-/ {
   sub(/^[[:space:]]*-/, ""); if (unquoted($0) != "") print unquoted($0)
 }"""
 # awk: the value that files give a top-level key (-v key=…): the last one read, unquoted
-SETTING = r"""$0 ~ "^\"?" key "\"?[[:space:]]*:" {
+SETTING = r"""$0 ~ "^[\"\047]?" key "[\"\047]?[[:space:]]*:" {
   value = $0; sub(/^[^:]*:[[:space:]]*/, "", value); sub(/[[:space:]]+#.*$/, "", value)
   gsub(/^["\047]|["\047][[:space:]]*$/, "", value)
 }
