@@ -53,11 +53,15 @@ def current_release(environment: str) -> str:
     return served.pop()
 
 
+def pillar_get(master: str, key: str) -> str:
+    """web1's pillar value for `key`, as `master` gives it now."""
+    done = exec_in(master, "salt", "--out=json", "--static", "web1", "pillar.get", key)
+    return json.loads(done.stdout)["web1"]
+
+
 def pillar_message(environment: str) -> str:
     """The shop message the live master gives web1 now."""
-    done = exec_in(MASTERS[environment], "salt", "--out=json", "--static", "web1",
-                   "pillar.get", "shop:message")  # fmt: skip
-    return json.loads(done.stdout)["web1"]
+    return pillar_get(MASTERS[environment], "shop:message")
 
 
 def live_changes(environment: str) -> list[str]:
@@ -232,12 +236,7 @@ e2e_master_module: {{ salt['saltline_probe.release']() }}
 
 def master_module_pillar() -> list[str]:
     """web1's pillar value from the release's custom module, as each staging master gives it."""
-    values = []
-    for name in FLEET["staging"]:
-        done = exec_in(name, "salt", "--out=json", "--static", "web1", "pillar.get",
-                       "e2e_master_module")  # fmt: skip
-        values.append(json.loads(done.stdout)["web1"])
-    return values
+    return [pillar_get(name, "e2e_master_module") for name in FLEET["staging"]]
 
 
 @contextmanager

@@ -79,13 +79,17 @@ _KEYS = "|".join(key.replace(".", "\\.") for key in LEFT_OUT)
 WITHOUT_LEFT_OUT = (
     f'/^[^[:space:]#-]/ {{ skip = ($0 ~ /^["\\047]?({_KEYS})["\\047]?[[:space:]]*:/) }} !skip'
 )
+# awk: a YAML scalar as written after a key or dash, without comment, blanks and quotes
+_UNQUOTED = r"""function unquoted(v) {
+  sub(/[[:space:]]+#.*$/, "", v); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
+  gsub(/^["\047]|["\047]$/, "", v); return v
+}"""
 # awk: what a configuration file's top-level `include:` names (a path or glob, or a list of
 # them, block or flow style), one per line. Salt reads those files after the master.d
 # ones, from wherever they are; the candidate reads copies, filtered like the rest.
-INCLUDES = r"""function unquoted(v) {
-  sub(/[[:space:]]+#.*$/, "", v); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
-  gsub(/^["\047]|["\047]$/, "", v); return v
-}
+INCLUDES = (
+    _UNQUOTED
+    + r"""
 /^[^[:space:]#-]/ {
   inside = ($0 ~ /^["\047]?include["\047]?[[:space:]]*:/)
   if (inside) {
@@ -98,12 +102,14 @@ INCLUDES = r"""function unquoted(v) {
 inside && /^[[:space:]]*-/ {
   sub(/^[[:space:]]*-/, ""); if (unquoted($0) != "") print unquoted($0)
 }"""
+)
 # awk: the value that files give a top-level key (-v key=…): the last one read, unquoted
-SETTING = r"""$0 ~ "^[\"\047]?" key "[\"\047]?[[:space:]]*:" {
-  value = $0; sub(/^[^:]*:[[:space:]]*/, "", value); sub(/[[:space:]]+#.*$/, "", value)
-  gsub(/^["\047]|["\047][[:space:]]*$/, "", value)
-}
-END { print value }"""
+SETTING = (
+    _UNQUOTED
+    + r"""
+$0 ~ "^[\"\047]?" key "[\"\047]?[[:space:]]*:" { value = $0; sub(/^[^:]*:/, "", value) }
+END { print unquoted(value) }"""
+)
 _START = (
     _STOP_FUNCTION
     + master_modules.CANDIDATE_SYNC_FUNCTION
