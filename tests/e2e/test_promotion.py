@@ -159,9 +159,9 @@ def test_rollback_returns_to_the_previous_release(repo):
     first = git(repo, "rev-parse", "HEAD").strip()
     set_message(repo, "prod", "Second release.")
     second = commit(repo, "prod: a new message")
-    assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
-    assert promote(repo, "staging").exit_code == 0
-    assert promote(repo, "prod").exit_code == 0
+    # the gate and staging first were tested above; the subject here is the rollback
+    forced = promote(repo, "prod", "--force", "--reason", "e2e: a release to roll back")
+    assert forced.exit_code == 0, forced.output
     assert current_release("prod") == second
     assert "Second release." in page("prod")
     run = saltline("rollback", "prod", estate=repo, reports=repo / "reports")
@@ -176,7 +176,8 @@ def test_rollback_returns_to_the_previous_release(repo):
 
 # Reactors that the live masters have not loaded (they are not restarted): in master.d, and
 # in a file it includes. Only a candidate master that copied them would run them, on its
-# dry run's events.
+# dry run's events. And an external pillar in a file the included file includes (relative
+# to it): the candidate, which must read the live configuration whole, gives web1 its key.
 PROBE_CONF = """\
 include: /srv/e2e-probe-included.conf
 reactor:
@@ -185,6 +186,11 @@ reactor:
 PROBE_INCLUDED = """\
 reactor:
   - 'salt/auth': [/srv/e2e-probe.sls]
+include: e2e-probe-nested.conf
+"""
+PROBE_NESTED = """\
+ext_pillar:
+  - cmd_yaml: 'echo "e2e_nested_include: true"'
 """
 PROBE_SLS = """\
 e2e-probe:
@@ -202,6 +208,7 @@ def reactor_probe(masters: list[str]) -> Iterator[Callable[[], list[str]]]:
     files = {
         "/etc/salt/master.d/e2e-probe.conf": PROBE_CONF,
         "/srv/e2e-probe-included.conf": PROBE_INCLUDED,
+        "/srv/e2e-probe-nested.conf": PROBE_NESTED,
         "/srv/e2e-probe.sls": PROBE_SLS,
     }
     for name in masters:
@@ -215,8 +222,9 @@ def reactor_probe(masters: list[str]) -> Iterator[Callable[[], list[str]]]:
 
 
 # States that render only where the live master's mine data is seen (the mine entry exists
-# during the dry run only), or a pillar the master compiles with the release's custom module:
-# neither renders in the test pipeline, which is masterless.
+# during the dry run only), a pillar the master compiles with the release's custom module,
+# or one from the nested include's external pillar: none renders in the test pipeline,
+# which is masterless.
 PROBE_STATES = """
 {% if salt['mine.get'](grains['id'], 'saltline_probe') %}
 e2e-mine-probe:
@@ -224,6 +232,10 @@ e2e-mine-probe:
 {% endif %}
 {% if salt['pillar.get']('e2e_master_module') %}
 e2e-master-module-probe:
+  test.succeed_without_changes: []
+{% endif %}
+{% if salt['pillar.get']('e2e_nested_include') %}
+e2e-nested-include-probe:
   test.succeed_without_changes: []
 {% endif %}
 """
@@ -293,6 +305,7 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     assert re.search(r"^dry run staging/web1: .*e2e-mine-probe", output, re.M), output
     report = (repo / "reports" / f"dry-run-staging-{sha[:12]}.json").read_text()
     assert "e2e-master-module-probe" in report, "the candidate lacked the release's module"
+    assert "e2e-nested-include-probe" in report, "the candidate lacked a nested include"
     for name in FLEET["staging"]:  # …synced into the candidate's copy only
         live = exec_in(name, "find", "/var/cache/salt/master", "-name", "saltline_probe*")
         assert live.stdout == "", f"the dry run synced the release's module live: {live.stdout}"

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from saltline.promotion.candidate import INCLUDES, LEFT_OUT, SETTING, WITHOUT_LEFT_OUT
+from saltline.promotion.candidate import (
+    COPY_INCLUDES_FUNCTION,
+    INCLUDES,
+    LEFT_OUT,
+    SETTING,
+    WITHOUT_LEFT_OUT,
+)
 
 LIVE = """\
 # the live master
@@ -89,3 +95,48 @@ def test_includes_are_the_paths_a_top_level_include_names(tmp_path, text, expect
     live = tmp_path / "master"
     live.write_text(text)
     assert awk(INCLUDES, live).splitlines() == expected
+
+
+def copy_includes(top: Path, into: Path) -> list[tuple[str, str]]:
+    """COPY_INCLUDES_FUNCTION run for real on `top`: each copy's name and first line."""
+    script = f'{COPY_INCLUDES_FUNCTION}\nset -e\nincludes="$1"\ncopy_includes "$2" "$3" zy-1-top'
+    done = subprocess.run(["sh", "-c", script, "sh", INCLUDES, top, into],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return [(copy.name, copy.read_text().splitlines()[0]) for copy in sorted(into.glob("*.conf"))]
+
+
+def test_included_files_are_copied_with_what_they_include_in_salts_order(tmp_path):
+    """Salt reads an included file's own `include:` too (relative to that file), and a
+    nested file's settings override the file that includes it."""
+    etc = tmp_path / "etc" / "master.d"
+    (etc / "extra").mkdir(parents=True)
+    (etc / "top.conf").write_text("# top\ninclude:\n  - extra/*.conf\n  - /srv/last.conf\n")
+    (etc / "extra" / "a.conf").write_text("# a\ninclude: nested/pillar.conf\n")
+    (etc / "extra" / "b.conf").write_text("# b\nworker_threads: 2\n")
+    (etc / "extra" / "nested").mkdir()
+    (etc / "extra" / "nested" / "pillar.conf").write_text("# nested\next_pillar: []\n")
+    last = tmp_path / "srv" / "last.conf"
+    last.parent.mkdir()
+    last.write_text("# last\n")
+    top = etc / "top.conf"
+    top.write_text(top.read_text().replace("/srv/last.conf", str(last)))
+    into = tmp_path / "candidate"
+    into.mkdir()
+    assert copy_includes(top, into) == [
+        ("zy-1-top_001.conf", "# a"),
+        ("zy-1-top_001_002.conf", "# nested"),
+        ("zy-1-top_003.conf", "# b"),
+        ("zy-1-top_004.conf", "# last"),
+    ]
+
+
+def test_an_include_cycle_copies_each_file_once(tmp_path):
+    (tmp_path / "a.conf").write_text("# a\ninclude: b.conf\n")
+    (tmp_path / "b.conf").write_text("# b\ninclude: [a.conf, missing.conf]\n")
+    into = tmp_path / "candidate"
+    into.mkdir()
+    assert copy_includes(tmp_path / "a.conf", into) == [
+        ("zy-1-top_001.conf", "# b"),
+        ("zy-1-top_001_002.conf", "# a"),
+    ]

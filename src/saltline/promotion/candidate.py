@@ -85,8 +85,7 @@ _UNQUOTED = r"""function unquoted(v) {
   gsub(/^["\047]|["\047]$/, "", v); return v
 }"""
 # awk: what a configuration file's top-level `include:` names (a path or glob, or a list of
-# them, block or flow style), one per line. Salt reads those files after the master.d
-# ones, from wherever they are; the candidate reads copies, filtered like the rest.
+# them, block or flow style), one per line (see COPY_INCLUDES).
 INCLUDES = (
     _UNQUOTED
     + r"""
@@ -110,8 +109,33 @@ SETTING = (
 $0 ~ "^[\"\047]?" key "[\"\047]?[[:space:]]*:" { value = $0; sub(/^[^:]*:/, "", value) }
 END { print unquoted(value) }"""
 )
+# sh: copy_includes FILE DIR PREFIX: the files FILE's `include:` names (relative to FILE's
+# directory, globs in sorted order, as Salt reads them), copied into DIR as PREFIX_N.conf,
+# and what they include, as PREFIX_N_M.conf, and so on: Salt follows an included file's
+# own `include:` too, and the copies sort right after the file that includes them. A file
+# is copied once (DIR/.included lists them), so an include cycle ends. The candidate reads
+# the copies, filtered like the rest, after its copied master.d files, as Salt reads a
+# master.d file's includes after master.d and the master file's last (`zy-1-`, `zy-2-`).
+# Needs $includes, the INCLUDES program.
+COPY_INCLUDES_FUNCTION = """
+copy_includes() {
+  awk "$includes" "$1" | while IFS= read -r pattern; do
+    case "$pattern" in /*) ;; *) pattern="${1%/*}/$pattern" ;; esac
+    for included in $pattern; do  # a glob, as Salt's include takes
+      [ -f "$included" ] || continue
+      grep -qxF "$included" "$2/.included" 2>/dev/null && continue
+      echo "$included" >> "$2/.included"
+      n=$(($(wc -l < "$2/.included")))
+      copy="${3}_$(printf %03d "$n")"
+      cp "$included" "$2/$copy.conf"
+      copy_includes "$included" "$2" "$copy"
+    done
+  done
+}
+"""
 _START = (
     _STOP_FUNCTION
+    + COPY_INCLUDES_FUNCTION
     + master_modules.CANDIDATE_SYNC_FUNCTION
     + f"""
 set -e
@@ -123,17 +147,11 @@ cp /etc/salt/master "$home/etc/master" 2>/dev/null || : > "$home/etc/master"
 cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
 [ -f "$home/etc/master.d/{DROP_IN}" ] || {{ echo "no /etc/salt/master.d/{DROP_IN}" >&2; exit 4; }}
 sed -i "s#{CURRENT}/#{CANDIDATE}/#g" "$home/etc/master.d/{DROP_IN}"
-for file in "$home/etc/master" "$home/etc/master.d/"*.conf; do  # see INCLUDES
-  base=/etc/salt; [ "$file" = "$home/etc/master" ] || base=/etc/salt/master.d
-  n=0
-  awk "$includes" "$file" | while IFS= read -r pattern; do
-    case "$pattern" in /*) ;; *) pattern="$base/$pattern" ;; esac
-    for included in $pattern; do  # a glob, as Salt's include takes
-      [ -f "$included" ] || continue
-      n=$((n + 1)); cp "$included" "$home/etc/master.d/zy-${{file##*/}}-$n.conf"
-    done
-  done
+for file in /etc/salt/master.d/*.conf; do  # see COPY_INCLUDES
+  [ ! -f "$file" ] || copy_includes "$file" "$home/etc/master.d" "zy-1-${{file##*/}}"
 done
+[ ! -f /etc/salt/master ] || copy_includes /etc/salt/master "$home/etc/master.d" zy-2-master
+rm -f "$home/etc/master.d/.included"
 set -- "$home/etc/master" "$home/etc/master.d/"*.conf  # in the order Salt reads them
 live_cache=$(awk -v key=cachedir "$setting" "$@")
 live_driver=$(awk -v key=cache "$setting" "$@")
