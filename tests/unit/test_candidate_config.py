@@ -99,7 +99,7 @@ def test_includes_are_the_paths_a_top_level_include_names(tmp_path, text, expect
 
 def copy_includes(top: Path, into: Path) -> list[tuple[str, str]]:
     """COPY_INCLUDES_FUNCTION run for real on `top`: each copy's name and first line."""
-    script = f'{COPY_INCLUDES_FUNCTION}\nset -e\nincludes="$1"\ncopy_includes "$2" "$3" zy-1-top'
+    script = f'{COPY_INCLUDES_FUNCTION}\nset -e\nincludes="$1"\ncopy_includes "$2" "$3" top.conf'
     done = subprocess.run(["sh", "-c", script, "sh", INCLUDES, top, into],
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -123,12 +123,17 @@ def test_included_files_are_copied_with_what_they_include_in_salts_order(tmp_pat
     top.write_text(top.read_text().replace("/srv/last.conf", str(last)))
     into = tmp_path / "candidate"
     into.mkdir()
-    assert copy_includes(top, into) == [
-        ("zy-1-top_001.conf", "# a"),
-        ("zy-1-top_001_002.conf", "# nested"),
-        ("zy-1-top_003.conf", "# b"),
-        ("zy-1-top_004.conf", "# last"),
+    copies = copy_includes(top, into)
+    assert copies == [
+        ("top.conf+001.conf", "# a"),
+        ("top.conf+001.conf+002.conf", "# nested"),
+        ("top.conf+003.conf", "# b"),
+        ("top.conf+004.conf", "# last"),
     ]
+    # …and Salt reads them after the file that includes them, before the next one
+    names = [name for name, _ in copies]
+    neighbours = ["top.conf", "top.conf.d.conf", "topaz.conf"]
+    assert sorted([*names, *neighbours]) == ["top.conf", *names, *neighbours[1:]]
 
 
 def test_an_include_cycle_copies_each_file_once(tmp_path):
@@ -137,6 +142,6 @@ def test_an_include_cycle_copies_each_file_once(tmp_path):
     into = tmp_path / "candidate"
     into.mkdir()
     assert copy_includes(tmp_path / "a.conf", into) == [
-        ("zy-1-top_001.conf", "# b"),
-        ("zy-1-top_001_002.conf", "# a"),
+        ("top.conf+001.conf", "# b"),
+        ("top.conf+001.conf+002.conf", "# a"),
     ]

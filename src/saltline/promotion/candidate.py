@@ -109,14 +109,15 @@ SETTING = (
 $0 ~ "^[\"\047]?" key "[\"\047]?[[:space:]]*:" { value = $0; sub(/^[^:]*:/, "", value) }
 END { print unquoted(value) }"""
 )
-# sh: copy_includes FILE DIR PREFIX: the files FILE's `include:` names (relative to FILE's
-# directory, globs in sorted order, as Salt reads them), copied into DIR as PREFIX_N.conf,
-# and what they include, as PREFIX_N_M.conf, and so on: Salt follows an included file's
-# own `include:` too, and the copies sort right after the file that includes them. A file
-# is copied once (DIR/.included lists them), so an include cycle ends. The candidate reads
-# the copies, filtered like the rest, after its copied master.d files, as Salt reads a
-# master.d file's includes after master.d and the master file's last (`zy-1-`, `zy-2-`).
-# Needs $includes, the INCLUDES program.
+# sh: copy_includes FILE DIR NAME: the files FILE's `include:` names (relative to FILE's
+# directory, globs in sorted order) copied into DIR as NAME+001.conf, NAME+002.conf, …,
+# and what each of those includes in turn as NAME+001.conf+001.conf, and so on, each
+# file once (DIR/.included lists them, so an include cycle ends). NAME is FILE's own copy
+# in DIR, so the copies sort right after it and before the next file: the candidate
+# reads them in Salt's order (a master.d file, its includes, the next master.d file; the
+# master file's includes last, as `zz-master+…`). Salt merges an included file over the
+# file that includes it key by key, the candidate merges it deep, as it merges master.d
+# files: a difference only where both set one dictionary. Needs $includes (INCLUDES).
 COPY_INCLUDES_FUNCTION = """
 copy_includes() {
   awk "$includes" "$1" | while IFS= read -r pattern; do
@@ -125,9 +126,8 @@ copy_includes() {
       [ -f "$included" ] || continue
       grep -qxF "$included" "$2/.included" 2>/dev/null && continue
       echo "$included" >> "$2/.included"
-      n=$(($(wc -l < "$2/.included")))
-      copy="${3}_$(printf %03d "$n")"
-      cp "$included" "$2/$copy.conf"
+      copy="$3+$(printf %03d "$(($(wc -l < "$2/.included")))").conf"
+      cp "$included" "$2/$copy"
       copy_includes "$included" "$2" "$copy"
     done
   done
@@ -148,9 +148,9 @@ cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
 [ -f "$home/etc/master.d/{DROP_IN}" ] || {{ echo "no /etc/salt/master.d/{DROP_IN}" >&2; exit 4; }}
 sed -i "s#{CURRENT}/#{CANDIDATE}/#g" "$home/etc/master.d/{DROP_IN}"
 for file in /etc/salt/master.d/*.conf; do  # see COPY_INCLUDES
-  [ ! -f "$file" ] || copy_includes "$file" "$home/etc/master.d" "zy-1-${{file##*/}}"
+  [ ! -f "$file" ] || copy_includes "$file" "$home/etc/master.d" "${{file##*/}}"
 done
-[ ! -f /etc/salt/master ] || copy_includes /etc/salt/master "$home/etc/master.d" zy-2-master
+[ ! -f /etc/salt/master ] || copy_includes /etc/salt/master "$home/etc/master.d" zz-master
 rm -f "$home/etc/master.d/.included"
 set -- "$home/etc/master" "$home/etc/master.d/"*.conf  # in the order Salt reads them
 live_cache=$(awk -v key=cachedir "$setting" "$@")
