@@ -97,12 +97,14 @@ def test_includes_are_the_paths_a_top_level_include_names(tmp_path, text, expect
     assert awk(INCLUDES, live).splitlines() == expected
 
 
-def copy_includes(top: Path, into: Path) -> list[tuple[str, str]]:
-    """COPY_INCLUDES_FUNCTION run for real on `top`: each copy's name and first line."""
-    script = f'{COPY_INCLUDES_FUNCTION}\nset -e\nincludes="$1"\ncopy_includes "$2" "$3" top.conf'
-    done = subprocess.run(["sh", "-c", script, "sh", INCLUDES, top, into],
+def copy_includes(into: Path, master: Path, *master_d: Path) -> list[tuple[str, str]]:
+    """copy_all_includes (COPY_INCLUDES_FUNCTION) run for real: each copy's name and first
+    line, in the order Salt reads them."""
+    script = f'{COPY_INCLUDES_FUNCTION}\nset -e\nincludes="$1"; shift\ncopy_all_includes "$@"'
+    done = subprocess.run(["sh", "-c", script, "sh", INCLUDES, into, master, *master_d],
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert not (into / ".included").exists()
     return [(copy.name, copy.read_text().splitlines()[0]) for copy in sorted(into.glob("*.conf"))]
 
 
@@ -123,7 +125,7 @@ def test_included_files_are_copied_with_what_they_include_in_salts_order(tmp_pat
     top.write_text(top.read_text().replace("/srv/last.conf", str(last)))
     into = tmp_path / "candidate"
     into.mkdir()
-    copies = copy_includes(top, into)
+    copies = copy_includes(into, tmp_path / "no-master", top)
     assert copies == [
         ("top.conf+001.conf", "# a"),
         ("top.conf+001.conf+002.conf", "# nested"),
@@ -141,7 +143,25 @@ def test_an_include_cycle_copies_each_file_once(tmp_path):
     (tmp_path / "b.conf").write_text("# b\ninclude: [a.conf, missing.conf]\n")
     into = tmp_path / "candidate"
     into.mkdir()
-    assert copy_includes(tmp_path / "a.conf", into) == [
-        ("top.conf+001.conf", "# b"),
-        ("top.conf+001.conf+002.conf", "# a"),
+    assert copy_includes(into, tmp_path / "no-master", tmp_path / "a.conf") == [
+        ("a.conf+001.conf", "# b"),
+        ("a.conf+001.conf+002.conf", "# a"),
+    ]
+
+
+def test_a_file_two_files_include_is_read_after_each_and_the_master_files_includes_last(
+    tmp_path,
+):
+    (tmp_path / "shared.conf").write_text("# shared\n")
+    (tmp_path / "m.conf").write_text("# m\n")
+    (tmp_path / "master").write_text("include: m.conf\n")
+    for name in ("a.conf", "b.conf"):
+        (tmp_path / name).write_text(f"include: {tmp_path / 'shared.conf'}\n")
+    into = tmp_path / "candidate"
+    into.mkdir()
+    copies = copy_includes(into, tmp_path / "master", tmp_path / "a.conf", tmp_path / "b.conf")
+    assert copies == [
+        ("a.conf+001.conf", "# shared"),
+        ("b.conf+001.conf", "# shared"),
+        ("zz-master+001.conf", "# m"),
     ]

@@ -85,7 +85,7 @@ _UNQUOTED = r"""function unquoted(v) {
   gsub(/^["\047]|["\047]$/, "", v); return v
 }"""
 # awk: what a configuration file's top-level `include:` names (a path or glob, or a list of
-# them, block or flow style), one per line (see COPY_INCLUDES).
+# them, block or flow style), one per line (see COPY_INCLUDES_FUNCTION).
 INCLUDES = (
     _UNQUOTED
     + r"""
@@ -112,7 +112,8 @@ END { print unquoted(value) }"""
 # sh: copy_includes FILE DIR NAME: the files FILE's `include:` names (relative to FILE's
 # directory, globs in sorted order) copied into DIR as NAME+001.conf, NAME+002.conf, …,
 # and what each of those includes in turn as NAME+001.conf+001.conf, and so on, each
-# file once (DIR/.included lists them, so an include cycle ends). NAME is FILE's own copy
+# file once (DIR/.included lists them, so an include cycle ends; removed before the next
+# FILE, which reads a file both include again, as Salt does). NAME is FILE's own copy
 # in DIR, so the copies sort right after it and before the next file: the candidate
 # reads them in Salt's order (a master.d file, its includes, the next master.d file; the
 # master file's includes last, as `zz-master+…`). Salt merges an included file over the
@@ -132,6 +133,16 @@ copy_includes() {
     done
   done
 }
+# copy_all_includes DIR MASTER [MASTER_D_FILE…]: the includes of each master.d file, then
+# the master file's, as `zz-master+…`
+copy_all_includes() {
+  dir="$1"; master="$2"; shift 2
+  for file in "$@" "$master"; do
+    name="${file##*/}"; [ "$file" != "$master" ] || name=zz-master
+    [ ! -f "$file" ] || copy_includes "$file" "$dir" "$name"
+    rm -f "$dir/.included"
+  done
+}
 """
 _START = (
     _STOP_FUNCTION
@@ -147,11 +158,7 @@ cp /etc/salt/master "$home/etc/master" 2>/dev/null || : > "$home/etc/master"
 cp /etc/salt/master.d/*.conf "$home/etc/master.d/" 2>/dev/null || :
 [ -f "$home/etc/master.d/{DROP_IN}" ] || {{ echo "no /etc/salt/master.d/{DROP_IN}" >&2; exit 4; }}
 sed -i "s#{CURRENT}/#{CANDIDATE}/#g" "$home/etc/master.d/{DROP_IN}"
-for file in /etc/salt/master.d/*.conf; do  # see COPY_INCLUDES
-  [ ! -f "$file" ] || copy_includes "$file" "$home/etc/master.d" "${{file##*/}}"
-done
-[ ! -f /etc/salt/master ] || copy_includes /etc/salt/master "$home/etc/master.d" zz-master
-rm -f "$home/etc/master.d/.included"
+copy_all_includes "$home/etc/master.d" /etc/salt/master /etc/salt/master.d/*.conf
 set -- "$home/etc/master" "$home/etc/master.d/"*.conf  # in the order Salt reads them
 live_cache=$(awk -v key=cachedir "$setting" "$@")
 live_driver=$(awk -v key=cache "$setting" "$@")
