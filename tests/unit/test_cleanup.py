@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import time
 
+import docker
+import docker.errors
 import pytest
 
 from saltline.engine import labels
-from saltline.engine.cleanup import MAX_RUN_AGE, abandoned, of_a_test_run
+from saltline.engine.cleanup import MAX_RUN_AGE, abandoned, of_a_test_run, reap
 from saltline.engine.containers import run_command
 from saltline.errors import CommandTimeout
 
@@ -61,3 +63,25 @@ def test_destroy_removes_test_runs_but_never_the_fleet():
     assert not of_a_test_run({labels.MANAGED: "true", labels.FLEET: "saltline-staging-master"})
     assert not of_a_test_run({labels.IMAGE: "minion"})  # inherited from our image: not ours
     assert not of_a_test_run({"io.saltline.cache": "apt", labels.IMAGE: "apt-cache"})
+
+
+def test_a_container_removed_between_listing_and_inspection_is_skipped(monkeypatch):
+    """Another run's cleanup may remove a container while a reap lists them (CI, 2026-12-03)."""
+    client = docker.DockerClient(base_url="unix:///nonexistent.sock", version="1.41")
+    left = run_labels(host="runner2", age=MAX_RUN_AGE + 1)
+    listed = [{"Id": "gone", "Labels": left}, {"Id": "left", "Labels": left}]
+    removed: list[str] = []
+
+    def inspect(container_id):
+        if container_id == "gone":
+            raise docker.errors.NotFound("No such container: gone")
+        return {"Id": container_id, "Name": "/saltline-r0-web1", "Config": {"Labels": left}}
+
+    monkeypatch.setattr(client.api, "containers", lambda **_: listed)
+    monkeypatch.setattr(client.api, "inspect_container", inspect)
+    monkeypatch.setattr(client.api, "remove_container", lambda cid, **_: removed.append(cid))
+    monkeypatch.setattr(client.api, "networks", lambda **_: [])
+    monkeypatch.setattr(client.api, "volumes", lambda **_: {"Volumes": []})
+
+    assert reap(client, now=NOW).containers == ["saltline-r0-web1"]
+    assert removed == ["left"]

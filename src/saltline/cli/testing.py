@@ -169,7 +169,7 @@ def cmd_login(args: argparse.Namespace, console: Console) -> int:
     wanted = [labels.RUN, f"{labels.MINION}={args.minion}"]
     if args.environment:
         wanted.append(f"{labels.ENVIRONMENT}={args.environment}")
-    found = client.containers.list(filters={"label": wanted})
+    found = client.containers.list(filters={"label": wanted}, ignore_removed=True)
     if not found:
         raise SaltlineError(
             f"no running test minion {args.minion!r}; "

@@ -89,8 +89,9 @@ def _remove(
     wanted: Callable[[Mapping[str, str]], bool],
 ) -> Removed:
     removed = Removed()
-    # Containers first: a network or volume in use cannot be removed.
-    for container in client.containers.list(all=True, filters=filters):
+    # Containers first: a network or volume in use cannot be removed. A container that
+    # another run removes between the listing and its inspection is skipped, not fatal.
+    for container in client.containers.list(all=True, filters=filters, ignore_removed=True):
         if wanted(container.labels):
             _ignore_gone(functools.partial(container.remove, force=True, v=True))
             removed.containers.append(str(container.name))

@@ -258,7 +258,9 @@ def down(client: docker.DockerClient, config: Config, console: Console) -> int:
     """Remove this configuration's fleet: its masters, their minions and networks."""
     for masters in fleet_environments(config).values():
         fleet_filter: labels.Filters = {"label": f"{labels.FLEET}={masters[0]}"}
-        for container in client.containers.list(all=True, filters=fleet_filter):
+        for container in client.containers.list(
+            all=True, filters=fleet_filter, ignore_removed=True
+        ):
             container.remove(force=True, v=True)
             console.say(f"removed {container.name}")
         for network in client.networks.list(filters=fleet_filter):
