@@ -9,6 +9,7 @@ of its inputs as a label, and is rebuilt only when that hash changes.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import hashlib
 import os
@@ -297,18 +298,22 @@ class Images:
         return (image.labels or {}).get(labels.INPUT_HASH)
 
     def available(self) -> list[ImageInfo]:
+        # The engine's listing itself, not an inspection per image: an image another
+        # run prunes meanwhile is simply not listed.
         found = []
-        for image in self.client.images.list(filters=labels.IMAGE_FILTER):
-            image_labels = image.labels or {}
+        for image in self.client.api.images(filters=labels.IMAGE_FILTER):
+            image_labels = image.get("Labels") or {}
+            tags = [tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>"]
+            created = datetime.datetime.fromtimestamp(image.get("Created", 0), datetime.UTC)
             found.append(
                 ImageInfo(
-                    tag=image.tags[0] if image.tags else image.short_id,
+                    tag=tags[0] if tags else str(image["Id"]).removeprefix("sha256:")[:12],
                     kind=image_labels.get(labels.IMAGE, "?"),
                     platform=image_labels.get(labels.PLATFORM, "?"),
                     salt_version=image_labels.get(labels.SALT_VERSION, "-"),
                     input_hash=image_labels.get(labels.INPUT_HASH, "?"),
-                    size_mb=image.attrs.get("Size", 0) / 1e6,
-                    created=str(image.attrs.get("Created", ""))[:19],
+                    size_mb=image.get("Size", 0) / 1e6,
+                    created=created.strftime("%Y-%m-%dT%H:%M:%S"),
                 )
             )
         return sorted(found, key=lambda info: info.tag)
@@ -327,7 +332,10 @@ class Images:
         removed = []
         for info in self.available():
             if everything or (info.kind == "minion" and info.tag not in wanted):
-                self.client.images.remove(info.tag, force=True)
+                try:
+                    self.client.images.remove(info.tag, force=True)
+                except docker.errors.ImageNotFound:
+                    continue  # pruned meanwhile, by another run
                 removed.append(info.tag)
         superseded = self.client.images.prune(filters={"dangling": True, "label": labels.IMAGE})
         removed += [
