@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 
@@ -9,10 +10,12 @@ import docker
 import docker.errors
 import pytest
 
+from saltline.console import Console
 from saltline.engine import labels
 from saltline.engine.cleanup import MAX_RUN_AGE, abandoned, of_a_test_run, reap
 from saltline.engine.containers import run_command
 from saltline.errors import CommandTimeout
+from saltline.pipeline import runner
 
 NOW = 1_800_000_000.0
 DEAD_PID = 2**22 + 12345  # above the kernel's pid_max: no such process
@@ -65,9 +68,14 @@ def test_destroy_removes_test_runs_but_never_the_fleet():
     assert not of_a_test_run({"io.saltline.cache": "apt", labels.IMAGE: "apt-cache"})
 
 
+def offline_client() -> docker.DockerClient:
+    """The Docker SDK's real models over an engine API that each test replaces."""
+    return docker.DockerClient(base_url="unix:///nonexistent.sock", version="1.41")
+
+
 def test_a_container_removed_between_listing_and_inspection_is_skipped(monkeypatch):
     """Another run's cleanup may remove a container while a reap lists them (CI, 2026-12-03)."""
-    client = docker.DockerClient(base_url="unix:///nonexistent.sock", version="1.41")
+    client = offline_client()
     left = run_labels(host="runner2", age=MAX_RUN_AGE + 1)
     listed = [{"Id": "gone", "Labels": left}, {"Id": "left", "Labels": left}]
     removed: list[str] = []
@@ -85,3 +93,24 @@ def test_a_container_removed_between_listing_and_inspection_is_skipped(monkeypat
 
     assert reap(client, now=NOW).containers == ["saltline-r0-web1"]
     assert removed == ["left"]
+
+
+def test_leftovers_the_engine_refuses_to_remove_now_do_not_fail_the_run(monkeypatch):
+    client = offline_client()
+    left = {**run_labels(host="runner2"), labels.STARTED: "0"}  # a day old by any clock
+    network = {"Id": "n1", "Name": "saltline-r0-net", "Labels": left}
+
+    def busy(*_, **__):
+        raise docker.errors.APIError("error while removing network: network has active endpoints")
+
+    monkeypatch.setattr(client.api, "containers", lambda **_: [])
+    monkeypatch.setattr(client.api, "networks", lambda **_: [network])
+    monkeypatch.setattr(client.api, "inspect_network", lambda _: {"Containers": {}})
+    monkeypatch.setattr(client.api, "remove_network", busy)
+    monkeypatch.setattr(client.api, "volumes", lambda **_: {"Volumes": []})
+    said = io.StringIO()
+
+    runner._reap_leftovers(client, Console(said))
+
+    assert "left for a later run to remove" in said.getvalue()
+    assert "active endpoints" in said.getvalue()

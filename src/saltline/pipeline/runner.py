@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
+import docker.errors
 
 from saltline import layout
 from saltline.config import Config, Target
@@ -98,6 +99,19 @@ def run(
     return result
 
 
+def _reap_leftovers(client: docker.DockerClient, console: Console) -> None:
+    """Housekeeping, not this run's job: what the engine refuses now (another run is
+    removing the same leftovers) the next run's reap retries."""
+    try:
+        reaped = cleanup.reap(client)
+    except docker.errors.APIError as exc:
+        console.say(f"left for a later run to remove, what runs that are gone left behind: {exc}")
+        return
+    if reaped.containers or reaped.networks or reaped.volumes:
+        gone = [*reaped.containers, *reaped.networks, *reaped.volumes]
+        console.say(f"removed what runs that are gone left behind: {', '.join(gone)}")
+
+
 def _run_in_containers(
     client: docker.DockerClient,
     config: Config,
@@ -107,10 +121,7 @@ def _run_in_containers(
     console: Console,
 ) -> None:
     estate = layout.resolve(config, console.say)  # formulas fetched before anything starts
-    reaped = cleanup.reap(client)
-    if reaped.containers or reaped.networks or reaped.volumes:
-        gone = [*reaped.containers, *reaped.networks, *reaped.volumes]
-        console.say(f"removed what runs that are gone left behind: {', '.join(gone)}")
+    _reap_leftovers(client, console)
     images = Images(client, config, log=console.say)
     cells = {target.cell: (target.platform, target.salt_version) for target in options.targets}
     images.check_supported(list(cells.values()))  # before any build
