@@ -4,6 +4,7 @@ and which Salt a platform's Python supports."""
 from __future__ import annotations
 
 import io
+import sys
 import tarfile
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def test_a_python_salt_ships_no_locks_for_is_refused_with_the_reason(tmp_path):
 
 def test_wheels_are_fetched_for_the_target_interpreter_not_the_hosts():
     options = wheelhouse._target_interpreter("3.13", "trixie")
-    assert options[:4] == ["--python-version", "3.13", "--implementation", "cp"]
+    assert options[:4] == ["--python-version", "3.13.5", "--implementation", "cp"]
     assert options[4:6] == ["--abi", "cp313"] and "abi3" in options
     platforms = [options[i + 1] for i, option in enumerate(options) if option == "--platform"]
     assert platforms[0].startswith("manylinux_2_41_")  # trixie's glibc, newest first
@@ -160,3 +161,34 @@ def test_a_pair_known_not_to_work_is_refused_before_anything_is_fetched(write_co
         match=r"debian13 × Salt 3007.13: Salt 3007 reads salt:// URLs wrongly on Python 3.13",
     ):
         images.check_supported([(cfg.platforms["debian13"], "3007.13")])
+
+
+def test_environment_markers_are_decided_for_the_target_python_not_the_hosts():
+    locked = (
+        "# via salt\n"
+        'certifi==2023.07.22 ; python_version < "3.10"\n'
+        'certifi==2024.7.4 ; python_version >= "3.10"  # via requests\n'
+        'pywin32==306 ; sys_platform == "win32"\n'
+        "looseversion==1.3.0\n"
+    )
+    assert wheelhouse.for_target(locked, "3.9.2").splitlines() == [
+        "# via salt", "certifi==2023.07.22", "looseversion==1.3.0"
+    ]  # fmt: skip
+    assert "certifi==2024.7.4" in wheelhouse.for_target(locked, "3.13.5")
+    assert "certifi==2023.07.22" not in wheelhouse.for_target(locked, "3.13.5")
+
+
+def test_a_locked_requirement_for_another_python_says_which_python_it_needs():
+    pip_said = (
+        "ERROR: Ignored the following versions that require a different python version: "
+        "46.0.6 Requires-Python >=3.8,!=3.9.0,!=3.9.1; "
+        "46.0.7 Requires-Python >=3.8,!=3.9.0,!=3.9.1\n"
+        "ERROR: No matching distribution found for cryptography==46.0.7\n"
+    )
+    pip = [sys.executable, "-c", f"import sys; sys.stderr.write({pip_said!r}); sys.exit(1)"]
+    with pytest.raises(
+        ImageError,
+        match=r"^Salt 3008.3 for Python 3.9 \(bullseye\) cannot be installed: its locked "
+        r"requirement cryptography==46.0.7 requires Python >=3.8,!=3.9.0,!=3.9.1; choose",
+    ):
+        wheelhouse._pip(pip, "Salt 3008.3 for Python 3.9 (bullseye)")

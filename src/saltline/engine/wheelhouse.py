@@ -8,7 +8,8 @@ Salt ships locked requirements per Python version in its sdist
 that every image of one Salt version and Python has the same dependency set. A
 Salt without locked requirements for the platform's Python does not support it:
 refused with that reason before anything is built. Wheels are downloaded for the
-target interpreter (its version, ABI and the suite's glibc); a dependency published
+target interpreter (its point release, ABI and the suite's glibc; each requirement's
+environment marker decided for it); a dependency published
 only as source is built here when it is pure Python (or the Pythons match), else by
 `build_on_platform` (a container of the platform's base image, its compiler and Python).
 """
@@ -24,11 +25,15 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from packaging.markers import Marker
+
 from saltline import process
 from saltline.errors import ImageError
 
-# The Python a Debian suite ships, which the wheels must match, and its glibc.
-SUITE_PYTHON = {"bullseye": "3.9", "bookworm": "3.11", "trixie": "3.13"}
+# The Python a Debian suite ships, which the wheels must match, and its glibc. The point
+# release counts: cryptography 44+ requires Python 3.9.2 or later, which bullseye has.
+SUITE_PYTHON_RELEASE = {"bullseye": "3.9.2", "bookworm": "3.11.2", "trixie": "3.13.5"}
+SUITE_PYTHON = {suite: release.rsplit(".", 1)[0] for suite, release in SUITE_PYTHON_RELEASE.items()}
 SUITE_GLIBC = {"bullseye": 31, "bookworm": 36, "trixie": 41}  # 2.N
 COMPLETE_MARK = ".complete"
 # Builds wheels of the given source distributions into a directory, on the platform.
@@ -95,7 +100,8 @@ def _fill(
     # Locks before 3008 leave setuptools out ("unsafe") though a dependency needs it;
     # Python 3.12+ venvs no longer carry it. <81: it still ships pkg_resources.
     unpinned = "" if re.search(r"(?m)^setuptools==", locked) else "setuptools<81\n"
-    requirements.write_text(f"{locked}\n{unpinned}salt=={salt_version}\n", encoding="utf-8")
+    pinned = for_target(locked, SUITE_PYTHON_RELEASE[suite])
+    requirements.write_text(f"{pinned}\n{unpinned}salt=={salt_version}\n", encoding="utf-8")
     cell = f"Salt {salt_version} for Python {python} ({suite})"
     _pip(
         [*pip, "download", "--no-deps", "-r", str(requirements), "-d", str(target),
@@ -161,13 +167,37 @@ def locked_requirements(sdist_path: Path, python: str, suite: str) -> str:
     )
 
 
+def for_target(locked: str, python_release: str) -> str:
+    """The locked requirements with their environment markers decided for the target
+    Python (`3.9.2`) on Linux: `pip download --python-version` decides them for the
+    host's interpreter, so `certifi==… ; python_version < "3.10"` would be left out."""
+    target = {
+        "python_version": python_release.rsplit(".", 1)[0],
+        "python_full_version": python_release,
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "platform_machine": platform.machine(),
+    }
+    kept = []
+    for line in locked.splitlines():
+        requirement, _, marker = line.split("#", 1)[0].partition(";")
+        if not requirement.strip() or requirement.lstrip().startswith("-"):
+            kept.append(line)  # comments and pip options as they are
+        elif not marker.strip() or Marker(marker).evaluate(target):
+            kept.append(requirement.strip())
+    return "\n".join(kept)
+
+
 def _target_interpreter(python: str, suite: str) -> list[str]:
     """pip's options for wheels the suite's CPython can install."""
     major, minor = python.split(".")
     machine = platform.machine()
     tags = [f"manylinux_2_{n}_{machine}" for n in range(SUITE_GLIBC[suite], 4, -1)]
     tags += [f"manylinux{alias}_{machine}" for alias in ("2014", "2010", "1")]
-    options = ["--python-version", python, "--implementation", "cp"]
+    options = ["--python-version", SUITE_PYTHON_RELEASE[suite], "--implementation", "cp"]
     options += [
         option for abi in (f"cp{major}{minor}", "abi3", "none") for option in ("--abi", abi)
     ]
@@ -216,6 +246,13 @@ def _pip(command: list[str], cell: str) -> None:
     output = done.stdout + done.stderr
     missing = re.search(r"No matching distribution found for (\S+)", output)
     if missing:
+        version = missing.group(1).partition("==")[2]
+        other_python = re.search(rf"\b{re.escape(version)} Requires-Python ([^;\s]+)", output)
+        if version and other_python:
+            raise ImageError(
+                f"{cell} cannot be installed: its locked requirement {missing.group(1)} "
+                f"requires Python {other_python.group(1)}; choose another Salt version"
+            )
         raise ImageError(
             f"{cell} cannot be installed: its locked requirement {missing.group(1)} is not on "
             "the package index (for this Python); choose another Salt version"
