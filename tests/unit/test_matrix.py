@@ -4,8 +4,10 @@ and which Salt a platform's Python supports."""
 from __future__ import annotations
 
 import io
+import os
 import sys
 import tarfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,52 @@ def test_a_locked_requirement_for_another_python_says_which_python_it_needs():
         r"requirement cryptography==46.0.7 requires Python >=3.8,!=3.9.0,!=3.9.1; choose",
     ):
         wheelhouse._pip(pip, "Salt 3008.3 for Python 3.9 (bullseye)")
+
+
+def test_two_runs_building_one_wheelhouse_at_once_each_get_a_whole_one(tmp_path, monkeypatch):
+    both_building = threading.Barrier(2)
+
+    def fill(target, *_):
+        mine = threading.current_thread().name
+        (target / "requirements.txt").write_text(mine)
+        both_building.wait(timeout=10)
+        assert (target / "requirements.txt").read_text() == mine  # not the other run's
+        (target / "salt-3008.3-py3-none-any.whl").write_text(mine)
+
+    monkeypatch.setattr(wheelhouse, "sdist", lambda *_: tmp_path / "salt-3008.3.tar.gz")
+    monkeypatch.setattr(wheelhouse, "locked_requirements", lambda *_: "")
+    monkeypatch.setattr(wheelhouse, "_fill", fill)
+    built: list[Path] = []
+    runs = [
+        threading.Thread(
+            target=lambda: built.append(wheelhouse.ensure(tmp_path, "3008.3", "trixie", None))
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=20)
+
+    target = tmp_path / "salt-3008.3-py3.13"
+    assert built == [target, target]
+    assert sorted(path.name for path in target.iterdir()) == [
+        ".complete", "requirements.txt", "salt-3008.3-py3-none-any.whl"
+    ]  # fmt: skip
+    assert [path.name for path in tmp_path.iterdir()] == ["salt-3008.3-py3.13"]
+
+
+def test_a_half_wheelhouse_is_built_again_and_an_abandoned_build_removed(tmp_path, monkeypatch):
+    half = tmp_path / "salt-3008.3-py3.13"
+    half.mkdir()
+    (half / "certifi-2024.7.4-py3-none-any.whl").write_text("")  # killed before .complete
+    abandoned = tmp_path / ".salt-3008.3-py3.13-k1ll3d"
+    abandoned.mkdir()
+    os.utime(abandoned, (0, 0))
+    monkeypatch.setattr(wheelhouse, "sdist", lambda *_: tmp_path / "salt-3008.3.tar.gz")
+    monkeypatch.setattr(wheelhouse, "locked_requirements", lambda *_: "")
+    monkeypatch.setattr(wheelhouse, "_fill", lambda target, *_: (target / "salt.whl").touch())
+
+    assert wheelhouse.ensure(tmp_path, "3008.3", "trixie", None) == half
+    assert sorted(path.name for path in half.iterdir()) == [".complete", "salt.whl"]
+    assert [path.name for path in tmp_path.iterdir()] == ["salt-3008.3-py3.13"]

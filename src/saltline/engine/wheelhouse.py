@@ -22,6 +22,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +37,7 @@ SUITE_PYTHON_RELEASE = {"bullseye": "3.9.2", "bookworm": "3.11.2", "trixie": "3.
 SUITE_PYTHON = {suite: release.rsplit(".", 1)[0] for suite, release in SUITE_PYTHON_RELEASE.items()}
 SUITE_GLIBC = {"bullseye": 31, "bookworm": 36, "trixie": 41}  # 2.N
 COMPLETE_MARK = ".complete"
+ABANDONED_AFTER = 24 * 3600  # seconds: no wheelhouse build takes that long
 # Builds wheels of the given source distributions into a directory, on the platform.
 PlatformBuild = Callable[[list[Path], Path], None]
 LOCK_FILES = ("linux.txt", "linux.lock")  # Salt 3006/3007, Salt 3008
@@ -68,22 +70,48 @@ def ensure(
     ca_bundle: Path | None,
     build_on_platform: PlatformBuild | None = None,
 ) -> Path:
-    """The wheelhouse directory for this Salt version on this suite, built once and cached."""
+    """The wheelhouse directory for this Salt version on this suite, built once and cached.
+
+    Built in a directory of its own and renamed into place when complete, so runs that
+    build the same wheelhouse at once (CI jobs sharing a cache) each get a whole one,
+    and a run killed meanwhile leaves no half wheelhouse under the cached name.
+    """
     python = python_for(suite)
     target = cache_dir / f"salt-{salt_version}-py{python}"
     if (target / COMPLETE_MARK).is_file():
         return target
     pip = _pip_command(ca_bundle)
     locked = locked_requirements(sdist(cache_dir, salt_version, ca_bundle), python, suite)
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
+    _remove_abandoned_builds(cache_dir, target.name)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_dir))
+    building.chmod(0o755)
     try:
-        _fill(target, locked, salt_version, python, suite, pip, build_on_platform)
-    except BaseException:
-        shutil.rmtree(target, ignore_errors=True)  # no half wheelhouse left behind
-        raise
-    (target / COMPLETE_MARK).touch()
+        _fill(building, locked, salt_version, python, suite, pip, build_on_platform)
+        (building / COMPLETE_MARK).touch()
+        _move_into_place(building, target)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)  # ours when another run's came first
     return target
+
+
+def _move_into_place(building: Path, target: Path) -> None:
+    if target.exists() and not (target / COMPLETE_MARK).is_file():
+        shutil.rmtree(target, ignore_errors=True)  # an older saltline's half wheelhouse
+    try:
+        building.rename(target)
+    except OSError:
+        if not (target / COMPLETE_MARK).is_file():
+            raise  # not another run's whole wheelhouse: a real failure
+
+
+def _remove_abandoned_builds(cache_dir: Path, name: str) -> None:
+    """Builds of this wheelhouse that a killed run left, a day or more old."""
+    for leftover in cache_dir.glob(f".{name}-*"):
+        try:
+            if time.time() - leftover.stat().st_mtime > ABANDONED_AFTER:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except FileNotFoundError:
+            pass  # removed meanwhile
 
 
 def _fill(
