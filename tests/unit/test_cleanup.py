@@ -112,5 +112,5 @@ def test_leftovers_the_engine_refuses_to_remove_now_do_not_fail_the_run(monkeypa
 
     runner._reap_leftovers(client, Console(said))
 
-    assert "left for a later run to remove" in said.getvalue()
+    assert "could not remove what runs that are gone left behind" in said.getvalue()
     assert "active endpoints" in said.getvalue()

@@ -105,7 +105,10 @@ def _reap_leftovers(client: docker.DockerClient, console: Console) -> None:
     try:
         reaped = cleanup.reap(client)
     except docker.errors.APIError as exc:
-        console.say(f"left for a later run to remove, what runs that are gone left behind: {exc}")
+        console.say(
+            f"could not remove what runs that are gone left behind ({exc}); the next run "
+            "tries again (or `saltline destroy`)"
+        )
         return
     if reaped.containers or reaped.networks or reaped.volumes:
         gone = [*reaped.containers, *reaped.networks, *reaped.volumes]
