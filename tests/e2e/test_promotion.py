@@ -265,6 +265,33 @@ def mine_probe(masters: list[str], minion: str) -> Iterator[None]:
             exec_in(name, "salt", minion, "mine.delete", "saltline_probe")
 
 
+# Live site files that sort after the dry run's own (zz-saltline-*.conf) and restate the
+# live defaults: they must not put the candidate in the live master's extension modules
+# or the dry run's minion on the live master's port.
+SITE_FILES = {
+    "/etc/salt/master.d/zzz-site.conf": (
+        "cachedir: /var/cache/salt/master\nextension_modules: /var/cache/salt/master/extmods\n"
+    ),
+    "/etc/salt/minion.d/zzz-site.conf": (
+        "master_port: 4506\nextension_modules: /var/cache/salt/minion/extmods\n"
+    ),
+}
+
+
+@contextmanager
+def site_files(environment: str) -> Iterator[None]:
+    masters, minion = FLEET[environment], f"{MASTERS[environment]}-web1"
+    placed = [(name, path) for path in SITE_FILES for name in
+              (masters if "master.d" in path else [minion])]  # fmt: skip
+    for name, path in placed:
+        write_in(name, path, SITE_FILES[path])
+    try:
+        yield
+    finally:
+        for name, path in placed:
+            exec_in(name, "rm", "-f", path)
+
+
 def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     before, message = current_release("staging"), pillar_message("staging")
     set_message(repo, "staging", "Third release.")
@@ -280,7 +307,11 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
         shop.write(PROBE_PILLAR)
     sha = commit(repo, "staging: a third message, a custom module, states that probe the master")
     assert saltline("test", estate=repo, reports=repo / "reports").exit_code == 0
-    with reactor_probe(FLEET["staging"]) as reacted, mine_probe(FLEET["staging"], "web1"):
+    with (
+        reactor_probe(FLEET["staging"]) as reacted,
+        mine_probe(FLEET["staging"], "web1"),
+        site_files("staging"),
+    ):
         dry_run = subprocess.Popen(
             [sys.executable, "-m", "saltline.cli", "promote", "staging", "--dry-run"],
             cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

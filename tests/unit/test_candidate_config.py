@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from saltline.promotion.candidate import (
+    CANDIDATE_OWN,
     COPY_INCLUDES_FUNCTION,
+    DRY_RUN_CONFIG_FUNCTION,
     INCLUDES,
     LEFT_OUT,
     SETTING,
@@ -57,12 +59,23 @@ def test_the_left_out_keys_go_with_their_blocks_and_nothing_else_does(tmp_path):
     kept = yaml.safe_load(awk(WITHOUT_LEFT_OUT, live))
     assert kept == {
         "interface": "0.0.0.0",
-        "cachedir": "/var/cache/salt/live",
         "file_roots": {"base": ["/srv/salt"], "reactor": ["/srv/reactor"]},
         "cache_timeout": 5,
         "worker_threads": 2,
     }
-    assert not set(yaml.safe_load(LIVE)) - set(kept) - set(LEFT_OUT)
+    assert not set(yaml.safe_load(LIVE)) - set(kept) - set(LEFT_OUT) - set(CANDIDATE_OWN)
+
+
+def test_no_live_file_sets_what_the_candidate_sets_itself(tmp_path):
+    """A live master.d file that sorts after the candidate's own (zz-saltline-candidate.conf)
+    would otherwise put the candidate on the live master's sockets, cache or ports."""
+    late = tmp_path / "zzz-site.conf"
+    late.write_text(
+        "sock_dir: /var/run/salt/master\ncachedir: /var/cache/salt/master\n"
+        "'ret_port': 4506\nextension_modules:\n  /var/cache/salt/master/extmods\n"
+        "worker_threads: 4\n"
+    )
+    assert yaml.safe_load(awk(WITHOUT_LEFT_OUT, late)) == {"worker_threads": 4}
 
 
 @pytest.mark.parametrize(
@@ -165,3 +178,48 @@ def test_a_file_two_files_include_is_read_after_each_and_the_master_files_includ
         ("b.conf+001.conf", "# shared"),
         ("zz-master+001.conf", "# m"),
     ]
+
+
+def salts_reading(config: Path) -> dict:
+    """A minion's configuration directory as Salt reads it: the minion file, then the
+    minion.d files in sorted order, each over the last (no `include:` may be left)."""
+    files = [config / "minion", *sorted((config / "minion.d").glob("*.conf"))]
+    merged: dict = {}
+    for file in files:
+        loaded = yaml.safe_load(file.read_text()) or {}
+        assert "include" not in loaded, f"{file.name} still includes: {loaded['include']}"
+        merged.update(loaded)
+    return merged
+
+
+def test_a_dry_runs_minion_configuration_is_the_live_one_on_the_candidates_port(tmp_path):
+    """Whatever the live minion's files are named and include, the dry run's copy talks to
+    the candidate's port and keeps its cache and extension modules to itself."""
+    live, site = tmp_path / "etc-salt", tmp_path / "srv" / "site.conf"
+    (live / "minion.d").mkdir(parents=True)
+    (live / "pki" / "minion").mkdir(parents=True)
+    (live / "pki" / "minion" / "minion.pem").write_text("key\n")
+    site.parent.mkdir()
+    site.write_text("master_port: 4506\nlog_level: info\n")
+    (live / "minion").write_text(f"master: m1\npki_dir: /srv/pki\ninclude: {site}\n")
+    (live / "minion.d" / "a.conf").write_text("master_port: 4506\nmine_interval: 5\n")
+    (live / "minion.d" / "zzz-site.conf").write_text(
+        "cachedir: /var/cache/salt/minion\nextension_modules:\n  /var/cache/salt/minion/extmods\n"
+    )
+    copy = tmp_path / "dry-run"
+    copy.mkdir()
+    script = f'{DRY_RUN_CONFIG_FUNCTION}\nset -e\ndry_run_config "$@"'
+    done = subprocess.run(["sh", "-c", script, "sh", live, copy, "4606"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert salts_reading(copy) == {
+        "master": "m1",
+        "master_port": 4606,
+        "mine_interval": 5,
+        "log_level": "info",  # from the included file, copied in
+        "cachedir": f"{copy}/cache",
+        "extension_modules": f"{copy}/cache/extmods",
+        "pki_dir": "/srv/pki",  # the live minion's keys, where it keeps them
+    }
+    assert not (copy / "pki").exists()
+    assert (live / "minion.d" / "zzz-site.conf").read_text().startswith("cachedir")

@@ -13,8 +13,9 @@ release's templates sees the live mine) and of its custom modules, synced from t
 candidate (`master_modules`), and its grains are cached there (each of its processes
 would compute the host's grains again). Each minion then runs
 `salt-call state.apply test=True` against it, through a temporary copy of its own
-configuration with `master_port` changed and a cache and extension modules of its
-own, removed afterwards.
+configuration (includes copied in) with `master_port` changed and a cache and extension
+modules of its own, removed afterwards. What the candidate and the minion's copy set
+themselves is taken out of every copied file, so no live file can set it back.
 
 The candidate master runs under `timeout`, so a promotion killed before it stops
 the process leaves nothing running for long; the next dry run replaces it.
@@ -73,12 +74,27 @@ LEFT_OUT = (
     "metrics", "tracing", "cluster_id", "cluster_peers", "cluster_pki_dir",
     "cache", "pillar.cache_driver", "eauth_tokens.cache_driver", "include",
 )  # fmt: skip
-_KEYS = "|".join(key.replace(".", "\\.") for key in LEFT_OUT)
-# awk: a configuration file without the top-level keys of LEFT_OUT and their blocks (the
-# lines after a key that are indented or, a sequence's items, start with `-`)
-WITHOUT_LEFT_OUT = (
-    f'/^[^[:space:]#-]/ {{ skip = ($0 ~ /^["\\047]?({_KEYS})["\\047]?[[:space:]]*:/) }} !skip'
-)
+# What the candidate sets itself (zz-saltline-candidate.conf): left out of every copied
+# file too, so that no live file, whatever its name sorts after, puts the candidate on the
+# live master's ports, sockets, cache, pid or log file.
+CANDIDATE_OWN = (
+    "ret_port", "publish_port", "cachedir", "sock_dir", "pidfile", "pki_dir", "log_file",
+    "grains_cache", "extension_modules",
+)  # fmt: skip
+# What the dry run's copy of a minion's configuration sets itself, and `include` (the files
+# it names are copied in): see DRY_RUN_CONFIG_FUNCTION
+DRY_RUN_OWN = ("master_port", "cachedir", "extension_modules", "pki_dir", "include")
+
+
+def without_keys(keys: tuple[str, ...]) -> str:
+    """awk: a configuration file without these top-level keys and their blocks (the lines
+    after a key that are indented or, a sequence's items, start with `-`)."""
+    alternatives = "|".join(key.replace(".", "\\.") for key in keys)
+    key = f'^["\\047]?({alternatives})["\\047]?[[:space:]]*:'
+    return f"/^[^[:space:]#-]/ {{ skip = ($0 ~ /{key}/) }} !skip"
+
+
+WITHOUT_LEFT_OUT = without_keys(LEFT_OUT + CANDIDATE_OWN)
 # awk: a YAML scalar as written after a key or dash, without comment, blanks and quotes
 _UNQUOTED = r"""function unquoted(v) {
   sub(/[[:space:]]+#.*$/, "", v); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
@@ -133,12 +149,12 @@ copy_includes() {
     done
   done
 }
-# copy_all_includes DIR MASTER [MASTER_D_FILE…]: the includes of each master.d file, then
-# the master file's, as `zz-master+…`
+# copy_all_includes DIR MAIN [DROP_IN…]: the includes of each drop-in file (master.d,
+# minion.d), then the main file's, as `zz-master+…` (`zz-minion+…`)
 copy_all_includes() {
   dir="$1"; master="$2"; shift 2
   for file in "$@" "$master"; do
-    name="${file##*/}"; [ "$file" != "$master" ] || name=zz-master
+    name="${file##*/}"; [ "$file" != "$master" ] || name="zz-$name"
     [ ! -f "$file" ] || copy_includes "$file" "$dir" "$name"
     rm -f "$dir/.included"
   done
@@ -163,7 +179,8 @@ set -- "$home/etc/master" "$home/etc/master.d/"*.conf  # in the order Salt reads
 live_cache=$(awk -v key=cachedir "$setting" "$@")
 live_driver=$(awk -v key=cache "$setting" "$@")
 live_extmods=$(awk -v key=extension_modules "$setting" "$@")
-for file in "$@"; do  # see LEFT_OUT
+live_pki=$(awk -v key=pki_dir "$setting" "$@")
+for file in "$@"; do  # see LEFT_OUT and CANDIDATE_OWN
   awk "$without_left_out" "$file" > "$file.saltline" && mv "$file.saltline" "$file"
 done
 cat > "$home/etc/master.d/zz-saltline-candidate.conf" <<EOF
@@ -172,7 +189,7 @@ publish_port: $((port - 1))
 cachedir: $home/cache
 sock_dir: $home/sock
 pidfile: $home/salt-master.pid
-pki_dir: /etc/salt/pki/master
+pki_dir: ${{live_pki:-/etc/salt/pki/master}}
 log_file: $home/master.log
 grains_cache: true
 extension_modules: $home/cache/extmods
@@ -201,20 +218,53 @@ _LISTENING = (  # bash for /dev/tcp: no ss or netstat needed on the master
     'timeout 2 bash -c ">/dev/tcp/127.0.0.1/$2" 2>/dev/null'
 )
 
-# Run on each minion: its own configuration, copied, with the candidate's port and a
-# cache and extension modules of its own (a highstate syncs the release's _modules,
-# _states, … into extension_modules, which is otherwise the live minion's, outside its
-# cachedir); the copy is removed whatever happens. Its sock_dir stays the live one: with
-# one of its own, salt-call spends 2 CPU-s more.
-_MINION_DRY_RUN = """
+
+def _shell_variable(name: str, value: str) -> str:
+    return f"{name}=$(cat <<'SALTLINE_END'\n{value}\nSALTLINE_END\n)\n"
+
+
+# sh: dry_run_config LIVE DIR PORT: LIVE's minion configuration copied into DIR for a dry
+# run against the candidate master on PORT: with the files its `include:`s name (as the
+# candidate copies a master's), the candidate's port, a cache and extension modules of its
+# own (a highstate syncs the release's _modules, _states, … into extension_modules, which
+# is otherwise the live minion's, outside its cachedir), and the live pki_dir. What it sets
+# itself (DRY_RUN_OWN) is left out of every copied file, so that no live file overrides
+# it, whatever its name. Its sock_dir stays the live one: with one of its own, salt-call
+# spends 2 CPU-s more.
+DRY_RUN_CONFIG_FUNCTION = (
+    COPY_INCLUDES_FUNCTION
+    + _shell_variable("includes", INCLUDES)
+    + _shell_variable("setting", SETTING)
+    + _shell_variable("without_own", without_keys(DRY_RUN_OWN))
+    + """
+dry_run_config() {
+  live="$1"; copy_dir="$2"; port="$3"  # sh: no locals, names of its own
+  cp -r "$live/." "$copy_dir"/ 2>/dev/null; rm -rf "$copy_dir/pki"; mkdir -p "$copy_dir/minion.d"
+  [ -f "$copy_dir/minion" ] || : > "$copy_dir/minion"
+  copy_all_includes "$copy_dir/minion.d" "$live/minion" "$live"/minion.d/*.conf
+  set -- "$copy_dir/minion" "$copy_dir"/minion.d/*.conf  # in the order Salt reads them
+  pki=$(awk -v key=pki_dir "$setting" "$@")
+  for own_file in "$@"; do
+    [ -f "$own_file" ] || continue
+    awk "$without_own" "$own_file" > "$own_file.saltline" && mv "$own_file.saltline" "$own_file"
+  done
+  printf '%s: %s\\n' master_port "$port" cachedir "$copy_dir/cache" \\
+    extension_modules "$copy_dir/cache/extmods" pki_dir "${pki:-$live/pki/minion}" \\
+    > "$copy_dir/minion.d/zz-saltline-dry-run.conf"
+}
+"""
+)
+# Run on each minion (`sh -s PORT`): the dry run's configuration (above), removed whatever
+# happens.
+_MINION_DRY_RUN = (
+    DRY_RUN_CONFIG_FUNCTION
+    + """
 d=$(mktemp -d /tmp/saltline-dry-run.XXXXXX) || exit 70
 trap 'rm -rf "$d"' EXIT
-cp -r /etc/salt/. "$d"/ 2>/dev/null; rm -rf "$d/pki"; mkdir -p "$d/minion.d"
-printf '%s: %s\\n' master_port "{port}" cachedir "$d/cache" \
-  extension_modules "$d/cache/extmods" pki_dir /etc/salt/pki/minion \
-  > "$d/minion.d/zz-saltline-dry-run.conf"
+dry_run_config /etc/salt "$d" "$1"
 salt-call -c "$d" --out=json --log-level=quiet --retcode-passthrough state.apply test=True
 """
+)
 
 
 def start(master: Transport, port: int, lifetime: int) -> None:
@@ -261,6 +311,5 @@ def minion_command(port: int) -> str:
 
     Base64, because salt's command line would read `key=value` and YAML in the script.
     """
-    script = _MINION_DRY_RUN.format(port=port)
-    encoded = base64.b64encode(script.encode()).decode()
-    return f"cmd=echo {encoded} | base64 -d | sh"
+    encoded = base64.b64encode(_MINION_DRY_RUN.encode()).decode()
+    return f"cmd=echo {encoded} | base64 -d | sh -s {port}"
