@@ -192,6 +192,16 @@ def salts_reading(config: Path) -> dict:
     return merged
 
 
+def dry_run_config(live: Path, copy: Path) -> Path:
+    """dry_run_config (DRY_RUN_CONFIG_FUNCTION) run for real, for the candidate port 4606."""
+    copy.mkdir()
+    script = f'{DRY_RUN_CONFIG_FUNCTION}\nset -e\ndry_run_config "$@"'
+    done = subprocess.run(["sh", "-c", script, "sh", live, copy, "4606"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return copy
+
+
 def test_a_dry_runs_minion_configuration_is_the_live_one_on_the_candidates_port(tmp_path):
     """Whatever the live minion's files are named and include, the dry run's copy talks to
     the candidate's port and keeps its cache and extension modules to itself."""
@@ -207,12 +217,7 @@ def test_a_dry_runs_minion_configuration_is_the_live_one_on_the_candidates_port(
         "cachedir: /var/cache/salt/minion\nextension_modules:\n  /var/cache/salt/minion/extmods\n"
     )
     copy = tmp_path / "dry-run"
-    copy.mkdir()
-    script = f'{DRY_RUN_CONFIG_FUNCTION}\nset -e\ndry_run_config "$@"'
-    done = subprocess.run(["sh", "-c", script, "sh", live, copy, "4606"],
-                          capture_output=True, text=True, check=False)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert salts_reading(copy) == {
+    assert salts_reading(dry_run_config(live, copy)) == {
         "master": "m1",
         "master_port": 4606,
         "mine_interval": 5,
@@ -223,3 +228,22 @@ def test_a_dry_runs_minion_configuration_is_the_live_one_on_the_candidates_port(
     }
     assert not (copy / "pki").exists()
     assert (live / "minion.d" / "zzz-site.conf").read_text().startswith("cachedir")
+
+
+def test_a_dry_run_reads_the_drop_ins_the_live_minion_reads(tmp_path):
+    """A main file's `default_include` names the drop-in files (minion.d/*.conf unless
+    set): the live minion reads those and not minion.d, and so does the dry run's copy."""
+    live = tmp_path / "etc-salt"
+    (live / "minion.d").mkdir(parents=True)
+    (live / "conf.d").mkdir()
+    (live / "minion").write_text("default_include: conf.d/*.conf\n")
+    (live / "minion.d" / "unread.conf").write_text("mine_interval: 5\n")
+    (live / "conf.d" / "site.conf").write_text("master: m1\nmaster_port: 4506\n")
+    copy = dry_run_config(live, tmp_path / "dry-run")
+    assert salts_reading(copy) == {
+        "master": "m1",
+        "master_port": 4606,
+        "cachedir": f"{copy}/cache",
+        "extension_modules": f"{copy}/cache/extmods",
+        "pki_dir": f"{live}/pki/minion",
+    }

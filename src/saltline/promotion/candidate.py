@@ -81,9 +81,11 @@ CANDIDATE_OWN = (
     "ret_port", "publish_port", "cachedir", "sock_dir", "pidfile", "pki_dir", "log_file",
     "grains_cache", "extension_modules",
 )  # fmt: skip
-# What the dry run's copy of a minion's configuration sets itself, and `include` (the files
-# it names are copied in): see DRY_RUN_CONFIG_FUNCTION
-DRY_RUN_OWN = ("master_port", "cachedir", "extension_modules", "pki_dir", "include")
+# What the dry run's copy of a minion's configuration sets itself, and `include` and
+# `default_include` (the files they name are copied in): see DRY_RUN_CONFIG_FUNCTION
+DRY_RUN_OWN = (
+    "master_port", "cachedir", "extension_modules", "pki_dir", "include", "default_include",
+)  # fmt: skip
 
 
 def without_keys(keys: tuple[str, ...]) -> str:
@@ -239,9 +241,16 @@ DRY_RUN_CONFIG_FUNCTION = (
     + """
 dry_run_config() {
   live="$1"; copy_dir="$2"; port="$3"  # sh: no locals, names of its own
-  cp -r "$live/." "$copy_dir"/ 2>/dev/null; rm -rf "$copy_dir/pki"; mkdir -p "$copy_dir/minion.d"
+  cp -r "$live/." "$copy_dir"/ 2>/dev/null; rm -rf "$copy_dir/pki" "$copy_dir/minion.d"
   [ -f "$copy_dir/minion" ] || : > "$copy_dir/minion"
-  copy_all_includes "$copy_dir/minion.d" "$live/minion" "$live"/minion.d/*.conf
+  # the drop-in files the live minion reads (its main file's default_include, relative to
+  # it), copied into the copy's minion.d, which is where the copy reads its own
+  drop_ins=$(awk -v key=default_include "$setting" "$copy_dir/minion")
+  drop_ins="${drop_ins:-minion.d/*.conf}"
+  case "$drop_ins" in /*) ;; *) drop_ins="$live/$drop_ins" ;; esac
+  mkdir -p "$copy_dir/minion.d"
+  for drop_in in $drop_ins; do [ ! -f "$drop_in" ] || cp "$drop_in" "$copy_dir/minion.d/"; done
+  copy_all_includes "$copy_dir/minion.d" "$live/minion" $drop_ins
   set -- "$copy_dir/minion" "$copy_dir"/minion.d/*.conf  # in the order Salt reads them
   pki=$(awk -v key=pki_dir "$setting" "$@")
   for own_file in "$@"; do
