@@ -154,17 +154,28 @@ copy_includes() {
 # copy_all_includes DIR MAIN [DROP_IN…]: the includes of each drop-in file (master.d,
 # minion.d), then the main file's, as `zz-master+…` (`zz-minion+…`)
 copy_all_includes() {
-  dir="$1"; master="$2"; shift 2
-  for file in "$@" "$master"; do
-    name="${file##*/}"; [ "$file" != "$master" ] || name="zz-$name"
+  dir="$1"; main="$2"; shift 2
+  for file in "$@" "$main"; do
+    name="${file##*/}"; [ "$file" != "$main" ] || name="zz-$name"
     [ ! -f "$file" ] || copy_includes "$file" "$dir" "$name"
     rm -f "$dir/.included"
+  done
+}
+"""
+_FILTER_FUNCTION = """
+# filter_files AWK FILE…: each FILE that exists through the awk program AWK, in place
+filter_files() {
+  program="$1"; shift
+  for filtered in "$@"; do
+    [ -f "$filtered" ] || continue
+    awk "$program" "$filtered" > "$filtered.saltline" && mv "$filtered.saltline" "$filtered"
   done
 }
 """
 _START = (
     _STOP_FUNCTION
     + COPY_INCLUDES_FUNCTION
+    + _FILTER_FUNCTION
     + master_modules.CANDIDATE_SYNC_FUNCTION
     + f"""
 set -e
@@ -182,9 +193,7 @@ live_cache=$(awk -v key=cachedir "$setting" "$@")
 live_driver=$(awk -v key=cache "$setting" "$@")
 live_extmods=$(awk -v key=extension_modules "$setting" "$@")
 live_pki=$(awk -v key=pki_dir "$setting" "$@")
-for file in "$@"; do  # see LEFT_OUT and CANDIDATE_OWN
-  awk "$without_left_out" "$file" > "$file.saltline" && mv "$file.saltline" "$file"
-done
+filter_files "$without_left_out" "$@"  # see LEFT_OUT and CANDIDATE_OWN
 cat > "$home/etc/master.d/zz-saltline-candidate.conf" <<EOF
 ret_port: $port
 publish_port: $((port - 1))
@@ -235,6 +244,7 @@ def _shell_variable(name: str, value: str) -> str:
 # spends 2 CPU-s more.
 DRY_RUN_CONFIG_FUNCTION = (
     COPY_INCLUDES_FUNCTION
+    + _FILTER_FUNCTION
     + _shell_variable("includes", INCLUDES)
     + _shell_variable("setting", SETTING)
     + _shell_variable("without_own", without_keys(DRY_RUN_OWN))
@@ -253,10 +263,7 @@ dry_run_config() {
   copy_all_includes "$copy_dir/minion.d" "$live/minion" $drop_ins
   set -- "$copy_dir/minion" "$copy_dir"/minion.d/*.conf  # in the order Salt reads them
   pki=$(awk -v key=pki_dir "$setting" "$@")
-  for own_file in "$@"; do
-    [ -f "$own_file" ] || continue
-    awk "$without_own" "$own_file" > "$own_file.saltline" && mv "$own_file.saltline" "$own_file"
-  done
+  filter_files "$without_own" "$@"
   printf '%s: %s\\n' master_port "$port" cachedir "$copy_dir/cache" \\
     extension_modules "$copy_dir/cache/extmods" pki_dir "${pki:-$live/pki/minion}" \\
     > "$copy_dir/minion.d/zz-saltline-dry-run.conf"
