@@ -86,8 +86,8 @@ def estate_with_fleet(
     `saltline-ssh.yml`, the same estate with its masters as ssh:// URLs; `formula`: the
     motd formula pinned at v1.0.0 from a repository of its own, applied to every
     minion; `page_only`: the web role only writes the page from the pillar's message,
-    without nginx, for promotions whose mechanics are under test); the fleet is
-    removed afterwards."""
+    without nginx, for promotions whose mechanics are under test); the fleet is new
+    (one of these names left by a killed run is removed first) and removed afterwards."""
     for part in ("salt", "pillar", "tests/infra", "tests/secrets", ".yamllint", ".salt-lint"):
         source = REPO / part
         if source.is_dir():
@@ -130,6 +130,10 @@ def estate_with_fleet(
         pinned = saltline("formulas", "update", estate=repo, reports=repo / "reports")
         assert pinned.exit_code == 0, pinned.output
     commit(repo, "the estate")
+    # A pytest killed mid-module could not take its fleet down, and `fleet up` completes
+    # a fleet of these names rather than replacing it: start from none.
+    stale = saltline("fleet", "down", estate=repo, reports=repo / "reports")
+    assert stale.exit_code == 0, stale.output
     up = saltline("fleet", "up", *(["--ssh"] if ssh else []), estate=repo, reports=repo / "reports")
     try:
         assert up.exit_code == 0, up.output
