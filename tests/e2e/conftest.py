@@ -81,15 +81,31 @@ def own_formula_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return own
 
 
-# The modules that take longest, first: pytest-xdist hands whole modules to workers in
-# collection order (`--dist loadfile`), so the longest must not start last.
+# The modules that take longest, first (2026-12-06, four workers on two cores: promotion
+# 593 s, faults_lost 590, faults_killed 342, pipeline 264, adoption and render about
+# 125, matrix 36 to 117): pytest-xdist hands whole modules to workers in this order
+# (`--dist loadfile`), so the longest must not start last. It hands a worker its next
+# module when two of its tests are left, and faults_lost's last two take four minutes:
+# the next module in line there is images (two tests of a second), not matrix.
 SLOWEST_FIRST = (
     "test_promotion.py",
     "test_faults_lost.py",
-    "test_faults_killed.py",
     "test_pipeline.py",
+    "test_faults_killed.py",
     "test_adoption.py",
+    "test_render.py",
+    "test_images.py",
+    "test_matrix.py",
+    "test_package_cache.py",
+    "test_changed.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist would otherwise reorder the modules by their number of tests, most first:
+    # the many quick render tests before the few long promotions.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
