@@ -35,7 +35,7 @@ E2E = $(BIN)/pytest tests/e2e -n $(E2E_JOBS) --dist loadfile -m "not serial" --d
 # a fresh build is mostly debootstrap and dpkg, a core each. Either failing fails the
 # target; an interrupt stops both.
 test: venv docker  ## the project's tests: unit, then end to end in real containers
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit tests/estate
 	@trap 'kill $$! 2>/dev/null' INT TERM; \
 	$(BIN)/saltline images build --default-cell & \
 	$(BIN)/saltline images build --platform debian13 --salt 3008; other=$$?; \
@@ -43,15 +43,16 @@ test: venv docker  ## the project's tests: unit, then end to end in real contain
 	$(E2E)
 
 unit: venv
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit tests/estate
 
 e2e: venv docker
 	$(E2E)
 
-lint: venv  ## yamllint, salt-lint, ruff, mypy: no containers
+lint: venv  ## yamllint, salt-lint, ruff, mypy, shellcheck: no containers
 	$(BIN)/saltline lint
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/shellcheck src/saltline/promotion/remote/*.sh ci/*.sh .ci/run
 
 golden: venv docker  ## rewrite tests/golden/ from the rendered pillar and map.jinja data
 	$(BIN)/saltline render --update-golden

@@ -35,6 +35,18 @@ class MasterUnreachable(SaltlineError):
     """A master cannot be reached: exit 2, nothing changed."""
 
 
+class SaltOutputError(SaltlineError):
+    """Salt printed something that is not the JSON asked for (a state.apply return, …)."""
+
+
+class MasterError(SaltlineError):
+    """A command on a master failed: which master, and what it said."""
+
+    def __init__(self, address: object, message: str):
+        super().__init__(f"master {address}: {message}")
+        self.address = address
+
+
 class LockHeld(SaltlineError):
     """Another promotion holds the deploy lock (exit 1: refused, nothing changed)."""
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from saltline.errors import SaltlineError
+from saltline.errors import SaltOutputError
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,6 @@ class ApplyRun:
     @property
     def ok(self) -> bool:
         return not self.errors and not self.failed
-
-
-class SaltOutputError(SaltlineError):
-    """salt-call printed something that is not a state.apply return."""
 
 
 def parse_apply(stdout: str, stderr: str = "", exit_code: int | None = None) -> ApplyRun:

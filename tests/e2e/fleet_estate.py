@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from saltline import config_writer
+from saltline.adopt import config_writer
 from tests.e2e.conftest import REPO, saltline
 
 MOTD = REPO / "tests" / "fixtures" / "motd-formula"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from saltline import config_writer
+from saltline.adopt import config_writer
 from tests.e2e.conftest import REPO, Run, saltline
 
 MOTD = REPO / "tests" / "fixtures" / "motd-formula"

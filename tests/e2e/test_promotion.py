@@ -174,14 +174,14 @@ def test_rollback_returns_to_the_previous_release(repo):
     assert [e["outcome"] for e in audit if e["action"] == "rollback"] == ["started", "rolled-back"]
 
 
-# Reactors that the live masters have not loaded (they are not restarted): in master.d, and
-# in a file it includes. Only a candidate master that copied them would run them, on its
-# dry run's events. And an external pillar in a file the included file includes (relative
-# to it): the candidate, which must read the live configuration whole, gives web1 its key.
+# Reactors that the live masters have not loaded (they are not restarted): in master.d (in
+# flow style, which Salt reads as any YAML), and in a file it includes. Only a candidate
+# master that copied them would run them, on its dry run's events. And an external pillar
+# in a file the included file includes (relative to it): the candidate, which must read
+# the live configuration whole, gives web1 its key.
 PROBE_CONF = """\
-include: /srv/e2e-probe-included.conf
-reactor:
-  - 'salt/job/*/ret/*': [/srv/e2e-probe.sls]
+{include: /srv/e2e-probe-included.conf,
+ reactor: [{'salt/job/*/ret/*': [/srv/e2e-probe.sls]}]}
 """
 PROBE_INCLUDED = """\
 reactor:
@@ -265,17 +265,46 @@ def mine_probe(masters: list[str], minion: str) -> Iterator[None]:
             exec_in(name, "salt", minion, "mine.delete", "saltline_probe")
 
 
-# Live site files that sort after the dry run's own (zz-saltline-*.conf) and restate the
-# live defaults: they must not put the candidate in the live master's extension modules
-# or the dry run's minion on the live master's port.
+# Live site files that restate the live defaults: they must not put the candidate in the
+# live master's extension modules, or the dry run's minion on the live master's port,
+# which a `master: host:port` names (Salt takes that port over master_port).
 SITE_FILES = {
     "/etc/salt/master.d/zzz-site.conf": (
         "cachedir: /var/cache/salt/master\nextension_modules: /var/cache/salt/master/extmods\n"
     ),
     "/etc/salt/minion.d/zzz-site.conf": (
+        f"master: [{', '.join(f'{name}:4506' for name in FLEET['staging'])}]\n"
         "master_port: 4506\nextension_modules: /var/cache/salt/minion/extmods\n"
     ),
 }
+CANDIDATE_HOME = "/srv/saltline/candidate-master"
+# What another user could read while a dry run runs: the candidate's home or the minion's
+# copy open to others (only its owner may enter it), or a copied configuration file that
+# is (only its owner may read it)
+READABLE_BY_OTHERS = (
+    "find {0} -maxdepth 0 -perm /077 2>/dev/null; "
+    "find {0} \\( -name master -o -name minion \\) -type f -perm /077 2>/dev/null"
+)
+
+
+def copies_readable_by_others(environment: str) -> list[str]:
+    """Copied configuration that another user could read, on the masters and on web1."""
+    masters = [(name, CANDIDATE_HOME) for name in FLEET[environment]]
+    minion = [(f"{MASTERS[environment]}-web1", "/tmp/saltline-dry-run.*")]
+    return [
+        line for name, where in masters + minion
+        for line in exec_in(name, "sh", "-c", READABLE_BY_OTHERS.format(where)).stdout.split()
+    ]  # fmt: skip
+
+
+def copies_left(environment: str) -> list[str]:
+    """Copied configuration left behind after a dry run, on the masters and on web1."""
+    masters = [(name, f"{CANDIDATE_HOME}/etc") for name in FLEET[environment]]
+    minion = [(f"{MASTERS[environment]}-web1", "/tmp/saltline-dry-run.*")]
+    return [
+        line for name, where in masters + minion
+        for line in exec_in(name, "sh", "-c", f"ls -d {where} 2>/dev/null").stdout.split()
+    ]  # fmt: skip
 
 
 @contextmanager
@@ -319,6 +348,7 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
         # what each master serves, every poll; what the live master gives web1 (a Salt
         # job and a pillar compile, as costly as what it watches), every few seconds
         served_during, said_during, highstate_during = [], [], None
+        exposed_during: list[str] = []
         said_next = 0.0
         while dry_run.poll() is None:
             pid = "/srv/saltline/candidate-master/salt-master.pid"
@@ -329,6 +359,7 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
                     said_next = time.monotonic() + 3
                 if highstate_during is None:  # what a scheduled highstate would do right now
                     highstate_during = live_changes("staging")
+                exposed_during.extend(copies_readable_by_others("staging"))
             time.sleep(0.5)
         output = dry_run.communicate()[0]
         assert reacted() == ["", ""], f"a candidate master ran the live reactor: {reacted()}"
@@ -337,6 +368,8 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     assert all(served == [before, before] for served in served_during), served_during
     assert all(said == message for said in said_during), said_during
     assert highstate_during == [], highstate_during  # the live release, already applied
+    assert exposed_during == [], f"copied configuration readable by others: {exposed_during}"
+    assert copies_left("staging") == [], "copied configuration left behind"
     # the candidate, not the live release, was what the dry run applied
     assert re.search(r"^dry run staging/web1: .*nginx-config-page-file-managed", output, re.M)
     # …rendered with the live master's mine data, and a pillar of the release's custom module

@@ -1,8 +1,9 @@
 """The package layout is the architecture: each layer imports only from the layers below.
 
-    base (config, errors, console, salt_results, …) < engine < pipeline, promotion < cli
+    base (errors, console, process, salt_results, master_url, data, …) < config < estate
+        < engine < pipeline, promotion, adopt < cli
 
-`pipeline` and `promotion` never import each other; they meet only in `cli`.
+`pipeline`, `promotion` and `adopt` never import each other; they meet only in `cli`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "saltline"
-LAYERS = {"base": 0, "engine": 1, "pipeline": 2, "promotion": 2, "cli": 3}
+LAYERS = {
+    "base": 0, "config": 1, "estate": 2, "engine": 3,
+    "pipeline": 4, "promotion": 4, "adopt": 4, "cli": 5,
+}  # fmt: skip
 
 
 def layer_of(module: str) -> str:
-    """`saltline.engine.images` → engine; `saltline.config` → base."""
+    """`saltline.engine.images` → engine; `saltline.errors` → base."""
     parts = module.split(".")
     top = parts[1] if len(parts) > 1 else ""
     return top if top in LAYERS else "base"
@@ -65,5 +69,9 @@ def test_the_rule_catches_a_crossing() -> None:
     assert not allowed("saltline.pipeline.runner", "saltline.promotion.gate")
     assert not allowed("saltline.engine.images", "saltline.pipeline.minion")
     assert not allowed("saltline.config", "saltline.engine.labels")
+    assert not allowed("saltline.config.load", "saltline.estate.layout")
+    assert not allowed("saltline.estate.layout", "saltline.engine.images")
+    assert not allowed("saltline.adopt.discovery", "saltline.pipeline.render")
+    assert not allowed("saltline.errors", "saltline.config.model")
     assert allowed("saltline.promotion.fleet", "saltline.engine.images")
     assert allowed("saltline.cli", "saltline.promotion.promote")

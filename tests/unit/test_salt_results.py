@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from saltline.errors import SaltOutputError
 from saltline.salt_results import (
-    SaltOutputError,
     accepted_minions,
     answered_ping,
     describe_changes,

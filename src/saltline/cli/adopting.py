@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from saltline import config, config_writer, discovery, formulas
+from saltline import config
+from saltline.adopt import config_writer, discovery
 from saltline.cli.arguments import Commands, load
 from saltline.console import Console
 from saltline.errors import ConfigError
+from saltline.estate import formulas
 
 
 def register(commands: Commands) -> None:

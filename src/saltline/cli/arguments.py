@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import TYPE_CHECKING, Any
 
 from saltline import config
@@ -14,8 +15,10 @@ else:
 
 
 def load(args: argparse.Namespace) -> config.Config:
-    """The configuration named by `-c`, or the nearest `saltline.yml`."""
-    return config.load(args.config or config.find())
+    """The configuration named by `-c`, or the nearest `saltline.yml`; SALTLINE_CA_BUNDLE
+    names a CA bundle over its own (a corporate proxy's, on this machine only)."""
+    loaded = config.load(args.config or config.find())
+    return config.with_ca_bundle(loaded, os.environ.get("SALTLINE_CA_BUNDLE"))
 
 
 def positive(text: str) -> int:

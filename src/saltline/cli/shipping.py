@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from saltline import layout
 from saltline.cli.arguments import Commands, load, positive
 from saltline.console import Console
 from saltline.engine import connection
+from saltline.estate import layout
 from saltline.promotion import fleet, promote, recovery, status
 
 

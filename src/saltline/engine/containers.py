@@ -55,6 +55,10 @@ class CommandResult:
     stdout: str
     stderr: str
 
+    def tail(self, lines: int = 3) -> str:
+        """The last lines of what it said (stderr, else stdout), for an error message."""
+        return "\n".join((self.stderr or self.stdout).strip().splitlines()[-lines:])
+
 
 TIMED_OUT = (124, 137)  # coreutils' timeout: timed out; killed after the grace period
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from saltline.config import Config, Minion
-from saltline.layout import Layout
+from saltline.estate.layout import Layout
 
 
 def mounts(layout: Layout) -> dict[str, dict[str, str]]:

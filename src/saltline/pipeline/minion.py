@@ -27,7 +27,7 @@ from saltline.engine.containers import (
     wait_for_systemd,
 )
 from saltline.errors import CommandTimeout, ContainerError
-from saltline.layout import Layout
+from saltline.estate.layout import Layout
 from saltline.salt_results import ApplyRun, parse_apply
 
 

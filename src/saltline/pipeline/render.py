@@ -23,14 +23,14 @@ from docker.models.containers import Container
 from saltline.config import Config, Target
 from saltline.engine import estate_view, gpg_keys, images, labels
 from saltline.engine.containers import put_files, run_command
-from saltline.errors import CommandTimeout
-from saltline.layout import Layout
+from saltline.errors import CommandTimeout, SaltOutputError
+from saltline.estate.layout import Layout
 from saltline.pipeline import golden, render_cache, sources
 from saltline.pipeline.minion import minion_config
 from saltline.pipeline.render_errors import Estate, RenderError, locate
 from saltline.pipeline.results import Case, StageResult
 from saltline.pipeline.selection import Used
-from saltline.salt_results import SaltOutputError, parse_apply
+from saltline.salt_results import parse_apply
 
 CONFIG_ROOT = "/tmp/saltline-render"
 DATA_TEMPLATE = f"{CONFIG_ROOT}/golden-data.jinja"

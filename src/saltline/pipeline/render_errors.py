@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from saltline.layout import Layout
+from saltline.estate.layout import Layout
 from saltline.salt_results import ApplyRun, unloadable_module, waits_only_for
 
 

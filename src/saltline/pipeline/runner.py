@@ -23,12 +23,12 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from saltline import layout
 from saltline.config import Config, Target
 from saltline.console import Console
 from saltline.engine import apt_cache, cleanup, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
+from saltline.estate import layout
 from saltline.pipeline import lint, render, report, saltcheck, selection
 from saltline.pipeline.minion import DockerMinion, RunContext
 from saltline.pipeline.progress import stage_line

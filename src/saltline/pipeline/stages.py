@@ -16,13 +16,12 @@ from pathlib import Path
 import docker.errors
 
 from saltline.config import Config, Target
-from saltline.errors import SaltlineError
+from saltline.errors import SaltlineError, SaltOutputError
 from saltline.pipeline import saltcheck, verify
 from saltline.pipeline.minion import Minion
 from saltline.pipeline.results import Case, StageResult, Status
 from saltline.salt_results import (
     ApplyRun,
-    SaltOutputError,
     StateResult,
     describe_changes,
     describe_failure,

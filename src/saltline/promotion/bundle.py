@@ -19,10 +19,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from saltline import formulas, layout
 from saltline.config import Config
 from saltline.config import parse as parse_config
 from saltline.errors import GitError
+from saltline.estate import formulas, layout
 from saltline.promotion import git
 
 

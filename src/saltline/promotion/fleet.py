@@ -37,9 +37,9 @@ from saltline.engine.containers import (
     wait_for_systemd,
 )
 from saltline.engine.images import Images
-from saltline.errors import SaltlineError
-from saltline.promotion.release import CURRENT, RELEASES
-from saltline.salt_results import SaltOutputError, accepted_minions, answered_ping
+from saltline.errors import SaltlineError, SaltOutputError
+from saltline.promotion.paths import CURRENT, RELEASES
+from saltline.salt_results import accepted_minions, answered_ping
 
 KEY_TIMEOUT = 120
 KICK_AFTER = 30

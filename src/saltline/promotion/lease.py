@@ -17,16 +17,12 @@ import socket
 import time
 from dataclasses import dataclass
 
-from saltline.errors import LockHeld, SaltlineError
-from saltline.promotion.release import RELEASE_ROOT, ReleaseStore
+from saltline.errors import LockHeld, MasterError
+from saltline.promotion import remote
+from saltline.promotion.paths import LOCK
+from saltline.promotion.release import ReleaseStore
 
-LOCK = f"{RELEASE_ROOT}/deploy.lock"
 OWNER = f"{LOCK}/owner.json"
-_ACQUIRE = (
-    'mkdir -p "$1" && d="$1/.lock-$3" && mkdir "$d" && printf "%s\\n" "$4" > "$d/owner.json" '
-    '&& if mv -T "$d" "$2" 2>/dev/null; then exit 0; else rm -rf "$d"; exit 3; fi'
-)
-_RELEASE_OWN = 'grep -qF "\\"token\\": \\"$2\\"" "$1/owner.json" 2>/dev/null && rm -rf "$1" || :'
 
 
 @dataclass(frozen=True)
@@ -92,18 +88,19 @@ def read_holder(store: ReleaseStore) -> tuple[bool, Holder | None]:
     return True, Holder.parse(store.master.run(["cat", OWNER]).stdout)
 
 
+def _try_acquire(store: ReleaseStore, holder: Holder) -> bool:
+    command = [*remote.call("lease.sh", "acquire"), holder.token, holder.to_json()]
+    return store.master.check(command, ok=(0, remote.Exit.LEASE_HELD)).exit_code == 0
+
+
 def acquire(store: ReleaseStore, holder: Holder) -> None:
-    done = store.master.run(
-        ["sh", "-c", _ACQUIRE, "saltline", RELEASE_ROOT, LOCK, holder.token, holder.to_json()]
-    )
-    if done.exit_code == 0:
+    if _try_acquire(store, holder):
         return
     held, other = read_holder(store)
     if not held:  # released between our attempt and our look: try once more
-        if store.master.run(["sh", "-c", _ACQUIRE, "saltline", RELEASE_ROOT, LOCK, holder.token,
-                             holder.to_json()]).exit_code == 0:  # fmt: skip
+        if _try_acquire(store, holder):
             return
-        raise SaltlineError(f"master {store.master.address}: could not take {LOCK}")
+        raise MasterError(store.master.address, f"could not take {LOCK}")
     raise LockHeld(held_message(store, other))
 
 
@@ -117,7 +114,7 @@ def held_message(store: ReleaseStore, other: Holder | None) -> str:
 
 def release(store: ReleaseStore, holder: Holder) -> None:
     """Remove the lease if, and only if, it is ours."""
-    store.master.run(["sh", "-c", _RELEASE_OWN, "saltline", LOCK, holder.token])
+    store.master.run([*remote.call("lease.sh", "release_own"), holder.token])
 
 
 def break_lease(store: ReleaseStore, expected: Holder | None) -> None:

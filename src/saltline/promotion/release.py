@@ -1,6 +1,6 @@
 """Releases on a salt-master: a directory per SHA behind atomically switched symlinks.
 
-Layout under RELEASE_ROOT on each master:
+Layout under `paths.RELEASE_ROOT` on each master:
 
     releases/<sha>/{salt,pillar,RELEASE.json}   one per uploaded commit, complete or absent
     current -> releases/<sha>                   what the live master serves
@@ -25,23 +25,12 @@ import tarfile
 from dataclasses import dataclass
 from typing import Any
 
-from saltline.errors import MasterUnreachable, SaltlineError
+from saltline.errors import MasterError, MasterUnreachable, SaltlineError
+from saltline.promotion import remote
+from saltline.promotion.paths import AUDIT, CANDIDATE, CURRENT, HISTORY, RELEASES
 from saltline.promotion.transport import Transport
 
-RELEASE_ROOT = "/srv/saltline"
-RELEASES = f"{RELEASE_ROOT}/releases"
-CURRENT = f"{RELEASE_ROOT}/current"
-CANDIDATE = f"{RELEASE_ROOT}/candidate"
-HISTORY = f"{RELEASE_ROOT}/history.jsonl"
-AUDIT = f"{RELEASE_ROOT}/audit.jsonl"
 ROLLED_OUT = "rolled-out"
-
-# `sha256sum`'s line for every regular file of a release on the master, in byte order:
-# what `file_listing` computes locally from the tar.
-_LISTING_ON_MASTER = (
-    'cd "$1" && find salt pillar -type f -print0 2>/dev/null | LC_ALL=C sort -z '
-    "| xargs -0 -r sha256sum"
-)
 
 
 def file_listing(tar: bytes) -> str:
@@ -92,12 +81,9 @@ class ReleaseStore:
 
     master: Transport
 
-    def _sh(self, script: str, *args: str) -> str:
-        """Run a fixed script with its values as positional arguments (no quoting games)."""
-        done = self.master.run(["sh", "-c", script, "saltline", *args])
-        if done.exit_code != 0:
-            raise SaltlineError(f"master {self.master.address}: {done.stderr.strip() or script}")
-        return done.stdout
+    def _sh(self, function: str, *args: str) -> str:
+        """A function of remote/release.sh, its values as positional arguments."""
+        return self.master.check([*remote.call("release.sh", function), *args]).stdout
 
     def has(self, sha: str) -> bool:
         return self.master.run(["test", "-f", f"{RELEASES}/{sha}/RELEASE.json"]).exit_code == 0
@@ -109,18 +95,17 @@ class ReleaseStore:
         if self.has(sha) and self.verify(sha, digest):
             return
         incoming = f"{RELEASES}/.incoming-{sha}"
-        self._sh('rm -rf "$1" && mkdir -p "$1"', incoming)
+        self._sh("prepare_upload", incoming)
         self.master.unpack(incoming, tar)
-        self._sh(
-            'printf "%s\\n" "$2" > "$1/RELEASE.json" && rm -rf "$3" && mv -T "$1" "$3"',
-            incoming, json.dumps({**stamp, "digest": digest}), f"{RELEASES}/{sha}",
-        )  # fmt: skip
+        self._sh("place_upload", incoming, json.dumps({**stamp, "digest": digest}),
+                 f"{RELEASES}/{sha}")  # fmt: skip
         found = self._listing(sha)
         if listing_digest(found) != digest:
-            raise SaltlineError(
-                f"master {self.master.address}: releases/{sha[:12]} does not match what was "
-                f"uploaded ({differences(expected, found)}): a full disk, or "
-                "something else writing there?"
+            raise MasterError(
+                self.master.address,
+                f"releases/{sha[:12]} does not match what was uploaded "
+                f"({differences(expected, found)}): a full disk, or something else writing "
+                "there?",
             )
 
     def verify(self, sha: str, digest: str) -> bool:
@@ -134,7 +119,7 @@ class ReleaseStore:
             return False
 
     def _listing(self, sha: str) -> str:
-        return self._sh(_LISTING_ON_MASTER, f"{RELEASES}/{sha}")
+        return self._sh("listing", f"{RELEASES}/{sha}")
 
     def current(self) -> str | None:
         return self._target(CURRENT)
@@ -150,38 +135,33 @@ class ReleaseStore:
     def switch(self, sha: str, entry: dict[str, Any]) -> None:
         """Point `current` at a release, atomically, and append the switch to the history."""
         if not self.has(sha):
-            raise SaltlineError(f"master {self.master.address} has no whole release {sha[:12]}")
+            raise MasterError(self.master.address, f"has no whole release {sha[:12]}")
         self._link(CURRENT, sha)
         self._history({**entry, "sha": sha, "event": "switched"})
 
     def offer(self, sha: str) -> None:
         """Point `candidate` at a release: only the candidate master serves it."""
         if not self.has(sha):
-            raise SaltlineError(f"master {self.master.address} has no whole release {sha[:12]}")
+            raise MasterError(self.master.address, f"has no whole release {sha[:12]}")
         self._link(CANDIDATE, sha)
 
     def restore(self, sha: str | None, entry: dict[str, Any]) -> None:
         """Put `current` back where it was: at `sha`, or nowhere if there was none."""
         if sha is None:
-            self._sh('rm -f "$1"', CURRENT)
+            self.master.check(["rm", "-f", CURRENT])
         else:
             self._link(CURRENT, sha)
         self._history({**entry, "sha": sha, "event": "restored"})
 
     def _link(self, link: str, sha: str) -> None:
-        self._sh(
-            'ln -sfn "releases/$2" "$1.new" && mv -T "$1.new" "$1"', link, sha
-        )  # relative target: the tree can be moved or mounted elsewhere
+        self._sh("point", link, sha)
 
     def mark_rolled_out(self, sha: str, entry: dict[str, Any]) -> None:
         """Record that a rollout of `sha` finished on every minion of the environment."""
         self._history({**entry, "sha": sha, "event": ROLLED_OUT})
 
     def _history(self, entry: dict[str, Any]) -> None:
-        self._sh(
-            'mkdir -p "$1" && printf "%s\\n" "$2" >> "$3"',
-            RELEASE_ROOT, json.dumps(entry, sort_keys=True), HISTORY,
-        )  # fmt: skip
+        self._sh("append", HISTORY, json.dumps(entry, sort_keys=True))
 
     def stamp(self, sha: str) -> dict[str, Any]:
         done = self.master.run(["cat", f"{RELEASES}/{sha}/RELEASE.json"])
@@ -234,15 +214,12 @@ class ReleaseStore:
 
     def prune(self, keep: int) -> list[str]:
         """Remove all but the newest `keep` releases; never current, candidate or previous."""
-        listing = self._sh('ls -1t "$1"', RELEASES).split()
+        listing = self._sh("newest_first").split()
         protected = {self.current(), self.candidate(), self.previous()}
         doomed = [sha for sha in listing[keep:] if sha not in protected]
         for sha in doomed:
-            self._sh('rm -rf "$1"', f"{RELEASES}/{sha}")
+            self.master.check(["rm", "-rf", f"{RELEASES}/{sha}"])
         return doomed
 
     def audit(self, entry: dict[str, Any]) -> None:
-        self._sh(
-            'mkdir -p "$1" && printf "%s\\n" "$2" >> "$3"',
-            RELEASE_ROOT, json.dumps(entry, sort_keys=True), AUDIT,
-        )  # fmt: skip
+        self._sh("append", AUDIT, json.dumps(entry, sort_keys=True))

@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from saltline import process
-from saltline.errors import SaltlineError
+from saltline.errors import MasterError, SaltOutputError
 from saltline.promotion import candidate, master_modules
 from saltline.promotion.transport import Transport
 from saltline.salt_results import (
     ApplyRun,
-    SaltOutputError,
     accepted_minions,
     describe_failure,
     parse_apply,
@@ -111,12 +109,7 @@ class SaltMaster:
 
     def minions(self) -> list[str]:
         """The minions whose keys the master has accepted."""
-        done = self.master.run(["salt-key", "-L", "--out=json"])
-        if done.exit_code != 0:
-            raise SaltlineError(
-                f"master {self.master.address}: salt-key failed: {done.stderr.strip()}"
-            )
-        return accepted_minions(done.stdout)
+        return accepted_minions(self.master.check(["salt-key", "-L", "--out=json"]).stdout)
 
     def alive(self, minions: list[str]) -> set[str]:
         """Which of `minions` answer a ping now. Pinging first makes a down minion cost
@@ -139,9 +132,10 @@ class SaltMaster:
         modules (`master_modules`)."""
         done = self.master.run(["sh", "-c", master_modules.LIVE_REFRESH])
         if done.exit_code != 0:
-            raise SaltlineError(
-                f"master {self.master.address}: could not sync the release's custom modules "
-                f"(salt-run saltutil.sync_all): {process.tail(done.stderr or done.stdout, 3)}"
+            raise MasterError(
+                self.master.address,
+                "could not sync the release's custom modules (salt-run saltutil.sync_all): "
+                + done.tail(),
             )
 
     def refresh(self, minions: list[str]) -> None:

@@ -17,7 +17,7 @@ import docker.errors
 
 from saltline import process
 from saltline.engine.containers import CommandResult, run_command
-from saltline.errors import CommandTimeout, MasterUnreachable, SaltlineError
+from saltline.errors import CommandTimeout, MasterError, MasterUnreachable, SaltlineError
 from saltline.master_url import MasterAddress
 from saltline.promotion import ssh_sharing
 
@@ -32,10 +32,35 @@ class Transport(Protocol):
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult: ...
 
+    def check(
+        self, command: list[str], ok: tuple[int, ...] = (0,), stdin: bytes | None = None
+    ) -> CommandResult: ...
+
     def unpack(self, directory: str, tar: bytes) -> None: ...
 
 
-class DockerTransport:
+class CommandChecks:
+    """`check`: `run`, raising MasterError with the command and what it said when its exit
+    code is not one of `ok` (as testinfra's `run_expect`)."""
+
+    address: MasterAddress
+
+    def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
+        raise NotImplementedError
+
+    def check(
+        self, command: list[str], ok: tuple[int, ...] = (0,), stdin: bytes | None = None
+    ) -> CommandResult:
+        done = self.run(command, stdin)
+        if done.exit_code not in ok:
+            shown = command[0] if command[:2] != ["sh", "-c"] else "a script"
+            raise MasterError(
+                self.address, f"{shown} failed (exit {done.exit_code}): {done.tail() or '-'}"
+            )
+        return done
+
+
+class DockerTransport(CommandChecks):
     """A master in a local container (`docker://name`)."""
 
     def __init__(self, client: docker.DockerClient, address: MasterAddress, timeout: int):
@@ -92,7 +117,7 @@ def ssh_destination(address: MasterAddress) -> list[str]:
 SSH_FAILED = 255  # the ssh client's own failure: no connection, or the connection dropped
 
 
-class SshTransport:
+class SshTransport(CommandChecks):
     """A real master (`ssh://user@host[:port]`), through the ssh client and its agent/keys,
     or the ssh configuration file `promotion.ssh_config` names."""
 

@@ -1,0 +1,22 @@
+"""`saltline.yml`: its model, how it is loaded (the shipped schema, then `checks`)."""
+
+from saltline.config.load import find, load, parse, with_ca_bundle
+from saltline.config.model import (
+    CONFIG_NAME,
+    LOCK_NAME,
+    OWN_OUTPUTS,
+    Config,
+    FormulaSpec,
+    Minion,
+    Platform,
+    Promotion,
+    Target,
+    VerifyTests,
+    target_key,
+)
+
+__all__ = [
+    "CONFIG_NAME", "LOCK_NAME", "OWN_OUTPUTS", "Config", "FormulaSpec", "Minion", "Platform",
+    "Promotion", "Target", "VerifyTests", "find", "load", "parse", "target_key",
+    "with_ca_bundle",
+]  # fmt: skip

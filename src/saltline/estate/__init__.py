@@ -1,0 +1,1 @@
+"""The estate a configuration describes: its roots and locked formulas, laid out."""

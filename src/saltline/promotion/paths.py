@@ -1,0 +1,11 @@
+"""Where saltline keeps its releases on a salt-master (see `release` for the layout)."""
+
+RELEASE_ROOT = "/srv/saltline"
+RELEASES = f"{RELEASE_ROOT}/releases"
+CURRENT = f"{RELEASE_ROOT}/current"
+CANDIDATE = f"{RELEASE_ROOT}/candidate"
+CANDIDATE_HOME = f"{RELEASE_ROOT}/candidate-master"
+HISTORY = f"{RELEASE_ROOT}/history.jsonl"
+AUDIT = f"{RELEASE_ROOT}/audit.jsonl"
+MODULES_MARKER = f"{RELEASE_ROOT}/master-modules"
+LOCK = f"{RELEASE_ROOT}/deploy.lock"

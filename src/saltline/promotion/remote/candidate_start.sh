@@ -1,0 +1,19 @@
+# shellcheck shell=sh
+# candidate_start.sh PORT LIFETIME PROGRAM: (re)start the candidate master in the
+# background, under `timeout LIFETIME`: its configuration derived from the live master's
+# by Salt's own loader (PROGRAM: salt_config.py, run by the Salt installation's Python),
+# its cache seeded with the live master's minion data and modules, then the release's
+# modules synced into its own copy. Needs salt_python.sh, candidate.sh, master_modules.sh.
+set -e
+home="$CANDIDATE_HOME"; port="$1"; lifetime="$2"; program="$3"
+stop_candidate "$home"  # a killed candidate's, maybe, and what it was given
+umask 077
+mkdir -p "$home/etc" "$home/cache" "$home/sock"
+chmod 700 "$home"
+python=$(salt_python salt-master) || exit "$EXIT_NO_SALT_PYTHON"
+# shellcheck disable=SC2086  # an interpreter with its argument: /usr/bin/env python3
+$python -c "$program" master /etc/salt/master "$home" "$port" "$CURRENT" "$CANDIDATE" \
+  || exit "$EXIT_CONFIG_FAILED"
+sync_candidate_modules "$home/etc" || exit "$EXIT_MODULE_SYNC_FAILED"
+nohup setsid timeout "$lifetime" salt-master -c "$home/etc" >"$home/out.log" 2>&1 </dev/null &
+echo $! > "$home/group"  # setsid made it a session and process group leader
