@@ -31,10 +31,6 @@ class ContainerError(SaltlineError):
     """A container did not start or boot, or is not there to run a command in."""
 
 
-class MasterUnreachable(SaltlineError):
-    """A master cannot be reached: exit 2, nothing changed."""
-
-
 class SaltOutputError(SaltlineError):
     """Salt printed something that is not the JSON asked for (a state.apply return, …)."""
 
@@ -45,6 +41,10 @@ class MasterError(SaltlineError):
     def __init__(self, address: object, message: str):
         super().__init__(f"master {address}: {message}")
         self.address = address
+
+
+class MasterUnreachable(MasterError):
+    """A master cannot be reached: exit 2, nothing changed."""
 
 
 class LockHeld(SaltlineError):

@@ -101,9 +101,11 @@ def estate_with_fleet(
     settings["environments"] = {
         "dev": {"test": True},
         **{
-            env: {"masters": [f"docker://{name}" for name in names]} for env, names in fleet.items()
+            env: {"masters": [f"docker://{name}" for name in names],
+                  **({"protected": True} if env == "prod" else {})}
+            for env, names in fleet.items()
         },
-    }
+    }  # fmt: skip
     keys = settings["secrets"].get("master_keys", {})
     settings["secrets"]["master_keys"] = {env: key for env, key in keys.items() if env in fleet}
     settings["minions"] = {"web1": {"roles": ["web"]}}
@@ -119,7 +121,7 @@ def estate_with_fleet(
     (repo / "saltline.yml").write_text(config_writer.dump(settings))
     if ssh:
         for env, names in fleet.items():
-            settings["environments"][env] = {"masters": [f"ssh://root@{name}" for name in names]}
+            settings["environments"][env]["masters"] = [f"ssh://root@{name}" for name in names]
         settings["promotion"]["ssh_config"] = ".saltline/fleet-ssh/config"
         (repo / "saltline-ssh.yml").write_text(config_writer.dump(settings))
     (repo / ".gitignore").write_text("reports/\n.saltline/\n__pycache__/\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -134,3 +135,43 @@ def test_killed_in_the_middle_of_a_batch(repo, sig):
         assert rolled_back.exit_code == 0, rolled_back.output
         assert FLEET.served() == before
     assert FLEET.lease_holders() == ["", ""]
+
+
+def test_a_second_signal_during_the_undo_waits_until_the_masters_are_back(repo):
+    """A CI cancel: SIGINT, then SIGTERM seconds later, while the undo switches the
+    masters back. master1's history is made a FIFO once the batch runs, so the undo
+    blocks there, between switching master1 back and switching master2 back."""
+    before = FLEET.served()
+    FLEET.wait_until_idle()
+    text = "two signals"
+    new_commit(repo, text, sleep=15)
+    process = start_promotion(repo)
+    wait_for(FLEET.applying(text), process, "the batch on web1")
+    fifo = f"mv {HISTORY} {HISTORY}.saved && mkfifo {HISTORY}"
+    assert exec_in(FLEET.masters[0], "sh", "-c", fifo).returncode == 0
+    drained: list[str] = []
+
+    def drain() -> None:
+        drained.append(exec_in(FLEET.masters[0], "timeout", "5", "cat", HISTORY).stdout)
+
+    try:
+        process.send_signal(signal.SIGINT)
+        wait_for(lambda: FLEET.served()[0] == before[0], process, "master1 switched back")
+        process.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        assert process.poll() is None, "the second signal cut the undo short"
+        while process.poll() is None:
+            drain()
+        output = process.communicate()[0]
+    finally:
+        drain()
+        restore = f"rm -f {HISTORY} && mv {HISTORY}.saved {HISTORY} && cat >> {HISTORY}"
+        subprocess.run(["docker", "exec", "-i", FLEET.masters[0], "sh", "-c", restore],
+                       input="".join(drained), text=True, check=True)  # fmt: skip
+    assert process.returncode == 130, output
+    assert "SIGTERM received while switching the masters back" in output
+    assert FLEET.served() == before  # all masters back: never split
+    last = audit(repo)[-1]
+    assert (last["outcome"], last["applied"]) == ("interrupted", ["web1"])
+    assert FLEET.lease_holders() == ["", ""]
+    FLEET.wait_until_idle()

@@ -95,6 +95,19 @@ def test_an_untested_commit_is_refused(repo):
     assert run.exit_code == 1
     assert "has no recorded pass" in run.output
     assert current_release("staging") == ""
+    # a dry run too would run its code on the live hosts: refused unless asked for by
+    # name (as faults_lost's over-ssh dry run does on staging), and never on prod
+    dry = promote(repo, "staging", "--dry-run")
+    assert dry.exit_code == 1, dry.output
+    assert "--untested to preview it anyway" in dry.output
+    protected = promote(repo, "prod", "--dry-run", "--untested")
+    assert protected.exit_code == 1, protected.output
+    assert "prod is protected: a dry run there needs a commit the gate passes" in protected.output
+    uploaded = [exec_in(name, "ls", "/srv/saltline/releases").stdout.split()
+                for names in FLEET.values() for name in names]  # fmt: skip
+    assert uploaded == [[], [], []], "a refused dry run uploaded its release"
+    audit = (repo / ".saltline" / "audit.jsonl").read_text().splitlines()
+    assert [json.loads(line)["outcome"] for line in audit[-2:]] == ["refused", "refused"]
 
 
 def test_prod_before_staging_is_refused(repo):

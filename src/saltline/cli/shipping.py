@@ -31,6 +31,11 @@ def add_promote(commands: Commands) -> None:
         help="after a failed batch, keep the new release instead of switching back",
     )
     promote_cmd.add_argument("--batch-size", type=positive, metavar="N", help="minions per batch")
+    promote_cmd.add_argument(
+        "--untested",
+        action="store_true",
+        help="with --dry-run: preview a commit the gate refuses (audited; never where protected)",
+    )
     promote_cmd.add_argument("--force", action="store_true", help="override the gate (audited)")
     promote_cmd.add_argument("--reason", help="why the override is safe (required with --force)")
     promote_cmd.set_defaults(handler=cmd_promote)
@@ -40,7 +45,7 @@ def cmd_promote(args: argparse.Namespace, console: Console) -> int:
     options = promote.PromoteOptions(
         environment=args.environment, rev=args.rev, dry_run=args.dry_run,
         batch_size=args.batch_size, force=args.force, reason=args.reason,
-        keep_on_failure=args.keep_on_failure,
+        keep_on_failure=args.keep_on_failure, untested=args.untested,
     )  # fmt: skip
     return promote.promote(load(args), options, connection.connect, console)
 

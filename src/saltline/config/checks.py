@@ -54,6 +54,7 @@ def build(top: dict[str, Any], where: Locator) -> Config:
         environments=environments,
         timeouts={**DEFAULT_TIMEOUTS, **top.get("timeouts", {})},
         test_environments=tested or environments[:1],  # `test: true`, else the first
+        protected=_marked(top["environments"], "protected"),
         gpg_key=_key_file(secrets["gpg_key"], ("secrets", "gpg_key"), where)
         if "gpg_key" in secrets
         else None,
@@ -115,16 +116,38 @@ def _environments(
     masters: dict[str, tuple[MasterAddress, ...]] = {}
     pillarenvs = {name: body["pillarenv"] for name, body in value.items()
                   if body and "pillarenv" in body}  # fmt: skip
+    serving: dict[tuple[str, str, int], str] = {}  # a master → the environment it serves
     for name, body in value.items():
         addresses = []
         for index, url in enumerate((body or {}).get("masters", [])):
+            at = ("environments", name, "masters", str(index))
             try:
-                addresses.append(parse_master_url(url))
+                address = parse_master_url(url)
             except ValueError as exc:  # a port out of range: the pattern cannot say it
-                raise where.fail(("environments", name, "masters", str(index)), str(exc)) from None
+                raise where.fail(at, str(exc)) from None
+            other = serving.setdefault((address.scheme, address.host, address.port), name)
+            if other != name:
+                raise where.fail(at, _shared_master(url, other, name))
+            addresses.append(address)
         masters[name] = tuple(addresses)
-    tested = tuple(name for name, body in value.items() if (body or {}).get("test"))
-    return masters, tested, pillarenvs
+    return masters, _marked(value, "test"), pillarenvs
+
+
+def _marked(environments: Any, flag: str) -> tuple[str, ...]:
+    """The environments marked `flag: true` (none when they are a plain list)."""
+    if isinstance(environments, list):
+        return ()
+    return tuple(name for name, body in environments.items() if (body or {}).get(flag))
+
+
+def _shared_master(url: str, first: str, second: str) -> str:
+    return (
+        f"{url} is a master of {first} too: a master serves one release (its "
+        f"/srv/saltline/current), so promoting {second} would switch what {first} serves and "
+        f"count as {first}'s rollout; give each environment masters of its own (a "
+        "single-master shop separating environments by pillarenv needs one master per "
+        "environment for saltline)"
+    )
 
 
 def _platforms(value: Any, versions: tuple[str, ...], where: Locator) -> dict[str, Platform]:

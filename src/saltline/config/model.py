@@ -109,6 +109,7 @@ class Config:
     environments: tuple[str, ...]
     timeouts: dict[str, int]
     test_environments: tuple[str, ...] = ()  # whose pillar test minions get, in order
+    protected: tuple[str, ...] = ()  # where even a dry run needs a commit the gate passes
     gpg_key: Path | None = None  # test-only private key for pillar secrets
     # The local fleet's masters' private keys by environment (default: gpg_key): stand-ins
     # for real masters' keys, which never leave the masters.

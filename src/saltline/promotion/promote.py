@@ -3,7 +3,8 @@
     saltline promote staging            # HEAD, after a recorded pass
     saltline promote prod 3f2a9c1       # only once 3f2a9c1 has reached staging
     saltline promote prod --dry-run     # what would change, through the candidate master
-                                    # (of any commit: the gate's findings become notes)
+    saltline promote staging --dry-run --untested   # of a commit the gate refuses (its
+                                    # findings become notes); never on a protected one
 
 Under the environment's deploy lease:
 1. upload the release to every master and verify it there (nothing live changes);
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from saltline import interrupts
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import GitError, SaltlineError
@@ -45,16 +47,32 @@ class PromoteOptions:
     force: bool = False
     reason: str | None = None
     keep_on_failure: bool = False
+    untested: bool = False  # a dry run of a commit the gate refuses (not where protected)
     reports_dir: Path | None = None
 
 
 def promote(config: Config, options: PromoteOptions, connect: Connect, console: Console) -> int:
     if options.force and not options.reason:
         raise SaltlineError('--force needs --reason "why this override is safe" (it is audited)')
+    if options.untested and not options.dry_run:
+        raise SaltlineError("--untested goes with --dry-run only; a promotion needs the gate")
     environment = Environment(config, options.environment, connect, console)
     sha = git.resolve(config.root, options.rev)
     refusals = _refusals(config, options, sha, connect, console)
-    if refusals and options.dry_run:  # a preview changes nothing live: say, do not refuse
+    if refusals and options.dry_run:
+        # A dry run runs the commit's Jinja, modules and onlyif/unless as root on the
+        # environment's masters and minions: under the gate, unless asked for by name.
+        protected = options.environment in config.protected
+        if not options.untested or protected:
+            why = (f"{options.environment} is protected: a dry run there needs a commit the "
+                   "gate passes" if protected else
+                   "a dry run runs the commit's code on the live hosts; --untested to "
+                   "preview it anyway (not on a protected environment)")  # fmt: skip
+            environment.log("promote", sha, "refused", reasons=[*refusals, why], dry_run=True)
+            for reason in [*refusals, why]:
+                console.say(f"refused: {reason}")
+            return 1
+        environment.log("promote", sha, "untested-dry-run", reasons=refusals)
         for reason in refusals:
             console.say(f"note: a promotion would be refused: {reason}")
     elif refusals and not options.force:
@@ -111,6 +129,7 @@ class _Promotion:
         self.before: dict[int, str | None] = {}  # by store index: what `current` was
         self.switched: list[int] = []
         self.applied: list[str] = []
+        self.marked: list[int] = []  # by store index: where the rollout was marked finished
 
     def run(self) -> int:
         try:
@@ -144,6 +163,13 @@ class _Promotion:
             self.console.say(f"error: {exc}")
             self._undo("failed", error=str(exc))
             return 1
+        except Exception as exc:  # saltline's own bug: undone and audited all the same
+            error = f"{type(exc).__name__}: {exc}"
+            if self.switched:
+                self._undo("failed", error=error)
+            else:
+                self._log("failed", error=error, changed="nothing live")
+            raise
 
     def _upload(self) -> None:
         stamp = {
@@ -215,8 +241,35 @@ class _Promotion:
         return 1
 
     def _undo(self, outcome: str, **details: Any) -> None:
-        """Switch every master back; re-apply the previous release where it was applied."""
-        restored = self._restore()
+        """Switch every master back; re-apply the previous release where it was applied.
+        SIGINT and SIGTERM wait until the masters are back (`interrupts.deferred`)."""
+        restored: dict[str, str | None] = {}
+        try:
+            with interrupts.deferred(self.console.say, "switching the masters back"):
+                restored = self._restore(restored)
+        except interrupts.Abandoned:
+            self._abandoned(restored, outcome, **details)
+            raise
+        except KeyboardInterrupt:  # deferred until the masters were back
+            if outcome != "interrupted":
+                self._undo_after_restore("interrupted", restored, **details)
+                raise
+        self._undo_after_restore(outcome, restored, **details)
+
+    def _abandoned(self, restored: dict[str, str | None], outcome: str, **details: Any) -> None:
+        left = [str(self.env.stores[i].master.address) for i in self.switched
+                if str(self.env.stores[i].master.address) not in restored]  # fmt: skip
+        self._log(outcome, abandoned="the undo, by a further signal", restored=restored,
+                  not_restored=left, applied=self.applied, **details)  # fmt: skip
+        self.console.say(
+            f"abandoned: masters still on {self.sha[:12]}: {', '.join(left) or 'none'}; "
+            f"`saltline rollback {self.env.name}` finishes the undo (`saltline status "
+            f"{self.env.name}` shows each master)"
+        )
+
+    def _undo_after_restore(
+        self, outcome: str, restored: dict[str, str | None], **details: Any
+    ) -> None:
         reapplied: dict[str, str] = {}
         if outcome != "interrupted" and self.applied and any(restored.values()):
             again: list[str] = []
@@ -242,9 +295,14 @@ class _Promotion:
                 "or a highstate returns them to what the masters serve"
             )
 
-    def _restore(self) -> dict[str, str | None]:
-        restored: dict[str, str | None] = {}
+    def _restore(self, restored: dict[str, str | None]) -> dict[str, str | None]:
+        """Every switched master back to what it served; `restored` fills as each is."""
         entry = {"action": "restore", "undoing": self.sha, **audit.who()}
+        for index in self.marked:  # a rollout undone no longer counts as reached
+            try:
+                self.env.stores[index].withdraw(self.sha, entry)
+            except SaltlineError as exc:
+                self.console.say(f"error: could not withdraw {self.sha[:12]}: {exc}")
         for index in self.switched:
             store: ReleaseStore = self.env.stores[index]
             previous = self.before.get(index)
@@ -256,12 +314,18 @@ class _Promotion:
         return restored
 
     def _finish(self) -> None:
-        for store in self.env.stores:
+        """Mark the rollout finished on every master; from then on nothing undoes it (a
+        failure to mark one master undoes it and withdraws the marks written)."""
+        for index, store in enumerate(self.env.stores):
+            self.marked.append(index)  # before: an interrupted write may have happened
             store.mark_rolled_out(self.sha, {"action": "promote", **audit.who()})
-        for store in self.env.stores:
-            store.prune(self.config.promotion.keep_releases)
         self._log("promoted", applied=self.applied)
         self.console.say(f"promoted {self.sha[:12]} to {self.env.name}")
+        for store in self.env.stores:  # housekeeping: a failure here undoes nothing
+            try:
+                store.prune(self.config.promotion.keep_releases)
+            except SaltlineError as exc:
+                self.console.say(f"warning: {exc} (old releases stay; the next promotion prunes)")
 
     def _batch_size(self) -> int:
         return self.options.batch_size or self.config.promotion.batch_size

@@ -15,7 +15,7 @@ from saltline.console import Console
 from saltline.errors import SaltlineError
 from saltline.promotion import audit, lease
 from saltline.promotion.environment import Connect, Environment
-from saltline.promotion.release import ROLLED_OUT, ReleaseStore
+from saltline.promotion.release import ReleaseStore
 
 
 def rollback(
@@ -49,6 +49,12 @@ def rollback(
                 store.restore(before[str(store.master.address)], {"action": "restore"})
             environment.log("rollback", sha, "failed", error=str(exc) or "interrupted")
             raise
+        # What the environment left no longer counts as reached, nor as a rollback target
+        for store in environment.stores:
+            left = before[str(store.master.address)]
+            if left and left != sha:
+                store.withdraw(left, {**entry, "rolled_back_to": sha})
+                console.say(f"{store.master.address}: releases/{left[:12]} withdrawn")
         environment.refresh()
         applied: list[str] = []
         failed = environment.rollout(batch_size or config.promotion.batch_size, applied)
@@ -69,16 +75,10 @@ def rollback_targets(stores: list[ReleaseStore]) -> dict[str, str | None]:
     if len(currents) == 1 and None not in currents and set(lasts) == currents:
         return {str(store.master.address): store.previous() for store in stores}
     everywhere = [
-        sha for sha in _rolled_out_newest_first(stores[0])
+        sha for sha in stores[0].rolled_out_newest_first()
         if all(store.reached(sha) and store.has(sha) for store in stores)
     ]  # fmt: skip
     return {str(store.master.address): everywhere[0] if everywhere else None for store in stores}
-
-
-def _rolled_out_newest_first(store: ReleaseStore) -> list[str]:
-    entries = reversed(store.history())
-    shas = [str(e["sha"]) for e in entries if e.get("event") == ROLLED_OUT and e.get("sha")]
-    return list(dict.fromkeys(shas))
 
 
 def unlock(config: Config, name: str, reason: str, connect: Connect, console: Console) -> int:

@@ -31,6 +31,7 @@ from saltline.promotion.paths import AUDIT, CANDIDATE, CURRENT, HISTORY, RELEASE
 from saltline.promotion.transport import Transport
 
 ROLLED_OUT = "rolled-out"
+WITHDRAWN = "withdrawn"  # a release rolled back from, or a rollout undone after its mark
 
 
 def file_listing(tar: bytes) -> str:
@@ -73,6 +74,28 @@ def differences(expected: str, found: str) -> str:
         if paths
     ]
     return "; ".join(said) or "the same files, listed differently"
+
+
+def standing_rollouts(history: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The releases whose last rollout record is not followed by a withdrawal, each with
+    that record, in the order of their last rollout.
+
+    >>> standing_rollouts([{"event": "rolled-out", "sha": "a"},
+    ...                    {"event": "rolled-out", "sha": "b"},
+    ...                    {"event": "withdrawn", "sha": "b"}])
+    {'a': {'event': 'rolled-out', 'sha': 'a'}}
+    """
+    standing: dict[str, dict[str, Any]] = {}
+    for entry in history:
+        sha = entry.get("sha")
+        if not isinstance(sha, str):
+            continue
+        if entry.get("event") == ROLLED_OUT:
+            standing.pop(sha, None)  # its newest rollout decides its place
+            standing[sha] = entry
+        elif entry.get("event") == WITHDRAWN:
+            standing.pop(sha, None)
+    return standing
 
 
 @dataclass(frozen=True)
@@ -160,6 +183,10 @@ class ReleaseStore:
         """Record that a rollout of `sha` finished on every minion of the environment."""
         self._history({**entry, "sha": sha, "event": ROLLED_OUT})
 
+    def withdraw(self, sha: str, entry: dict[str, Any]) -> None:
+        """Record that `sha` no longer counts as rolled out here (until rolled out again)."""
+        self._history({**entry, "sha": sha, "event": WITHDRAWN})
+
     def _history(self, entry: dict[str, Any]) -> None:
         self._sh("append", HISTORY, json.dumps(entry, sort_keys=True))
 
@@ -185,32 +212,41 @@ class ReleaseStore:
         return entries
 
     def rollout_of(self, sha: str) -> dict[str, Any] | None:
-        """The record of the last finished rollout of `sha` here, if any."""
-        finished = [
-            e for e in self.history() if e.get("event") == ROLLED_OUT and e.get("sha") == sha
-        ]
-        return finished[-1] if finished else None
+        """The record of the last finished rollout of `sha` here, unless it was withdrawn
+        since (rolled back from, or undone)."""
+        standing = standing_rollouts(self.history())
+        return standing.get(sha)
 
     def reached(self, sha: str) -> bool:
-        """Whether a rollout of `sha` finished here (uploads and dry runs do not count)."""
+        """Whether a rollout of `sha` finished here and stands (uploads and dry runs do
+        not count, nor a release withdrawn since)."""
         return self.rollout_of(sha) is not None
 
+    def rolled_out_newest_first(self) -> list[str]:
+        """The releases whose rollout stands here, newest rollout first."""
+        return list(reversed(standing_rollouts(self.history())))
+
+    def withdrawn(self) -> list[str]:
+        """Releases rolled out here once and withdrawn since."""
+        history = self.history()
+        standing = standing_rollouts(history)
+        return list(dict.fromkeys(
+            str(e["sha"]) for e in history
+            if e.get("event") == WITHDRAWN and e.get("sha") and e["sha"] not in standing
+        ))  # fmt: skip
+
     def last_rolled_out(self) -> str | None:
-        """The newest release whose rollout finished here, if it is still here."""
-        for entry in reversed(self.history()):
-            sha = entry.get("sha")
-            if entry.get("event") == ROLLED_OUT and sha and self.has(sha):
-                return str(sha)
-        return None
+        """The newest release whose rollout stands here, if it is still here."""
+        return next((sha for sha in self.rolled_out_newest_first() if self.has(sha)), None)
 
     def previous(self) -> str | None:
-        """The last release rolled out here before the current one, if it is still here."""
+        """The last release rolled out here before the current one (and not withdrawn),
+        if it is still here."""
         current = self.current()
-        for entry in reversed(self.history()):
-            sha = entry.get("sha")
-            if entry.get("event") == ROLLED_OUT and sha and sha != current and self.has(sha):
-                return str(sha)
-        return None
+        return next(
+            (sha for sha in self.rolled_out_newest_first() if sha != current and self.has(sha)),
+            None,
+        )
 
     def prune(self, keep: int) -> list[str]:
         """Remove all but the newest `keep` releases; never current, candidate or previous."""

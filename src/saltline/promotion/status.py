@@ -1,8 +1,8 @@
 """`saltline status` and `saltline drift`: what each master serves, and what has drifted.
 
 Status tells the truth after any failure: the release each master serves, whether its
-rollout finished, a split between masters, a candidate master still running, and
-who holds the deploy lease and for how long.
+rollout finished, the releases withdrawn there, a split between masters, and who holds
+the deploy lease and for how long.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ def status(config: Config, name: str | None, connect: Connect, console: Console)
                     f"{where}: {sha[:12]} NOT rolled out (a promotion or rollback did not "
                     f"finish); `saltline rollback {env_name}` returns to the last release "
                     "rolled out everywhere"
+                )
+            withdrawn = store.withdrawn()
+            if withdrawn:
+                console.say(
+                    f"{where}: withdrawn (rolled back from, or undone; they count as reached "
+                    f"nowhere): {', '.join(w[:12] for w in withdrawn[-5:])}"
                 )
             held, holder = lease.read_holder(store)
             if held:

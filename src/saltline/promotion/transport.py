@@ -70,11 +70,12 @@ class DockerTransport(CommandChecks):
             self.container = client.containers.get(address.host)
         except docker.errors.NotFound:
             raise MasterUnreachable(
-                f"master {address}: no container named {address.host!r}; start the local fleet "
-                "with `saltline fleet up`"
+                address,
+                f"no container named {address.host!r}; start the local fleet "
+                "with `saltline fleet up`",
             ) from None
         if self.container.status != "running":
-            raise MasterUnreachable(f"master {address}: container is {self.container.status}")
+            raise MasterUnreachable(address, f"container is {self.container.status}")
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
         if stdin is not None:
@@ -82,11 +83,11 @@ class DockerTransport(CommandChecks):
         try:
             return run_command(self.container, command, self.timeout)
         except docker.errors.APIError as exc:  # stopped or removed meanwhile
-            raise MasterUnreachable(f"master {self.address}: {exc.explanation or exc}") from None
+            raise MasterUnreachable(self.address, str(exc.explanation or exc)) from None
 
     def unpack(self, directory: str, tar: bytes) -> None:
         if not self.container.put_archive(directory, tar):
-            raise SaltlineError(f"master {self.address}: could not unpack into {directory}")
+            raise MasterError(self.address, f"could not unpack into {directory}")
 
 
 def ssh_command(
@@ -142,7 +143,7 @@ class SshTransport(CommandChecks):
             ) from None
         if done.returncode == SSH_FAILED:
             reason = done.stderr.decode(errors="replace").strip()[-300:]
-            raise MasterUnreachable(f"master {self.address}: ssh failed: {reason}")
+            raise MasterUnreachable(self.address, f"ssh failed: {reason}")
         return CommandResult(
             done.returncode,
             done.stdout.decode(errors="replace"),
@@ -152,7 +153,7 @@ class SshTransport(CommandChecks):
     def unpack(self, directory: str, tar: bytes) -> None:
         done = self.run(["tar", "-x", "-C", directory], stdin=tar)
         if done.exit_code != 0:
-            raise SaltlineError(f"master {self.address}: unpacking failed: {done.stderr.strip()}")
+            raise MasterError(self.address, f"unpacking failed: {done.stderr.strip()}")
 
 
 def open_transport(

@@ -225,3 +225,19 @@ def test_a_bad_master_url_names_its_line(write_config):
         ConfigError, match=r":9: environments\.prod\.masters\.0: 'salt1\.example\.net' is not"
     ):
         config.load(write_config(text))
+
+
+@pytest.mark.parametrize(
+    ("staging", "prod"),
+    [("docker://salt", "docker://salt"), ("ssh://deploy@salt1:22", "ssh://ops@salt1")],
+)
+def test_one_master_in_two_environments_is_refused_naming_both(write_config, staging, prod):
+    """Promoting staging would switch prod's release and write the record prod's gate
+    reads: a master serves one environment."""
+    text = VALID_CONFIG.replace(
+        "  prod: {}\n", f'  staging: {{masters: ["{staging}"]}}\n  prod: {{masters: ["{prod}"]}}\n'
+    )
+    with pytest.raises(
+        ConfigError, match=r":9: environments\.prod\.masters\.0: .* is a master of staging too"
+    ):
+        config.load(write_config(text))

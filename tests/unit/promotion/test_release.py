@@ -135,6 +135,22 @@ def test_previous_is_the_last_release_rolled_out_before_current(store):
     assert store.previous() == "b" * 40
 
 
+def test_a_withdrawn_release_counts_as_reached_nowhere_and_is_no_rollback_target(store):
+    """A rollback withdraws the release it leaves: the next environment's gate refuses it,
+    a second rollback does not return to it; a later rollout of it stands again."""
+    a, b, c = "a" * 40, "b" * 40, "c" * 40
+    for sha in (a, b, c):
+        deploy(store, sha)
+    store.switch(b, {"action": "rollback"})
+    store.withdraw(c, {"action": "rollback"})
+    assert not store.reached(c)
+    assert store.withdrawn() == [c]
+    assert store.previous() == a  # never c, which was left
+    assert store.last_rolled_out() == b
+    store.mark_rolled_out(c, {"action": "promote"})  # promoted again: it stands again
+    assert store.reached(c) and store.withdrawn() == []
+
+
 def test_a_torn_history_line_is_skipped(store, tmp_path):
     deploy(store, "a" * 40)
     with (tmp_path / "srv" / "history.jsonl").open("a") as history:
