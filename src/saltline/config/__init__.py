@@ -1,6 +1,6 @@
 """`saltline.yml`: its model, how it is loaded (the shipped schema, then `checks`)."""
 
-from saltline.config.load import find, load, parse, with_ca_bundle
+from saltline.config.load import find, load, parse, with_environment
 from saltline.config.model import (
     CONFIG_NAME,
     LOCK_NAME,
@@ -18,5 +18,5 @@ from saltline.config.model import (
 __all__ = [
     "CONFIG_NAME", "LOCK_NAME", "OWN_OUTPUTS", "Config", "FormulaSpec", "Minion", "Platform",
     "Promotion", "Target", "VerifyTests", "find", "load", "parse", "target_key",
-    "with_ca_bundle",
+    "with_environment",
 ]  # fmt: skip

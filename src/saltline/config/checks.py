@@ -72,6 +72,7 @@ def build(top: dict[str, Any], where: Locator) -> Config:
         tests=_tests(top.get("tests", {})),
         pillarenvs=pillarenvs,
         salt_versions=salt_versions,
+        environment_signers=_environment_signers(top["environments"], where),
     )
 
 
@@ -192,9 +193,34 @@ def _minions(
 
 
 def _promotion(value: dict[str, Any], where: Locator) -> Promotion:
-    numbers = {key: number for key, number in value.items() if key != "ssh_config"}
+    paths = ("ssh_config", "allowed_signers")
+    numbers = {key: number for key, number in value.items() if key not in paths}
     ssh_config = where.path.parent / value["ssh_config"] if "ssh_config" in value else None
-    return Promotion(**numbers, ssh_config=ssh_config)
+    signers = value.get("allowed_signers")
+    return Promotion(
+        **numbers,
+        ssh_config=ssh_config,
+        allowed_signers=_file(signers, ("promotion", "allowed_signers"), where)
+        if signers
+        else None,
+    )
+
+
+def _environment_signers(value: Any, where: Locator) -> dict[str, Path]:
+    if isinstance(value, list):
+        return {}
+    return {
+        name: _file(body["allowed_signers"], ("environments", name, "allowed_signers"), where)
+        for name, body in value.items()
+        if body and "allowed_signers" in body
+    }
+
+
+def _file(value: str, at: Location, where: Locator) -> Path:
+    path = (where.path.parent / value).resolve()
+    if not path.is_file():
+        raise where.fail(at, f"{path} is not a file")
+    return path
 
 
 def _roots(body: dict[str, Any], key: str, default: str, where: Locator) -> tuple[str, ...]:

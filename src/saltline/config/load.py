@@ -4,12 +4,13 @@ schema cannot say (`checks`). Every error names the file, the line and the key:
     saltline.yml:12: minions.web1.role: unknown key; allowed: grains, platforms, roles
 
 Loading reads the file and the paths it names, nothing else (not the environment:
-`with_ca_bundle` applies SALTLINE_CA_BUNDLE where the CLI asks for it).
+`with_environment` applies it where the CLI asks for it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +62,24 @@ def parse(text: str, path: Path) -> Config:
     return checks.build(document, locator)
 
 
-def with_ca_bundle(config: Config, bundle: str | None) -> Config:
-    """`config` with the CA bundle a caller names (SALTLINE_CA_BUNDLE) over its own."""
-    if not bundle:
-        return config
-    path = (config.root / bundle).resolve()
-    if not path.is_file():
-        raise ConfigError(f"SALTLINE_CA_BUNDLE: {path} is not a file")
-    return dataclasses.replace(config, ca_bundle=path)
+def with_environment(config: Config, environ: Mapping[str, str]) -> Config:
+    """`config` with what this machine's environment gives: a CA bundle over the file's
+    (SALTLINE_CA_BUNDLE, a corporate proxy's) and the key passes and rollouts are signed
+    with (SALTLINE_SIGNING_KEY: only a protected branch's CI job holds one)."""
+
+    def given(variable: str) -> Path | None:
+        if not environ.get(variable):
+            return None
+        path = (config.root / environ[variable]).resolve()
+        if not path.is_file():
+            raise ConfigError(f"{variable}: {path} is not a file")
+        return path
+
+    return dataclasses.replace(
+        config,
+        ca_bundle=given("SALTLINE_CA_BUNDLE") or config.ca_bundle,
+        signing_key=given("SALTLINE_SIGNING_KEY") or config.signing_key,
+    )
 
 
 def _document(text: str) -> tuple[Any, dict[Location, int]]:

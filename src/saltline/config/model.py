@@ -98,6 +98,7 @@ class Promotion:
     timeout: int = 900  # seconds for one salt command on a master
     candidate_port: int = 4606  # where each master's candidate master listens for dry runs
     ssh_config: Path | None = None  # an ssh client configuration for ssh:// masters
+    allowed_signers: Path | None = None  # whose signed passes and rollout records count
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,13 @@ class Config:
     tests: VerifyTests = field(default_factory=lambda: VerifyTests())
     pillarenvs: dict[str, str | None] = field(default_factory=dict)  # said, else guessed
     salt_versions: tuple[str, ...] = ()  # the matrix's, the default first; empty: the default
+    environment_signers: dict[str, Path] = field(default_factory=dict)  # an environment's own
+    # Not from the file: the key a protected branch's CI job signs with (SALTLINE_SIGNING_KEY)
+    signing_key: Path | None = None
+
+    def allowed_signers(self, environment: str) -> Path | None:
+        """The allowed_signers file whose keys' signatures count for `environment`."""
+        return self.environment_signers.get(environment, self.promotion.allowed_signers)
 
     @property
     def matrix_salt_versions(self) -> tuple[str, ...]:

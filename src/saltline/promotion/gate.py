@@ -7,11 +7,14 @@ fingerprint before it starts and records a pass only if the tree was clean then,
 nothing untracked or ignored sits under the roots (it would be tested, not shipped),
 and nothing moved by the end.
 
-A pass is recorded twice: as a line of JSON in git notes (`refs/notes/saltline`, to
-push with the commit) and as a file in the reports directory (a CI artifact, for the
-promote job). A run over part of the matrix (a CI shard, a platform, a Salt version,
-an environment: whole groups of peers) records that part and the targets it tested; a
-commit has passed once the runs with one fingerprint together cover the whole matrix.
+The fingerprint binds the release's content digest too: every path and content of
+the bundle a release is made of (the commit's roots, the locked formulas from the
+formula cache), so an edited formula cache after the test is a different release.
+
+A pass is a signed record (`pass_records`, `signing`). A run over part of the matrix
+(a CI shard, a platform, a Salt version, an environment: whole groups of peers)
+records that part and the targets it tested; a commit has passed once the runs with
+one fingerprint together cover the whole matrix.
 """
 
 from __future__ import annotations
@@ -20,40 +23,15 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from saltline.config import OWN_OUTPUTS, Config, Target
 from saltline.config import parse as parse_config
-from saltline.errors import GitError
-from saltline.promotion import audit, bundle, git
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """Exactly what was tested, and therefore what may ship."""
-
-    sha: str
-    content: dict[str, str]  # release path (root, lock file) → git object hash at `sha`
-    config: str  # hash of the configuration file at `sha`, with its overrides
-    salt_version: str
-    matrix: list[str]  # every target key of the configuration
-
-
-@dataclass(frozen=True)
-class PassRecord:
-    fingerprint: Fingerprint
-    targets: list[str]  # the target keys this run tested
-    shard: str | None  # the slice of the matrix ("1/2", "debian13 × Salt 3008.3"); None: all
-    time: str
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {**asdict(self.fingerprint), "targets": self.targets, "shard": self.shard,
-             "time": self.time},
-            sort_keys=True,
-        )  # fmt: skip
+from saltline.errors import GitError, SaltlineError
+from saltline.promotion import audit, bundle, git, release, signing
+from saltline.promotion.pass_records import Fingerprint, PassRecord
 
 
 def fingerprint(config: Config, sha: str) -> Fingerprint:
@@ -66,6 +44,7 @@ def fingerprint(config: Config, sha: str) -> Fingerprint:
     return Fingerprint(
         sha=sha,
         content={path: git.subtree(root, sha, path) for path in bundle.release_paths(committed)},
+        bundle=release.content_digest(bundle.release_tar(config, sha)),
         config=hashlib.sha256(f"{relative}\0{text}\0{overrides}".encode()).hexdigest()[:16],
         salt_version=committed.salt_version,
         matrix=sorted(target.key for target in committed.targets()),
@@ -110,6 +89,12 @@ def record(
         shard=part,
         time=audit.utc_timestamp(),
     )
+    if config.signing_key is not None:  # a protected branch's CI job (SALTLINE_SIGNING_KEY)
+        try:
+            signature = signing.sign(entry.statement(), config.signing_key)
+        except signing.SigningError as exc:
+            raise SaltlineError(f"could not sign the pass: {exc}") from None
+        entry = replace(entry, signature=signature)
     text = entry.to_json()
     git.append_note(config.root, before.sha, text)
     slug = "all" if part is None else re.sub(r"[^a-z0-9.]+", "-", part.lower()).strip("-")
@@ -119,58 +104,17 @@ def record(
     return entry, ""
 
 
-def passes(root: Path, sha: str, reports_dir: Path) -> tuple[list[PassRecord], list[str]]:
-    """Every well-formed pass recorded for a commit (git notes, report files), and warnings
-    naming the records that are not."""
-    sources = [
-        (f"git notes {git.NOTES_REF}", line) for line in git.read_notes(root, sha).splitlines()
-    ]
-    sources += [
-        (str(path), path.read_text(errors="replace"))
-        for path in sorted(reports_dir.glob(f"pass-{sha[:12]}-*.json"))
-    ]
-    found, warnings = [], []
-    for source, text in sources:
-        if not text.strip():
-            continue
-        parsed = parse_record(text)
-        if parsed is None:
-            warnings.append(f"ignored a malformed pass record in {source}: {text.strip()[:120]}")
-        elif parsed.fingerprint.sha == sha:
-            found.append(parsed)
-    return found, warnings
-
-
-def parse_record(text: str) -> PassRecord | None:
-    """A pass record from its JSON line; None when anything is missing or of the wrong type."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    strings = ("sha", "config", "salt_version", "time")
-    if not all(isinstance(data.get(key), str) for key in strings):
-        return None
-    content, matrix, targets, shard = (
-        data.get(k) for k in ("content", "matrix", "targets", "shard")
-    )
-    if not (_strings(matrix) and _strings(targets)):
-        return None
-    if not (
-        isinstance(content, dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in content.items())
-        and (shard is None or isinstance(shard, str))
-    ):
-        return None
-    return PassRecord(
-        Fingerprint(data["sha"], content, data["config"], data["salt_version"], matrix),
-        targets, shard, data["time"],
-    )  # fmt: skip
-
-
-def verdict(records: list[PassRecord], expected: Fingerprint) -> str | None:
-    """None when the commit passed as expected; otherwise why not, naming what differs."""
+def verdict(
+    records: list[PassRecord], expected: Fingerprint, refused: list[str] | None = None
+) -> str | None:
+    """None when the commit passed as expected; otherwise why not, naming what differs
+    (`refused`: the records that did not count, and why)."""
+    if not records and refused:
+        return (
+            f"{expected.sha[:12]} has no pass that counts: "
+            + "; ".join(refused[:4])
+            + " (a pass counts when a key of promotion.allowed_signers signed it)"
+        )
     if not records:
         return (
             f"{expected.sha[:12]} has no recorded pass; run `saltline test` on it, on a clean tree"
@@ -207,6 +151,7 @@ def covered(records: list[PassRecord]) -> bool:
 
 def _difference(recorded: Fingerprint, expected: Fingerprint) -> str:
     labels = {"content": "content (git trees of salt/, pillar/)", "config": "configuration",
+              "bundle": "release content (the bundle's digest)",
               "salt_version": "Salt version", "matrix": "target matrix"}  # fmt: skip
     differ = [
         f"{labels.get(f.name, f.name)}: tested {getattr(recorded, f.name)!s:.80}, "
@@ -217,5 +162,26 @@ def _difference(recorded: Fingerprint, expected: Fingerprint) -> str:
     return "; ".join(differ) + "; run `saltline test` again"
 
 
-def _strings(value: Any) -> TypeGuard[list[str]]:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+def rollout_refusal(
+    record: dict[str, Any] | None, sha: str, environment: str, allowed: Path | None
+) -> str | None:
+    """None when `record` (a master's rolled-out record of `sha`) shows that the release
+    reached `environment`; otherwise why it does not count."""
+    if record is None:
+        return (
+            f"{sha[:12]} has not reached {environment} (a rollout there has not finished on "
+            "every master)"
+        )
+    if allowed is None:
+        return None
+    statement = record.get("statement")
+    if not isinstance(statement, dict):
+        return f"{sha[:12]}'s rollout record on {environment} is unsigned"
+    said = (signing.subject_digest(statement, "commit"),
+            (statement.get("predicate") or {}).get("environment"))  # fmt: skip
+    if said != (sha, environment):
+        return f"{sha[:12]}'s rollout record on {environment} is of another release or place"
+    verified = signing.verify(statement, record.get("signature"), allowed)
+    if verified.signer is None:
+        return f"{sha[:12]}'s rollout record on {environment} does not count: {verified.refusal}"
+    return None

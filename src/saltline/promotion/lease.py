@@ -89,7 +89,7 @@ def read_holder(store: ReleaseStore) -> tuple[bool, Holder | None]:
 
 
 def _try_acquire(store: ReleaseStore, holder: Holder) -> bool:
-    command = [*remote.call("lease.sh", "acquire"), holder.token, holder.to_json()]
+    command = [*remote.call("acquire", "lease.sh"), holder.token, holder.to_json()]
     return store.master.check(command, ok=(0, remote.Exit.LEASE_HELD)).exit_code == 0
 
 
@@ -114,7 +114,7 @@ def held_message(store: ReleaseStore, other: Holder | None) -> str:
 
 def release(store: ReleaseStore, holder: Holder) -> None:
     """Remove the lease if, and only if, it is ours."""
-    store.master.run([*remote.call("lease.sh", "release_own"), holder.token])
+    store.master.run([*remote.call("release_own", "lease.sh"), holder.token])
 
 
 def break_lease(store: ReleaseStore, expected: Holder | None) -> None:

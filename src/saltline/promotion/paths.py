@@ -9,3 +9,5 @@ HISTORY = f"{RELEASE_ROOT}/history.jsonl"
 AUDIT = f"{RELEASE_ROOT}/audit.jsonl"
 MODULES_MARKER = f"{RELEASE_ROOT}/master-modules"
 LOCK = f"{RELEASE_ROOT}/deploy.lock"
+# A master's own list of the keys whose passes it serves (root-owned, outside any release)
+MASTER_SIGNERS = "/etc/saltline/allowed_signers"

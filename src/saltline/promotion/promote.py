@@ -32,7 +32,7 @@ from saltline import interrupts
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import GitError, SaltlineError
-from saltline.promotion import audit, bundle, candidate, gate, git
+from saltline.promotion import audit, bundle, candidate, gate, git, pass_records, release, signing
 from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.release import ReleaseStore
 from saltline.promotion.rollout import MinionRuns, Prediction, predict
@@ -58,7 +58,7 @@ def promote(config: Config, options: PromoteOptions, connect: Connect, console: 
         raise SaltlineError("--untested goes with --dry-run only; a promotion needs the gate")
     environment = Environment(config, options.environment, connect, console)
     sha = git.resolve(config.root, options.rev)
-    refusals = _refusals(config, options, sha, connect, console)
+    refusals, passes = _refusals(config, options, sha, connect, console)
     if refusals and options.dry_run:
         # A dry run runs the commit's Jinja, modules and onlyif/unless as root on the
         # environment's masters and minions: under the gate, unless asked for by name.
@@ -84,45 +84,62 @@ def promote(config: Config, options: PromoteOptions, connect: Connect, console: 
         environment.log("promote", sha, "override", reasons=refusals, reason=options.reason)
         console.say(f"override ({options.reason}): " + "; ".join(refusals))
     with environment.leased("promote", sha):
-        return _Promotion(environment, sha, options).run()
+        return _Promotion(environment, sha, options, passes).run()
 
 
 def _refusals(
     config: Config, options: PromoteOptions, sha: str, connect: Connect, console: Console
-) -> list[str]:
+) -> tuple[list[str], list[pass_records.PassRecord]]:
+    """Why the gate refuses `sha` for the environment (nothing: it passes), and the pass
+    records that count (they travel with the release, for the masters' own check)."""
     root = config.root
     reasons = []
     dirty = git.dirty_paths(root)
     if dirty:
         reasons.append(f"the working tree is dirty ({', '.join(dirty[:5])}); commit or stash first")
-    records, warnings = gate.passes(root, sha, options.reports_dir or root / "reports")
-    for warning in warnings:
+    allowed = config.allowed_signers(options.environment)
+    if allowed is None and options.environment in config.protected:
+        reasons.append(
+            f"{options.environment} is protected and no allowed_signers are configured: "
+            "only signed passes may reach it (README: Signed passes)"
+        )
+    elif allowed is None:
+        console.say("warning: passes are not signed (no promotion.allowed_signers): anyone "
+                    "who can write git notes or reports can write one")  # fmt: skip
+    found = pass_records.read(root, sha, options.reports_dir or root / "reports", allowed)
+    for warning in found.warnings:
         console.say(f"warning: {warning}")
     try:
         expected = gate.fingerprint(config, sha)
     except GitError as exc:
         reasons.append(f"{sha[:12]} cannot be checked against its passes: {exc}")
     else:
-        if why := gate.verdict(records, expected):
+        if why := gate.verdict(found.records, expected, found.refused):
             reasons.append(why)
     order = config.promotion_order
     position = order.index(options.environment)
     if position > 0:
         previous = Environment(config, order[position - 1], connect, console)
-        if not all(store.reached(sha) for store in previous.stores):
-            reasons.append(
-                f"{sha[:12]} has not reached {previous.name} (a rollout there has not finished "
-                "on every master); promote it there first"
-            )
-    return reasons
+        for store in previous.stores:
+            if why := gate.rollout_refusal(store.rollout_of(sha), sha, previous.name, allowed):
+                reasons.append(f"{why}; promote it to {previous.name} first")
+                break
+    return reasons, found.records
 
 
 class _Promotion:
     """One promotion under the lease: each phase, and what undoes it."""
 
-    def __init__(self, environment: Environment, sha: str, options: PromoteOptions):
+    def __init__(
+        self,
+        environment: Environment,
+        sha: str,
+        options: PromoteOptions,
+        passes: list[pass_records.PassRecord] | None = None,
+    ):
         self.env = environment
         self.sha = sha
+        self.passes = passes or []
         self.options = options
         self.console = environment.console
         self.config = environment.config
@@ -130,6 +147,8 @@ class _Promotion:
         self.switched: list[int] = []
         self.applied: list[str] = []
         self.marked: list[int] = []  # by store index: where the rollout was marked finished
+        self.digest = ""  # the release's content digest, once uploaded
+        self.verified: dict[str, str | None] = {}  # by master: who signed, as it checked
 
     def run(self) -> int:
         try:
@@ -178,8 +197,10 @@ class _Promotion:
             **audit.who(),
         }  # fmt: skip
         tar = bundle.release_tar(self.config, self.sha)
+        self.digest = release.content_digest(tar)
         for store in self.env.stores:
             store.upload(self.sha, tar, stamp)
+            store.put_passes(self.sha, [record.to_json() for record in self.passes])
             self.console.say(f"{store.master.address}: releases/{self.sha[:12]} uploaded, verified")
 
     def _dry_run(self) -> dict[str, Prediction]:
@@ -229,8 +250,12 @@ class _Promotion:
             self.before[index] = store.current()
         for index, store in enumerate(self.env.stores):
             self.switched.append(index)  # before: an interrupted switch may have happened
-            store.switch(self.sha, entry)
-            self.console.say(f"{store.master.address}: releases/{self.sha[:12]} is current")
+            verified = store.switch(self.sha, entry)
+            self.verified[str(store.master.address)] = verified
+            checked = f" (the master checked its pass: {verified})" if verified else ""
+            self.console.say(
+                f"{store.master.address}: releases/{self.sha[:12]} is current{checked}"
+            )
 
     def _failed_rollout(self, failed: dict[str, str]) -> int:
         if self.options.keep_on_failure:
@@ -316,16 +341,26 @@ class _Promotion:
     def _finish(self) -> None:
         """Mark the rollout finished on every master; from then on nothing undoes it (a
         failure to mark one master undoes it and withdraws the marks written)."""
+        entry = {"action": "promote", **audit.who(), **self._signed_rollout()}
         for index, store in enumerate(self.env.stores):
             self.marked.append(index)  # before: an interrupted write may have happened
-            store.mark_rolled_out(self.sha, {"action": "promote", **audit.who()})
-        self._log("promoted", applied=self.applied)
+            store.mark_rolled_out(self.sha, entry)
+        # which masters checked the pass themselves: one that stops (its allowed_signers
+        # removed, break-glass) shows here, in the next promotion's audit
+        self._log("promoted", applied=self.applied, master_verified=self.verified)
         self.console.say(f"promoted {self.sha[:12]} to {self.env.name}")
         for store in self.env.stores:  # housekeeping: a failure here undoes nothing
             try:
                 store.prune(self.config.promotion.keep_releases)
             except SaltlineError as exc:
                 self.console.say(f"warning: {exc} (old releases stay; the next promotion prunes)")
+
+    def _signed_rollout(self) -> dict[str, Any]:
+        try:
+            key, now = self.config.signing_key, audit.utc_timestamp()
+            return signing.rollout_record(self.sha, self.digest, self.env.name, now, key)
+        except signing.SigningError as exc:
+            raise SaltlineError(f"could not sign the rollout record: {exc}") from None
 
     def _batch_size(self) -> int:
         return self.options.batch_size or self.config.promotion.batch_size

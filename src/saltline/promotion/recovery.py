@@ -13,7 +13,7 @@ from __future__ import annotations
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import SaltlineError
-from saltline.promotion import audit, lease
+from saltline.promotion import audit, lease, signing
 from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.release import ReleaseStore
 
@@ -61,8 +61,14 @@ def rollback(
         if failed:
             environment.log("rollback", sha, "failed", failures=failed, applied=applied)
             return 1
+        digest = str(environment.stores[0].stamp(sha).get("digest", ""))
+        try:
+            signed = signing.rollout_record(sha, digest, name, audit.utc_timestamp(),
+                                            config.signing_key)  # fmt: skip
+        except signing.SigningError as exc:
+            raise SaltlineError(f"could not sign the rollout record: {exc}") from None
         for store in environment.stores:
-            store.mark_rolled_out(sha, {"action": "rollback", **audit.who()})
+            store.mark_rolled_out(sha, {"action": "rollback", **audit.who(), **signed})
         environment.log("rollback", sha, "rolled-back", applied=applied)
         return 0
 

@@ -30,6 +30,7 @@ from saltline.promotion import remote
 from saltline.promotion.paths import AUDIT, CANDIDATE, CURRENT, HISTORY, RELEASES
 from saltline.promotion.transport import Transport
 
+_VERIFY_PASS = remote.python("verify_pass.py")
 ROLLED_OUT = "rolled-out"
 WITHDRAWN = "withdrawn"  # a release rolled back from, or a rollout undone after its mark
 
@@ -106,7 +107,7 @@ class ReleaseStore:
 
     def _sh(self, function: str, *args: str) -> str:
         """A function of remote/release.sh, its values as positional arguments."""
-        return self.master.check([*remote.call("release.sh", function), *args]).stdout
+        return self.master.check([*remote.call(function, "release.sh"), *args]).stdout
 
     def has(self, sha: str) -> bool:
         return self.master.run(["test", "-f", f"{RELEASES}/{sha}/RELEASE.json"]).exit_code == 0
@@ -155,12 +156,29 @@ class ReleaseStore:
         target = done.stdout.strip()
         return target.rsplit("/", 1)[-1] if done.exit_code == 0 and target else None
 
-    def switch(self, sha: str, entry: dict[str, Any]) -> None:
-        """Point `current` at a release, atomically, and append the switch to the history."""
+    def switch(self, sha: str, entry: dict[str, Any]) -> str | None:
+        """Point `current` at a release, atomically, and append the switch to the history.
+        A master holding /etc/saltline/allowed_signers checks the release's signed pass
+        itself first (remote/verify_pass.py): who signed it, or None when it does not
+        check; MasterError when it refuses."""
         if not self.has(sha):
             raise MasterError(self.master.address, f"has no whole release {sha[:12]}")
-        self._link(CURRENT, sha)
-        self._history({**entry, "sha": sha, "event": "switched"})
+        command = [*remote.call("serve", "salt_python.sh", "release.sh"), sha, _VERIFY_PASS]
+        done = self.master.check(command, ok=(0, remote.Exit.PASS_REFUSED))
+        if done.exit_code == remote.Exit.PASS_REFUSED:
+            raise MasterError(
+                self.master.address,
+                f"refuses to serve releases/{sha[:12]}: {done.tail(1)} (its "
+                "/etc/saltline/allowed_signers; README: Signed passes)",
+            )
+        verified = done.stdout.strip() or None
+        self._history({**entry, "sha": sha, "event": "switched", "master_verified": verified})
+        return verified
+
+    def put_passes(self, sha: str, lines: list[str]) -> None:
+        """The pass records the gate counted, beside the release: what the master's own
+        check reads (outside salt/ and pillar/: not part of what is served)."""
+        self._sh("put", f"{RELEASES}/{sha}/PASS.jsonl", "\n".join(lines))
 
     def offer(self, sha: str) -> None:
         """Point `candidate` at a release: only the candidate master serves it."""

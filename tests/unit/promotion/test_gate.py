@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from saltline import config
-from saltline.promotion import gate
+from saltline.promotion import gate, pass_records
 
 SETTINGS = """\
 salt_version: "3007.13"
@@ -58,14 +58,14 @@ def test_shards_recorded_under_one_fingerprint_pass_together(estate, tmp_path):
     reports = tmp_path / "reports"
     web1, db1 = cfg.targets(["web1"]), cfg.targets(["db1"])
     gate.record(cfg, before, reports, db1, "shard 1/2")
-    records, _ = gate.passes(estate, before.sha, reports)
+    records = pass_records.read(estate, before.sha, reports, None).records
     assert "untested: dev/web1@debian12/salt3007.13" in gate.verdict(
         records, gate.fingerprint(cfg, before.sha)
     )
     gate.record(cfg, before, reports, web1, "shard 2/2")
-    records, warnings = gate.passes(estate, before.sha, reports)
-    assert warnings == []
-    assert gate.verdict(records, gate.fingerprint(cfg, before.sha)) is None
+    found = pass_records.read(estate, before.sha, reports, None)
+    assert found.warnings == []
+    assert gate.verdict(found.records, gate.fingerprint(cfg, before.sha)) is None
 
 
 def test_no_pass_for_a_dirty_tree_or_files_that_would_not_ship(estate):
@@ -93,10 +93,10 @@ def test_a_configuration_change_invalidates_the_pass(estate, tmp_path):
     cfg = load(estate)
     before, _ = gate.snapshot(cfg)
     gate.record(cfg, before, tmp_path / "reports", cfg.targets(), None)
-    records, _ = gate.passes(estate, before.sha, tmp_path / "reports")
+    records = pass_records.read(estate, before.sha, tmp_path / "reports", None).records
     monkeyed = gate.fingerprint(cfg, before.sha)
     assert gate.verdict(records, monkeyed) is None
-    changed = gate.Fingerprint(**{**monkeyed.__dict__, "config": "other"})
+    changed = pass_records.Fingerprint(**{**monkeyed.__dict__, "config": "other"})
     assert "configuration: tested" in gate.verdict(records, changed)
 
 
@@ -106,9 +106,9 @@ def test_a_malformed_record_is_a_warning_not_a_crash(estate, tmp_path):
     reports = tmp_path / "reports"
     reports.mkdir()
     (reports / f"pass-{before.sha[:12]}-all.json").write_text('{"sha": "truncated')
-    records, warnings = gate.passes(estate, before.sha, reports)
-    assert records == []
-    assert len(warnings) == 1 and "malformed pass record" in warnings[0]
+    found = pass_records.read(estate, before.sha, reports, None)
+    assert found.records == []
+    assert len(found.warnings) == 1 and "malformed pass record" in found.warnings[0]
 
 
 def test_saltlines_own_outputs_never_make_the_tree_dirty(estate):
@@ -136,15 +136,15 @@ def test_a_pass_binds_every_root_and_the_lock_file(estate):
 MATRIX = ["dev/db1@debian12/salt3007.13", "dev/web1@debian12/salt3007.13"]
 
 
-def fingerprint(**changes) -> gate.Fingerprint:
-    values = {"sha": "a" * 40, "content": {"salt": "t1", "pillar": "t2"}, "config": "c",
-              "salt_version": "3007.13", "matrix": MATRIX, **changes}  # fmt: skip
-    return gate.Fingerprint(**values)
+def fingerprint(**changes) -> pass_records.Fingerprint:
+    values = {"sha": "a" * 40, "content": {"salt": "t1", "pillar": "t2"}, "bundle": "d" * 64,
+              "config": "c", "salt_version": "3007.13", "matrix": MATRIX, **changes}  # fmt: skip
+    return pass_records.Fingerprint(**values)
 
 
-def record(shard: str | None, targets=None, **changes) -> gate.PassRecord:
+def record(shard: str | None, targets=None, **changes) -> pass_records.PassRecord:
     tested = MATRIX if targets is None else targets
-    return gate.PassRecord(fingerprint(**changes), tested, shard, "now")
+    return pass_records.PassRecord(fingerprint(**changes), tested, shard, "now")
 
 
 @pytest.mark.parametrize(
@@ -199,15 +199,21 @@ def test_the_verdict_names_what_differs_from_what_was_tested():
     assert "untested: dev/web1@debian12/salt3007.13" in why
 
 
+def tampered(**changes) -> str:
+    """A record's line with fields of its statement's saltline predicate changed."""
+    document = json.loads(record(None).to_json())
+    document["statement"]["predicate"]["saltline"].update(changes)
+    return json.dumps(document)
+
+
 @pytest.mark.parametrize(
     "text",
-    ["not json", "[1, 2]", '{"sha": "a"}', '{"sha": 1, "config": "c"}',
-     json.dumps({**json.loads(record(None).to_json()), "shard": 3}),
-     json.dumps({**json.loads(record(None).to_json()), "matrix": "everything"})],
+    ["not json", "[1, 2]", '{"sha": "a"}', '{"statement": {"sha": 1}}',
+     tampered(shard=3), tampered(matrix="everything"), tampered(colour="blue")],
 )  # fmt: skip
 def test_malformed_pass_records_are_rejected(text):
-    assert gate.parse_record(text) is None
+    assert pass_records.parse_record(text) is None
 
 
 def test_a_record_round_trips_through_json():
-    assert gate.parse_record(record("1/2").to_json()) == record("1/2")
+    assert pass_records.parse_record(record("1/2").to_json()) == record("1/2")

@@ -40,7 +40,9 @@ def promotion(tmp_path, *kinds: type[ReleaseStore]) -> tuple[_Promotion, list[Re
     logged: list[str] = []
     environment = SimpleNamespace(
         name="staging", stores=stores, console=Console(io.StringIO()),
-        config=SimpleNamespace(promotion=SimpleNamespace(keep_releases=5, batch_size=1)),
+        config=SimpleNamespace(
+            promotion=SimpleNamespace(keep_releases=5, batch_size=1), signing_key=None
+        ),
         log=lambda action, sha, outcome, **details: logged.append(outcome),
     )  # fmt: skip
     run = _Promotion(environment, NEW, PromoteOptions("staging"))  # type: ignore[arg-type]

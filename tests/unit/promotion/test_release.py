@@ -19,7 +19,7 @@ from saltline.errors import LockHeld, SaltlineError
 from saltline.master_url import parse_master_url
 from saltline.promotion import lease
 from saltline.promotion.lease import Holder
-from saltline.promotion.paths import RELEASE_ROOT
+from saltline.promotion.paths import MASTER_SIGNERS, RELEASE_ROOT
 from saltline.promotion.recovery import rollback_targets
 from saltline.promotion.release import ReleaseStore, content_digest
 from saltline.promotion.transport import CommandChecks
@@ -32,7 +32,8 @@ class LocalTransport(CommandChecks):
         self.root = root
 
     def _map(self, text: str) -> str:
-        return text.replace(RELEASE_ROOT, str(self.root))
+        signers = self.root.parent / "etc-saltline" / "allowed_signers"
+        return text.replace(RELEASE_ROOT, str(self.root)).replace(MASTER_SIGNERS, str(signers))
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
         done = subprocess.run(

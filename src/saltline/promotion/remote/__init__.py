@@ -25,6 +25,7 @@ class Exit(IntEnum):
     MODULE_SYNC_FAILED = 5  # salt-run saltutil.sync_all failed
     NO_SALT_PYTHON = 6  # no Python that imports Salt beside the Salt program
     CONFIG_FAILED = 7  # Salt's loader could not derive a dry run's configuration
+    PASS_REFUSED = 8  # a master's own allowed_signers passed no record of the release
 
 
 def _header() -> str:
@@ -32,7 +33,7 @@ def _header() -> str:
         "RELEASE_ROOT": paths.RELEASE_ROOT, "RELEASES": paths.RELEASES,
         "CURRENT": paths.CURRENT, "CANDIDATE": paths.CANDIDATE,
         "CANDIDATE_HOME": paths.CANDIDATE_HOME, "MODULES_MARKER": paths.MODULES_MARKER,
-        "LOCK": paths.LOCK,
+        "LOCK": paths.LOCK, "MASTER_SIGNERS": paths.MASTER_SIGNERS,
         **{f"EXIT_{code.name}": str(code.value) for code in Exit},
     }  # fmt: skip
     return "".join(f"{name}={value}\n" for name, value in constants.items())
@@ -47,14 +48,14 @@ def script(*names: str) -> str:
     return _header() + "".join(_text(name) for name in names)
 
 
-def call(name: str, function: str) -> list[str]:
-    """The command line that runs one function of a `.sh` library: append its arguments.
+def call(function: str, *names: str) -> list[str]:
+    """The command line that runs one function of `.sh` libraries: append its arguments.
 
-    >>> command = call("release.sh", "listing")
+    >>> command = call("listing", "release.sh")
     >>> command[:2], command[2].endswith('listing "$@"'), command[3:]
     (['sh', '-c'], True, ['saltline'])
     """
-    return ["sh", "-c", script(name) + f'{function} "$@"', "saltline"]
+    return ["sh", "-c", script(*names) + f'{function} "$@"', "saltline"]
 
 
 def python(name: str) -> str:

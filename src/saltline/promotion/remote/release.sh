@@ -32,3 +32,22 @@ append() {
 newest_first() {
   ls -1t "$RELEASES"
 }
+
+# serve SHA PROGRAM: `current` switched to releases/SHA, forward (a promotion or a
+# rollback). A master holding MASTER_SIGNERS (/etc/saltline/allowed_signers) first
+# checks the release's signed pass itself (PROGRAM: verify_pass.py, run by Salt's
+# Python) and refuses to serve what no allowed key passed, whatever the client says.
+# Prints who signed, if checked.
+serve() {
+  if [ -f "$MASTER_SIGNERS" ]; then
+    python=$(salt_python salt-master) || return "$EXIT_NO_SALT_PYTHON"
+    # shellcheck disable=SC2086  # an interpreter with its argument: /usr/bin/env python3
+    $python -c "$2" "$RELEASES/$1" "$MASTER_SIGNERS" || return "$EXIT_PASS_REFUSED"
+  fi
+  point "$CURRENT" "$1"
+}
+
+# put FILE TEXT: FILE written whole (aside, then renamed into place)
+put() {
+  printf "%s\n" "$2" > "$1.saltline-new" && mv -T "$1.saltline-new" "$1"
+}
