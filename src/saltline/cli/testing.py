@@ -12,10 +12,11 @@ from saltline.cli.arguments import Commands, add_cell_arguments, cell_targets, l
 from saltline.console import Console
 from saltline.engine import cleanup, connection, labels
 from saltline.errors import SaltlineError
+from saltline.estate import git
 from saltline.pipeline import changes, runner
 from saltline.pipeline.progress import render_table
 from saltline.pipeline.stages import PIPELINE
-from saltline.promotion import gate, git
+from saltline.promotion import gate
 
 
 def register(commands: Commands) -> None:
@@ -82,7 +83,8 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     # A pass counts for the targets it tested: whole groups only (not a minion picked out)
     counts = stages == PIPELINE and not args.minions and changed is None
     before, why = gate.snapshot(cfg) if counts else (None, "")
-    exit_code = _run(cfg, targets, stages, args, console, changed)
+    commit = before.sha if before is not None else None  # test what a release of it ships
+    exit_code = _run(cfg, targets, stages, args, console, changed, commit)
     if exit_code == 0 and counts:
         recorded = None
         if before is not None:
@@ -134,6 +136,7 @@ def _run(
     args: argparse.Namespace,
     console: Console,
     changed: list[str] | None = None,
+    commit: str | None = None,
 ) -> int:
     if not targets and set(stages) - {"lint", "report"}:
         raise SaltlineError(f"nothing to test: no minion of {cfg.path} matches")
@@ -147,6 +150,7 @@ def _run(
         update_golden=getattr(args, "update_golden", False),
         changed=changed,
         package_cache=getattr(args, "package_cache", True),
+        commit=commit,
     )
     result = runner.run(connection.connect, cfg, options, console)
     console.say(render_table(result))

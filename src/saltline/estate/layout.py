@@ -25,7 +25,7 @@ import yaml
 from saltline.cache import cache_dir
 from saltline.config import Config
 from saltline.errors import ConfigError
-from saltline.estate import formulas
+from saltline.estate import exports, formulas, git
 
 STATES_MOUNT = "/srv/salt"
 PILLAR_MOUNT = "/srv/pillar"
@@ -71,11 +71,18 @@ class Layout:
         return None
 
 
-def resolve(config: Config, log: Callable[[str], None] | None = None) -> Layout:
-    """The roots, with formulas fetched (or taken from the cache) at their pinned commits."""
+def resolve(
+    config: Config, log: Callable[[str], None] | None = None, commit: str | None = None
+) -> Layout:
+    """The roots, with formulas fetched (or taken from the cache) at their pinned commits.
+    With `commit`, the repository's own roots and generated files are that commit's
+    (`exports`: what a release of it ships), not the working tree's."""
     pins = formulas.locked(config, log)
     checkouts = formulas.checkouts(config, pins)
-    generated = _generated(config)
+    if commit is None:
+        generated = _generated(config, lambda relative: (config.root / relative).read_text())
+    else:
+        generated = _generated(config, lambda relative: git.show(config.root, commit, relative))
     states: list[tuple[Path, str, bool]] = []
     pillar: list[tuple[Path, str, bool]] = []
     if generated is not None:
@@ -87,8 +94,12 @@ def resolve(config: Config, log: Callable[[str], None] | None = None) -> Layout:
                 f"{config.path}: no state root {name}/ under {config.root}; say where the "
                 "states are with `roots.states` (`saltline init` finds them)"
             )
-    states += [(config.root / name, name, True) for name in config.state_roots]
-    pillar += [(config.root / name, name, True) for name in config.pillar_roots]
+
+    def own(name: str) -> Path:
+        return config.root / name if commit is None else exports.export(config.root, commit, name)
+
+    states += [(own(name), name, True) for name in config.state_roots]
+    pillar += [(own(name), name, True) for name in config.pillar_roots]
     states += [(checkouts[name], f"formula {name}", False) for name in config.formulas]
     if config.state_top is not None:
         _refuse_second_top(config, "states", config.state_roots)
@@ -144,9 +155,9 @@ def generated_files(config: Config, read: Callable[[str], str]) -> dict[str, str
     return files
 
 
-def _generated(config: Config) -> Path | None:
+def _generated(config: Config, read: Callable[[str], str]) -> Path | None:
     """The generated files, written once per content under the cache."""
-    files = generated_files(config, lambda relative: (config.root / relative).read_text())
+    files = generated_files(config, read)
     if not files:
         return None
     digest = hashlib.sha256(yaml.safe_dump(files).encode()).hexdigest()[:16]

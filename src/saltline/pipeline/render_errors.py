@@ -27,14 +27,22 @@ class Estate:
     state_roots: tuple[Path, ...]
     pillar_roots: tuple[Path, ...] = ()
     names: dict[Path, str] = field(default_factory=dict)  # roots outside it: formulas
+    # the repository's own roots exported from a commit (`estate.exports`), by name
+    exported: dict[Path, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, root: Path, layout: Layout) -> Estate:
+        roots = (*layout.states, *layout.pillar)
         return cls(
             root=root.resolve(),
             state_roots=tuple(r.host for r in layout.states),
             pillar_roots=tuple(r.host for r in layout.pillar),
-            names={r.host: r.shown for r in (*layout.states, *layout.pillar) if not r.own},
+            names={r.host: r.shown for r in roots if not r.own},
+            exported={
+                r.host: r.shown
+                for r in roots
+                if r.own and not r.host.is_relative_to(root.resolve())
+            },
         )
 
     def roots(self, pillar: bool = False) -> tuple[Path, ...]:
@@ -55,6 +63,9 @@ class Estate:
         return next((path for path in paths if path.exists()), paths[0])
 
     def shown(self, path: Path) -> str:
+        for root, name in self.exported.items():  # as the file is named in the repository
+            if path.is_relative_to(root):
+                return str(Path(name) / path.relative_to(root))
         for root, name in self.names.items():
             if path.is_relative_to(root):
                 return f"{name}: {path.relative_to(root)}"

@@ -53,6 +53,9 @@ class TestOptions:
     update_golden: bool = False  # render writes golden data instead of comparing
     changed: list[str] | None = None  # `--changed`: converge only the targets these affect
     package_cache: bool = True  # minions download packages through the shared cache
+    # A run that may record a pass tests this commit's roots (what its release ships),
+    # not the working tree's
+    commit: str | None = None
 
 
 def select_stages(only: list[str], skip: list[str]) -> tuple[str, ...]:
@@ -123,7 +126,7 @@ def _run_in_containers(
     result: RunResult,
     console: Console,
 ) -> None:
-    estate = layout.resolve(config, console.say)  # formulas fetched before anything starts
+    estate = layout.resolve(config, console.say, options.commit)  # before anything starts
     _reap_leftovers(client, console)
     images = Images(client, config, log=console.say)
     cells = {target.cell: (target.platform, target.salt_version) for target in options.targets}

@@ -22,8 +22,7 @@ from pathlib import Path
 from saltline.config import Config
 from saltline.config import parse as parse_config
 from saltline.errors import GitError
-from saltline.estate import formulas, layout
-from saltline.promotion import git
+from saltline.estate import exports, formulas, git, layout
 
 
 def committed_config(config: Config, sha: str) -> Config:
@@ -103,6 +102,8 @@ def _files_in_commit(root: Path, sha: str, path: str) -> Iterator[tuple[str, byt
     prefix = "" if path in (".", "") else path.rstrip("/") + "/"
     with tarfile.open(fileobj=io.BytesIO(git.archive(root, sha, [path]))) as tar:
         for member in tar.getmembers():
+            if member.issym() or member.islnk():  # refused when tested, too
+                raise GitError(exports.symlink_refusal(member.name, member.linkname, sha))
             handle = tar.extractfile(member) if member.isfile() else None
             if handle is not None and member.name.startswith(prefix):
                 yield member.name[len(prefix) :], handle.read(), member.mode

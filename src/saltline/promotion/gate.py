@@ -30,7 +30,8 @@ from typing import Any
 from saltline.config import OWN_OUTPUTS, Config, Target
 from saltline.config import parse as parse_config
 from saltline.errors import GitError, SaltlineError
-from saltline.promotion import audit, bundle, git, release, signing
+from saltline.estate import git
+from saltline.promotion import audit, bundle, release, signing
 from saltline.promotion.pass_records import Fingerprint, PassRecord
 
 

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from saltline.promotion import git, signing
+from saltline.estate import git
+from saltline.promotion import signing
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ from saltline import interrupts
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import GitError, SaltlineError
-from saltline.promotion import audit, bundle, candidate, gate, git, pass_records, release, signing
+from saltline.estate import git
+from saltline.promotion import audit, bundle, candidate, gate, pass_records, release, signing
 from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.release import ReleaseStore
 from saltline.promotion.rollout import MinionRuns, Prediction, predict

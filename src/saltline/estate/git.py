@@ -1,4 +1,5 @@
-"""The few git facts promotion needs, through the git command line."""
+"""The few git facts saltline needs (the gate, releases, a commit's roots to test), through the
+git command line."""
 
 from __future__ import annotations
 
