@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from saltline import config
+from saltline.cache import cache_dir
 from saltline.promotion import gate, signing
 from saltline.promotion.pass_records import PassRecord
 from tests.e2e.conftest import REPO, saltline
@@ -115,7 +116,22 @@ def test_an_untested_commit_is_refused(repo):
 
 
 def test_prod_before_staging_is_refused(repo):
-    tested = saltline("test", estate=repo, reports=repo / "reports")
+    """…once a commit passed as it ships: its roots exported from git, so a file hidden
+    from `git status` (skip-worktree) is tested as committed, and export rules apply to
+    the test as to the release."""
+    (repo / ".gitattributes").write_text("salt/e2e-not-shipped.sls export-ignore\n")
+    (repo / "salt" / "e2e-not-shipped.sls").write_text("e2e-not-shipped: {}\n")
+    commit(repo, "a file the release does not ship")
+    web = repo / "salt" / "roles" / "web.sls"
+    git(repo, "update-index", "--skip-worktree", "salt/roles/web.sls")
+    committed = web.read_text()
+    web.write_text("{{ broken Jinja, only on this laptop\n")
+    try:
+        assert git(repo, "status", "--porcelain") == ""
+        tested = saltline("test", estate=repo, reports=repo / "reports")
+    finally:
+        web.write_text(committed)
+        git(repo, "update-index", "--no-skip-worktree", "salt/roles/web.sls")
     assert tested.exit_code == 0, tested.output
     assert "recorded a pass" in tested.output
     run = promote(repo, "prod")
@@ -132,6 +148,20 @@ def test_a_tested_commit_goes_to_staging_then_prod(repo):
         r"^dry run staging/web1: .*nginx-package-install-pkg-installed", staging.output, re.M
     )
     assert "batch 1/1 staging/web1: ok" in staging.output
+    shipped = exec_in(MASTERS["staging"], "ls", f"/srv/saltline/releases/{sha}/salt")
+    assert "top.sls" in shipped.stdout and "e2e-not-shipped.sls" not in shipped.stdout
+    # a formula's copy in the cache edited after the test: refused, not shipped
+    locked = yaml.safe_load((repo / "saltline.lock").read_text())["formulas"]["motd"]["commit"]
+    template = cache_dir() / "formulas" / "commits" / locked / "motd" / "files" / "motd.jinja"
+    original = template.read_text()
+    template.write_text("edited in the cache\n")
+    try:
+        edited = promote(repo, "prod")
+    finally:
+        template.write_text(original)
+    assert edited.exit_code == 2, edited.output
+    assert "formula motd: the cache's copy of commit" in edited.output
+    assert "changed: motd/files/motd.jinja" in edited.output
     prod = promote(repo, "prod")
     assert prod.exit_code == 0, prod.output
     assert current_release("staging") == current_release("prod") == sha
@@ -622,6 +652,19 @@ def test_a_pass_written_by_hand_or_signed_by_another_key_does_not_count(repo, tm
     assert run.exit_code == 1, run.output
     assert "signed by a key that allowed_signers does not allow" in run.output
     assert current_release("staging") == before
+
+
+def test_a_committed_symlink_is_refused_before_anything_runs(repo):
+    """A release ships regular files only: a symlink would be tested but not shipped."""
+    head = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "salt" / "e2e-link.sls").symlink_to("/etc/hostname")
+    commit(repo, "a symlink under salt/")
+    try:
+        run = saltline("test", estate=repo, reports=repo / "reports")
+    finally:
+        git(repo, "reset", "-q", "--hard", head)
+    assert run.exit_code == 2, run.output
+    assert "salt/e2e-link.sls is a symlink (to /etc/hostname)" in run.output
 
 
 @pytest.mark.parametrize(

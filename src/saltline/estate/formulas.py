@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import shutil
 import tarfile
 import tempfile
@@ -28,6 +29,8 @@ from saltline import process
 from saltline.cache import cache_dir
 from saltline.config import Config, FormulaSpec
 from saltline.errors import ConfigError
+
+GIT_TIMEOUT = 300  # seconds for one git command on a formula: a stalled fetch fails
 
 LOCK_HEADER = (
     "# Written by `saltline formulas update`: the commit of each formula that was tested\n"
@@ -150,10 +153,10 @@ def checkouts(config: Config, pins: dict[str, Pin]) -> dict[str, Path]:
 
 
 def export(config: Config, spec: FormulaSpec, commit: str) -> Path:
-    """The files of `commit` of a formula, exported once into the cache."""
+    """The files of `commit` of a formula, exported once into the cache, and checked
+    against the commit at every use: an edited export is refused, never tested or
+    shipped in place of the pinned commit."""
     target = cache_dir() / "formulas" / "commits" / commit
-    if target.is_dir():
-        return target
     mirror = _mirror_path(config, spec)
     if not _has_commit(mirror, commit):
         mirror = _fetch(config, spec)
@@ -163,10 +166,20 @@ def export(config: Config, spec: FormulaSpec, commit: str) -> Path:
                 f"is not in {spec.source}; run `saltline formulas update {spec.name}`"
             )
     archive = process.run_bytes(
-        ["git", "--git-dir", str(mirror), "archive", "--format=tar", commit]
+        ["git", "--git-dir", str(mirror), "archive", "--format=tar", commit],
+        timeout=GIT_TIMEOUT,
     )
     if archive.returncode != 0:
         raise ConfigError(f"formula {spec.name}: git archive {commit[:12]} failed")
+    if target.is_dir():
+        changed = _differences(_tar_listing(archive.stdout), _directory_listing(target))
+        if changed:
+            raise ConfigError(
+                f"formula {spec.name}: the cache's copy of commit {commit[:12]} ({target}) was "
+                f"edited ({', '.join(changed[:5])}); remove that directory (or `saltline "
+                "cache clear`) and run again"
+            )
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}-", dir=target.parent))
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
@@ -176,6 +189,36 @@ def export(config: Config, spec: FormulaSpec, commit: str) -> Path:
     except OSError:  # another run exported it first
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _tar_listing(tar: bytes) -> dict[str, str]:
+    """Each regular file's digest (and each symlink's target) by path, of a tar."""
+    listing = {}
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        for member in archive.getmembers():
+            if member.issym():
+                listing[member.name] = f"-> {member.linkname}"
+            elif (handle := archive.extractfile(member)) is not None:
+                listing[member.name] = hashlib.sha256(handle.read()).hexdigest()
+    return listing
+
+
+def _directory_listing(directory: Path) -> dict[str, str]:
+    listing = {}
+    for path in directory.rglob("*"):
+        name = str(path.relative_to(directory))
+        if path.is_symlink():
+            listing[name] = f"-> {os.readlink(path)}"
+        elif path.is_file():
+            listing[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return listing
+
+
+def _differences(expected: dict[str, str], found: dict[str, str]) -> list[str]:
+    changed = [f"changed: {p}" for p in expected if p in found and found[p] != expected[p]]
+    missing = [f"missing: {p}" for p in expected if p not in found]
+    added = [f"added: {p}" for p in found if p not in expected]
+    return sorted(changed) + sorted(missing) + sorted(added)
 
 
 def source_location(config: Config, spec: FormulaSpec) -> str:
@@ -195,11 +238,13 @@ def _fetch(config: Config, spec: FormulaSpec) -> Path:
         _refuse_dirty(spec, Path(source))
     mirror = _mirror_path(config, spec)
     if mirror.is_dir():
-        done = process.run(["git", "--git-dir", str(mirror), "fetch", "--quiet", "--prune"])
+        done = process.run(["git", "--git-dir", str(mirror), "fetch", "--quiet", "--prune"],
+                           timeout=GIT_TIMEOUT)  # fmt: skip
     else:
         mirror.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=mirror.parent))
-        done = process.run(["git", "clone", "--quiet", "--mirror", source, str(staging)])
+        done = process.run(["git", "clone", "--quiet", "--mirror", source, str(staging)],
+                           timeout=GIT_TIMEOUT)  # fmt: skip
         if done.returncode == 0:
             with contextlib.suppress(OSError):  # another run mirrored it first
                 staging.rename(mirror)

@@ -109,6 +109,23 @@ def test_a_warm_cache_needs_no_source(tmp_path, formula):
     assert (resolved.states[1].host / "motd" / "init.sls").is_file()
 
 
+def test_an_edited_formula_in_the_cache_is_refused_not_tested_or_shipped(tmp_path, formula):
+    cfg = estate(tmp_path, f"  motd: {{git: 'file://{formula}', ref: v1.0.0}}\n")
+    pins = formulas.locked(cfg)
+    [directory] = formulas.checkouts(cfg, pins).values()
+    (directory / "motd" / "files" / "motd.jinja").write_text("{{ message }} (edited)\n")
+    (directory / "motd" / "extra.sls").write_text("extra: {}\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"formula motd: the cache's copy of commit .* was "
+        r"edited \(changed: motd/files/motd.jinja, added: motd/extra.sls\)",
+    ):
+        formulas.checkouts(cfg, pins)
+    shutil.rmtree(directory)  # what the message says to do
+    [again] = formulas.checkouts(cfg, pins).values()
+    assert (again / "motd" / "files" / "motd.jinja").read_text() == V1_TEMPLATE
+
+
 def test_a_release_ships_the_commits_roots_and_its_locked_formula(tmp_path, formula):
     cfg = estate(tmp_path, f"  motd: {{git: 'file://{formula}', ref: v1.0.0}}\n")
     formulas.locked(cfg)
