@@ -17,7 +17,9 @@ mine) and of its custom modules, synced from the candidate (`master_modules`).
 Each minion then runs `salt-call state.apply test=True` against it, through a copy of
 its own configuration derived the same way by the minion's Salt, with the candidate
 as its master (`master: host:port` loses its port) and a cache and extension modules
-of its own. Every copy is 0600 in a 0700 directory: the minion's is removed when its
+of its own; first it reads back a marker only the candidate serves (a random token),
+so a dry run answered by the live master fails by name instead of predicting "no
+changes". Every copy is 0600 in a 0700 directory: the minion's is removed when its
 dry run ends, the candidate's when it stops, and a killed run's at the next start.
 
 The candidate master runs under `timeout`, so a promotion killed before it stops
@@ -51,10 +53,13 @@ _FAILURES: dict[int, str] = {
 }
 
 
-def start(master: Transport, port: int, lifetime: int) -> None:
+def start(master: Transport, port: int, lifetime: int, token: str) -> None:
     """Start (or restart) the candidate master in the background; `wait_until_listening`
-    waits for it (so that the masters of an environment start side by side)."""
-    done = master.run(["sh", "-c", _START, "saltline", str(port), str(lifetime), _SALT_CONFIG])
+    waits for it (so that the masters of an environment start side by side). It serves
+    `token` as salt://saltline-candidate/token, which each minion's dry run reads back."""
+    done = master.run(
+        ["sh", "-c", _START, "saltline", str(port), str(lifetime), _SALT_CONFIG, token]
+    )
     if done.exit_code != 0:
         what = _FAILURES.get(done.exit_code, "could not start the candidate master")
         raise MasterError(master.address, f"{what}: {done.tail()}")
@@ -78,10 +83,10 @@ def stop(master: Transport) -> None:
     master.run(["sh", "-c", _STOP])
 
 
-def minion_command(port: int) -> str:
+def minion_command(port: int, token: str) -> str:
     """The `cmd.run_all` argument that dry-runs a minion against the candidate master.
 
     Base64, because salt's command line would read `key=value` and YAML in the script.
     """
     script, program = remote.encoded(_MINION_DRY_RUN), remote.encoded(_SALT_CONFIG)
-    return f"cmd=echo {script} | base64 -d | sh -s {port} {program}"
+    return f"cmd=echo {script} | base64 -d | sh -s {port} {program} {token}"

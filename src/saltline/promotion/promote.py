@@ -24,6 +24,7 @@ changed; 130 interrupted (switched back, audited).
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,18 +208,18 @@ class _Promotion:
     def _dry_run(self) -> dict[str, Prediction]:
         """test=True on every minion against the candidate; nothing live sees the release."""
         port = self.config.promotion.candidate_port
+        token = secrets.token_hex(12)  # what only this dry run's candidates serve
         runs: MinionRuns = {}
         plan = self.env.minions()
         try:  # every candidate master first: a multi-master minion may ask any of them
             for store in self.env.stores:
                 store.offer(self.sha)
-                candidate.start(
-                    store.master, port, lifetime=3 * self.config.promotion.timeout + 120
-                )
+                lifetime = 3 * self.config.promotion.timeout + 120
+                candidate.start(store.master, port, lifetime, token)
             for store in self.env.stores:
                 candidate.wait_until_listening(store.master, port)
             for salt, minions in plan:
-                runs.update(salt.test_candidate(minions, port))
+                runs.update(salt.test_candidate(minions, port, token))
         finally:
             for store in self.env.stores:
                 candidate.stop(store.master)

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from saltline.errors import MasterError, SaltOutputError
-from saltline.promotion import candidate, master_modules
+from saltline.promotion import candidate, master_modules, remote
 from saltline.promotion.transport import Transport
 from saltline.salt_results import (
     ApplyRun,
@@ -27,6 +27,7 @@ from saltline.salt_results import (
 )
 
 MinionRuns = dict[str, ApplyRun | None]
+NOT_CANDIDATE = "not tested against the candidate: "  # a dry run the live master answered
 PING_TIMEOUT = 5
 
 
@@ -76,6 +77,8 @@ def predict(run: ApplyRun | None) -> Prediction:
     installed its package (and what waits only for it) is not a predicted failure."""
     if run is None:
         return Prediction(error="did not return (down or disconnected)")
+    if run.errors and run.errors[0].startswith(NOT_CANDIDATE):
+        return Prediction(error=run.errors[0])
     if run.errors:
         return Prediction(error="the highstate did not render: " + _first_line(run.errors[0]))
     later = {s.state_id: module for s in run.failed if (module := unloadable_module(s))}
@@ -155,14 +158,15 @@ class SaltMaster:
             runs.update(parse_minion_returns(stdout, reachable))
         return runs
 
-    def test_candidate(self, minions: list[str], port: int) -> MinionRuns:
-        """state.apply test=True on each minion against the candidate master on `port`."""
+    def test_candidate(self, minions: list[str], port: int, token: str) -> MinionRuns:
+        """state.apply test=True on each minion against the candidate master on `port`
+        (which serves `token`: a minion that reads back another fails by name)."""
         reachable = self._reachable(minions)
         runs: MinionRuns = {minion: None for minion in minions}
         if not reachable:
             return runs
         stdout = self._salt("-L", ",".join(reachable), "cmd.run_all",
-                            candidate.minion_command(port))  # fmt: skip
+                            candidate.minion_command(port, token))  # fmt: skip
         try:
             returns = json.loads(stdout) if stdout.strip() else {}
         except json.JSONDecodeError:
@@ -171,7 +175,9 @@ class SaltMaster:
             ) from None
         for minion in reachable:
             ret = returns.get(minion) if isinstance(returns, dict) else None
-            if isinstance(ret, dict) and isinstance(ret.get("stdout"), str):
+            if isinstance(ret, dict) and ret.get("retcode") == remote.Exit.NOT_CANDIDATE:
+                runs[minion] = ApplyRun(errors=[NOT_CANDIDATE + str(ret.get("stderr")).strip()])
+            elif isinstance(ret, dict) and isinstance(ret.get("stdout"), str):
                 try:
                     runs[minion] = parse_apply(ret["stdout"])
                 except SaltOutputError:

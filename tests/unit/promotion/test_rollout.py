@@ -9,6 +9,7 @@ import pytest
 from saltline.engine.containers import CommandResult
 from saltline.errors import SaltOutputError
 from saltline.master_url import parse_master_url
+from saltline.promotion import remote
 from saltline.promotion.rollout import SaltMaster, batches, failures, predict, would_change
 from saltline.salt_results import parse_apply, parse_minion_returns
 
@@ -108,3 +109,27 @@ def test_a_dry_run_predicts_real_failures_in_one_line_each():
     assert prediction.failures == ["site: site said so"]
     assert prediction.changes == ["nginx"]
     assert predict(None).error == "did not return (down or disconnected)"
+
+
+class DryRunMaster(ScriptedMaster):
+    """Pings answer; the dry run's cmd.run_all returns `returned` for web1."""
+
+    def __init__(self, returned: dict):
+        super().__init__("")
+        self.returned = returned
+
+    def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
+        self.commands.append(command)
+        if "test.ping" in command:
+            return CommandResult(0, json.dumps({"web1": True}), "")
+        return CommandResult(0, json.dumps({"web1": self.returned}), "")
+
+
+def test_a_dry_run_the_live_master_answered_fails_by_name_not_as_no_changes():
+    said = "its dry run reached a master that is not the candidate (read back as 'live')"
+    master = DryRunMaster({"retcode": remote.Exit.NOT_CANDIDATE, "stdout": "", "stderr": said})
+    runs = SaltMaster(master, timeout=40).test_candidate(["web1"], 4606, "t0ken")
+    prediction = predict(runs["web1"])
+    assert prediction.fails
+    assert prediction.error == f"not tested against the candidate: {said}"
+    assert master.commands[-1][-1].endswith(" t0ken")  # the token travels to the minion

@@ -97,7 +97,8 @@ def test_the_candidate_serves_the_candidate_release_on_ports_caches_and_sockets_
     (live / "site" / "roots.conf").write_text(SALTLINE_ROOTS)
     home = tmp_path / "home"
     read = candidate(live, home, env={"HOME": str(live)})  # Salt expands ~, not $VAR
-    assert read["file_roots"] == {"base": [f"{CANDIDATE}/salt"]}
+    # the release, then the candidate's marker (salt://saltline-candidate/token)
+    assert read["file_roots"] == {"base": [f"{CANDIDATE}/salt", f"{home}/marker"]}
     assert read["pillar_roots"] == {"base": [f"{CANDIDATE}/pillar"]}
     assert read["worker_threads"] == 7
     assert read["log_fmt_console"] == "%(levelname)s: %(message)s"
@@ -192,3 +193,31 @@ def test_a_dry_run_minion_reads_the_drop_ins_and_includes_the_live_minion_reads(
     read = dry_run_minion(live, tmp_path / "copy")
     assert (read["master"], read["pki_dir"]) == ("m1", "/srv/pki")
     assert read["mine_interval"] != 5
+
+
+@pytest.mark.parametrize(("served", "code"), [("t0ken", 0), ("live", remote.Exit.NOT_CANDIDATE)])
+def test_a_dry_run_answered_by_another_master_than_the_candidate_fails_by_name(
+    tmp_path, served, code
+):
+    """minion_dry_run.sh, with a salt-call that serves `served` as the candidate's marker."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    salt_call = bin_dir / "salt-call"
+    salt_call.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        f"print({served!r} if 'cp.get_file_str' in sys.argv else '{{\"local\": {{}}}}')\n"
+    )
+    salt_call.chmod(0o755)
+    script = remote.script("salt_python.sh", "minion_dry_run.sh")
+    done = subprocess.run(
+        ["sh", "-c", script, "sh", str(PORT), remote.encoded(remote.python("salt_config.py")),
+         "t0ken"],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )  # fmt: skip
+    assert done.returncode == code, done.stderr
+    if code:
+        assert "reached a master that is not the candidate" in done.stderr
+        assert "read back as 'live'" in done.stderr
+    else:
+        assert done.stdout.strip() == '{"local": {}}'

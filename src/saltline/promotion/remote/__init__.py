@@ -26,6 +26,7 @@ class Exit(IntEnum):
     NO_SALT_PYTHON = 6  # no Python that imports Salt beside the Salt program
     CONFIG_FAILED = 7  # Salt's loader could not derive a dry run's configuration
     PASS_REFUSED = 8  # a master's own allowed_signers passed no record of the release
+    NOT_CANDIDATE = 9  # a dry run's minion read back another marker than the candidate's
 
 
 def _header() -> str:

@@ -98,6 +98,11 @@ def candidate_master(live_file: str, home: str, port: int, current: str, candida
         if key not in MASTER_LEFT_OUT
     }
     cache = os.path.join(home, "cache")
+    # the candidate's marker (salt://saltline-candidate/token), served after the release
+    live_roots = opts.get("file_roots")
+    roots = dict(live_roots) if isinstance(live_roots, dict) else {}
+    roots["base"] = [*roots.get("base", []), os.path.join(home, "marker")]
+    opts["file_roots"] = roots
     opts.update(
         root_dir="/",  # every path read is absolute already
         ret_port=port,
