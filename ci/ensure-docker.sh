@@ -10,6 +10,15 @@ log=${SALTLINE_DOCKERD_LOG:-/var/log/saltline-dockerd.log}
 
 answers() { timeout 5 docker info >/dev/null 2>&1; }
 
+# Each systemd test minion takes about 8 inotify instances: at the kernel's default of
+# 128 the 18th never boots. Raise it where this may (root on the host), never lower it;
+# elsewhere saltline runs fewer containers at once (README: The matrix).
+limit=/proc/sys/fs/inotify/max_user_instances
+if [ "$(id -u)" -eq 0 ] && [ -w "$limit" ] && [ "$(cat "$limit")" -lt 1024 ]; then
+  echo "ensure-docker: fs.inotify.max_user_instances $(cat "$limit") -> 1024"
+  echo 1024 > "$limit" || :
+fi
+
 if command -v docker >/dev/null 2>&1 && answers; then
   exit 0
 fi

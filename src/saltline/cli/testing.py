@@ -8,7 +8,15 @@ import shutil
 from pathlib import Path
 
 from saltline import config
-from saltline.cli.arguments import Commands, add_cell_arguments, cell_targets, load, shard, split
+from saltline.cli.arguments import (
+    Commands,
+    add_cell_arguments,
+    cell_targets,
+    load,
+    positive,
+    shard,
+    split,
+)
 from saltline.console import Console
 from saltline.engine import cleanup, connection, labels
 from saltline.errors import SaltlineError
@@ -49,6 +57,11 @@ def add_test(commands: Commands) -> None:
     )  # fmt: skip
     test.add_argument("--keep", action="store_true", help="keep the containers (see `login`)")
     test.add_argument("--jobs", type=int, default=0, help="minions in parallel (default: cores)")
+    test.add_argument(
+        "--max-containers", type=positive, default=0, metavar="N",
+        help="test minions alive at once, in batches of whole groups (default: what the "
+        "host allows: its inotify instances and memory)",
+    )  # fmt: skip
     test.add_argument("--reports", type=Path, help="report directory (default: reports/)")
     test.set_defaults(handler=cmd_test)
 
@@ -151,6 +164,7 @@ def _run(
         changed=changed,
         package_cache=getattr(args, "package_cache", True),
         commit=commit,
+        max_containers=getattr(args, "max_containers", 0),
     )
     result = runner.run(connection.connect, cfg, options, console)
     console.say(render_table(result))

@@ -11,6 +11,7 @@ from typing import Any, cast
 import docker
 from docker.models.containers import Container
 
+from saltline.engine import host_limits
 from saltline.errors import CommandTimeout, ContainerError
 
 SYSTEMD_BOOT_TIMEOUT = 90
@@ -103,15 +104,32 @@ def put_file(container: Container, directory: str, name: str, text: str) -> None
 
 
 def wait_for_systemd(container: Container) -> None:
-    """Until systemd reports running (or degraded: a unit failed, the system is up)."""
+    """Until systemd reports running (or degraded: a unit failed, the system is up). A
+    container that dies or never boots is explained: the host limit it hit, if its
+    output names one (`host_limits.diagnose`), else its last words."""
     deadline = time.monotonic() + SYSTEMD_BOOT_TIMEOUT
     state = ""
     while time.monotonic() < deadline:
-        state = run_command(container, ["systemctl", "is-system-running"]).stdout.strip()
+        try:
+            state = run_command(container, ["systemctl", "is-system-running"]).stdout.strip()
+        except docker.errors.APIError:  # 409: it is not running any more
+            raise ContainerError(
+                f"{container.name} stopped while systemd booted{_why(container)}"
+            ) from None
         if state in ("running", "degraded"):
             return
         time.sleep(0.2)
     raise ContainerError(
         f"systemd in {container.name} did not finish booting within "
-        f"{SYSTEMD_BOOT_TIMEOUT}s (state: {state or 'unknown'})"
+        f"{SYSTEMD_BOOT_TIMEOUT}s (state: {state or 'unknown'}){_why(container)}"
     )
+
+
+def _why(container: Container) -> str:
+    try:
+        log = container.logs(tail=40).decode("utf-8", "replace")
+    except docker.errors.DockerException:
+        return ""
+    found = host_limits.diagnose(log)
+    last = " | ".join(line.strip() for line in log.strip().splitlines()[-3:])
+    return f": {found}" if found else (f"; its last words: {last}" if last else "")

@@ -25,7 +25,7 @@ import docker.errors
 
 from saltline.config import Config, Target
 from saltline.console import Console
-from saltline.engine import apt_cache, cleanup, labels
+from saltline.engine import apt_cache, cleanup, host_limits, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
 from saltline.estate import layout
@@ -56,6 +56,7 @@ class TestOptions:
     # A run that may record a pass tests this commit's roots (what its release ships),
     # not the working tree's
     commit: str | None = None
+    max_containers: int = 0  # alive at once; 0: what the host allows (`host_limits`)
 
 
 def select_stages(only: list[str], skip: list[str]) -> tuple[str, ...]:
@@ -165,23 +166,54 @@ def _run_in_containers(
             and _attach_package_cache(client, images, list(networks.values()), console),
             keep=options.keep,
         )
+        limit, why = (
+            (options.max_containers, "--max-containers")
+            if options.max_containers
+            else host_limits.container_budget()
+        )
+        batches = group_batches(options.targets, limit)
+        if len(batches) > 1:
+            console.say(f"{len(options.targets)} targets in {len(batches)} batches of whole "
+                        f"groups, at most {limit} containers at once ({why})")  # fmt: skip
         with tempfile.TemporaryDirectory(prefix=f"saltline-{result.run_id}-") as work_dir:
-            result.targets = _run_targets(
-                client,
-                options,
-                minion_stages,
-                context,
-                image_for,
-                Path(work_dir),
-                console,
-                cancelled,
-            )
+            for batch in batches:
+                result.targets += _run_targets(
+                    client,
+                    dataclasses.replace(options, targets=batch),
+                    minion_stages,
+                    context,
+                    image_for,
+                    Path(work_dir),
+                    console,
+                    cancelled,
+                )
     except BaseException:
         cancelled.set()
         raise
     finally:
         if not options.keep or cancelled.is_set():
             cleanup.remove_run(client, result.run_id)
+
+
+def group_batches(targets: list[Target], limit: int) -> list[list[Target]]:
+    """Targets in batches of whole groups (an environment × cell's minions stay up
+    together, for cross-minion checks), each of at most `limit` targets unless one group
+    alone is larger; in order.
+
+    >>> from types import SimpleNamespace as T
+    >>> [len(b) for b in group_batches([T(group=g) for g in "aabbbcd"], 4)]
+    [2, 4, 1]
+    """
+    groups: dict[object, list[Target]] = {}
+    for target in targets:
+        groups.setdefault(target.group, []).append(target)
+    batches: list[list[Target]] = []
+    for members in groups.values():
+        if batches and len(batches[-1]) + len(members) <= limit:
+            batches[-1].extend(members)
+        else:
+            batches.append(list(members))
+    return batches
 
 
 def _narrowed(
