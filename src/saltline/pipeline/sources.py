@@ -1,12 +1,15 @@
 """`salt://` files that states name but no root serves: found at render, not at converge.
 
 The render stage reads each minion's low state (`state.show_lowstate`): every argument
-that is a `salt://` URL, or a list of them (of which Salt uses the first that exists),
-must name a file or directory in some state root or formula. A miss is a render error
-at the SLS line that names the URL (or the state's ID):
+Salt fetches from (FETCHED) that is a `salt://` URL, or a list of them (of which Salt
+uses the first that exists), must name a file or directory in some state root or
+formula. Other arguments are data (a template's `context` and `defaults`, a formula's
+map): a `salt://` URL there is never fetched, so it is not checked. A miss is a render
+error at the SLS line that names the URL (or the state's ID):
 
     >>> chunk = {"__sls__": "web", "__id__": "page", "state": "file", "fun": "managed",
-    ...          "source": "salt://web/files/index.html"}
+    ...          "source": "salt://web/files/index.html",
+    ...          "context": {"key": "salt://users/files/alice.pub"}}
     >>> [url for url, _ in salt_urls(chunk)]
     ['salt://web/files/index.html']
 """
@@ -20,12 +23,20 @@ from urllib.parse import parse_qs, urlsplit
 from saltline.pipeline.render_errors import Estate, RenderError, line_of
 
 SCHEME = "salt://"
+# The arguments Salt fetches from, of any state function: file.managed/append/prepend,
+# file.recurse, archive.extracted, pkg.installed's `sources`, cmd.script, cron.file,
+# ssh_auth, their source hashes, pkgrepo's key, and a template's defaults file
+FETCHED = {"source", "sources", "source_hash", "key_url", "defaults_file"}
+# …and what some functions fetch from their name: (state, function) → arguments
+FETCHED_BY_FUNCTION = {("cmd", "script"): {"name"}, ("cron", "file"): {"name"}}
 
 
 def salt_urls(chunk: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
-    """(how the state names it, the alternatives) for each argument that is a salt:// URL."""
+    """(how the state names it, the alternatives) for each argument Salt fetches from
+    that is a salt:// URL."""
+    fetched = FETCHED | FETCHED_BY_FUNCTION.get((chunk.get("state"), chunk.get("fun")), set())
     for key, value in chunk.items():
-        if key.startswith("__"):
+        if key not in fetched:
             continue
         alternatives = [url for url in _strings(value) if url.startswith(SCHEME)]
         if alternatives:

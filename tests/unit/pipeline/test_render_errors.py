@@ -143,3 +143,28 @@ def test_a_salt_url_no_root_serves_is_an_error_at_the_line_that_names_it(tmp_pat
         "formula; add the file, or fix the path (salt://PATH is PATH under a root of "
         "roots.states or a formula)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("chunk", "fetched"),
+    [
+        ({"state": "file", "fun": "managed", "source": "salt://a"}, ["salt://a"]),
+        ({"state": "file", "fun": "managed", "source": "salt://a", "source_hash": "salt://h"},
+         ["salt://a", "salt://h"]),
+        ({"state": "file", "fun": "recurse", "source": "salt://dir"}, ["salt://dir"]),
+        ({"state": "archive", "fun": "extracted", "source": "salt://a.tgz"}, ["salt://a.tgz"]),
+        ({"state": "pkg", "fun": "installed", "sources": [{"tool": "salt://tool.deb"}]},
+         ["salt://tool.deb"]),
+        ({"state": "cmd", "fun": "script", "name": "salt://run.sh"}, ["salt://run.sh"]),
+        ({"state": "cron", "fun": "file", "name": "salt://crontab"}, ["salt://crontab"]),
+        ({"state": "pkgrepo", "fun": "managed", "key_url": "salt://key.gpg"}, ["salt://key.gpg"]),
+        ({"state": "file", "fun": "managed", "name": "salt://not/fetched"}, []),
+        # data: a template's context and defaults, what a _mapdata state passes
+        ({"state": "file", "fun": "managed", "source": "salt://t.jinja",
+          "context": {"map": {"key": "salt://users/files/alice.pub"}},
+          "defaults": {"key": "salt://x"}}, ["salt://t.jinja"]),
+        ({"state": "test", "fun": "nop", "comment": "salt://just/text"}, []),
+    ],
+)  # fmt: skip
+def test_only_the_arguments_salt_fetches_from_are_checked(chunk, fetched):
+    assert [url for url, _ in sources.salt_urls(chunk)] == fetched
