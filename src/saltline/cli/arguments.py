@@ -7,6 +7,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from saltline import config
+from saltline.errors import SaltlineError
 
 if TYPE_CHECKING:  # subscriptable for the type checker only
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]  # `add_subparsers()`
@@ -57,6 +58,13 @@ def cell_targets(
     cfg: config.Config, args: argparse.Namespace, **narrowing: Any
 ) -> list[config.Target]:
     platform, salt = args.platform, args.salt
+    if args.default_cell and (platform or salt):
+        given = f"--platform {platform}" if platform else f"--salt {salt}"
+        raise SaltlineError(
+            f"--default-cell and {given} are two cell selections: --default-cell is the "
+            "first platform with the default Salt version; give one of them (`make "
+            f'pipeline` adds --default-cell: set CELL="{given}" instead)'
+        )
     if args.default_cell:
         platform, salt = platform or "default", salt or "default"
     if platform == "default":

@@ -64,6 +64,9 @@ def select_stages(only: list[str], skip: list[str]) -> tuple[str, ...]:
     for name in [*only, *skip]:
         if name not in PIPELINE:
             raise SaltlineError(f"no stage named {name!r}; stages: {', '.join(PIPELINE)}")
+    both = sorted(set(only) & set(skip))
+    if both:
+        raise SaltlineError(f"--only {both[0]} and --skip {both[0]}: run it, or not; give one")
     return tuple(s for s in PIPELINE if (not only or s in only) and s not in skip)
 
 

@@ -34,7 +34,8 @@ FETCHED_BY_FUNCTION = {("cmd", "script"): {"name"}, ("cron", "file"): {"name"}}
 def salt_urls(chunk: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
     """(how the state names it, the alternatives) for each argument Salt fetches from
     that is a salt:// URL."""
-    fetched = FETCHED | FETCHED_BY_FUNCTION.get((chunk.get("state"), chunk.get("fun")), set())
+    function = (str(chunk.get("state")), str(chunk.get("fun")))
+    fetched = FETCHED | FETCHED_BY_FUNCTION.get(function, set())
     for key, value in chunk.items():
         if key not in fetched:
             continue

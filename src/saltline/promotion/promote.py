@@ -58,6 +58,12 @@ def promote(config: Config, options: PromoteOptions, connect: Connect, console: 
         raise SaltlineError('--force needs --reason "why this override is safe" (it is audited)')
     if options.untested and not options.dry_run:
         raise SaltlineError("--untested goes with --dry-run only; a promotion needs the gate")
+    if options.dry_run and (options.force or options.keep_on_failure):
+        given = "--force" if options.force else "--keep-on-failure"
+        raise SaltlineError(
+            f"--dry-run and {given}: a dry run changes nothing, so it has nothing to "
+            "force or keep (a dry run of a commit the gate refuses: --untested)"
+        )
     environment = Environment(config, options.environment, connect, console)
     sha = git.resolve(config.root, options.rev)
     refusals, passes = _refusals(config, options, sha, connect, console)

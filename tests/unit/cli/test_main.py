@@ -48,3 +48,36 @@ def test_ctrl_c_is_handled_even_when_started_with_sigint_ignored(tmp_path):
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+ESTATE = (
+    'salt_version: "3007.13"\nplatforms: {debian12: {suite: bookworm}, debian13: {suite: trixie}}\n'
+    'environments: {dev: {test: true}, staging: {masters: ["docker://nowhere"]}}\n'
+    "minions: {web1: {roles: [web]}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["test", "web1", "--default-cell", "--platform", "debian13"],
+         "--default-cell and --platform debian13 are two cell selections"),
+        (["render", "--salt", "3007", "--default-cell"],
+         "--default-cell and --salt 3007 are two cell selections"),
+        (["test", "--only", "render,converge", "--skip", "converge"],
+         "--only converge and --skip converge"),
+        (["promote", "staging", "--dry-run", "--force", "--reason", "x"],
+         "--dry-run and --force: a dry run changes nothing"),
+        (["promote", "staging", "--dry-run", "--keep-on-failure"],
+         "--dry-run and --keep-on-failure"),
+        (["promote", "staging", "--untested"], "--untested goes with --dry-run only"),
+    ],
+)  # fmt: skip
+def test_options_that_cannot_go_together_are_a_usage_error_naming_both(
+    tmp_path, capsys, args, said
+):
+    (tmp_path / "salt").mkdir()
+    path = tmp_path / "saltline.yml"
+    path.write_text(ESTATE)
+    assert main(["-c", str(path), *args]) == 2
+    assert said in capsys.readouterr().err
