@@ -16,11 +16,16 @@ from saltline.pipeline.runner import select_stages
         (["render"], [], ("render",)),
         (["verify", "lint"], [], ("lint", "verify")),
         ([], ["lint", "idempotence"], ("render", "converge", "verify", "report")),
-        (["render", "lint"], ["lint"], ("render",)),
+        (["render", "converge"], ["lint"], ("render", "converge")),
     ],
 )
 def test_only_and_skip_keep_pipeline_order(only, skip, expected):
     assert select_stages(only, skip) == expected
+
+
+def test_a_stage_both_run_only_and_skipped_is_named():
+    with pytest.raises(SaltlineError, match="--only lint and --skip lint"):
+        select_stages(["render", "lint"], ["lint"])
 
 
 def test_an_unknown_stage_is_named():
