@@ -15,6 +15,8 @@ from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
+import docker.errors
+
 from saltline.cli import adopting, caching, imaging, shipping, testing
 from saltline.console import Console
 from saltline.errors import SaltlineError
@@ -45,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     except SaltlineError as exc:
         print(f"saltline: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except docker.errors.DockerException as exc:  # what no caller words: never a traceback
+        print(
+            f"saltline: error: the Docker engine refused an operation ({exc}); "
+            "`saltline destroy` removes what this run left",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("saltline: interrupted; containers removed, locks released", file=sys.stderr)
         # Cleanup is done; a worker thread may still wait on a Docker exec whose container

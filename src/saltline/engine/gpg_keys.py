@@ -18,6 +18,7 @@ GPG_KEYDIR = "/etc/salt/gpgkeys"
 SALT_OPTIONS = {"gpg_keydir": GPG_KEYDIR, "gpg_decrypt_must_succeed": True}
 _UPLOAD_DIR = "/etc/salt"
 _UPLOAD_NAME = "saltline-gpg-key.asc"
+IMPORT_TIMEOUT = 120  # gpg's agent can be slow to start on a loaded host: not forever
 
 
 def import_key(container: Container, key: Path) -> None:
@@ -29,9 +30,10 @@ def import_key(container: Container, key: Path) -> None:
         f"gpg --homedir {GPG_KEYDIR} --batch --quiet --import {uploaded}; "
         f"status=$?; rm -f {uploaded}; exit $status"
     )
-    done = run_command(container, ["sh", "-c", script])
+    done = run_command(container, ["sh", "-c", script], timeout=IMPORT_TIMEOUT)
     if done.exit_code != 0:
+        said = done.tail(5) or "(gpg said nothing)"
         raise SaltlineError(
-            f"{key}: could not import the GPG key into {container.name}: "
-            f"{(done.stderr or done.stdout).strip()}"
+            f"{key}: could not import the GPG key into {container.name} "
+            f"(exit {done.exit_code}): {said}"
         )

@@ -13,6 +13,7 @@ import datetime
 import functools
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -192,23 +193,28 @@ class Images:
         with tempfile.TemporaryDirectory(prefix="saltline-sources-", dir=_scratch()) as tmp:
             for source in sources:
                 shutil.copy(source, tmp)
+            # a name of this build's own: another run may build the same wheels meanwhile
             run_id = f"wheels-{digest(base, *(s.name for s in sources))[:8]}"
-            container = self.client.containers.run(
-                base,
-                ["sh", "-c", _BUILD_WHEELS],
-                name=labels.unique_name(f"saltline-{run_id}", "wheels"),
-                labels=labels.for_run(run_id, **{labels.KIND: "wheels"}),
-                volumes={
-                    tmp: {"bind": "/src", "mode": "ro"},
-                    str(out): {"bind": "/out", "mode": "rw"},
-                },
-                detach=True,
-            )
+            name = labels.unique_name(f"saltline-{run_id}", "wheels", secrets.token_hex(3))
             try:
-                status = container.wait()
-                output = container.logs().decode("utf-8", "replace")
-            finally:
-                container.remove(force=True)
+                container = self.client.containers.run(
+                    base,
+                    ["sh", "-c", _BUILD_WHEELS],
+                    name=name,
+                    labels=labels.for_run(run_id, **{labels.KIND: "wheels"}),
+                    volumes={
+                        tmp: {"bind": "/src", "mode": "ro"},
+                        str(out): {"bind": "/out", "mode": "rw"},
+                    },
+                    detach=True,
+                )
+                try:
+                    status = container.wait()
+                    output = container.logs().decode("utf-8", "replace")
+                finally:
+                    container.remove(force=True)
+            except docker.errors.DockerException as exc:
+                raise ImageError(f"building wheels on {base} in {name}: {exc}") from None
         if status.get("StatusCode") != 0:
             raise ImageError(f"building wheels on {base} failed:\n{process.tail(output, 15)}")
 
