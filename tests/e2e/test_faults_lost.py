@@ -69,8 +69,12 @@ def test_a_host_key_that_changed_is_refused(repo, tmp_path):
     known_hosts.write_text(f"{FLEET.masters[0]} {' '.join(forged)}\n" + original.split("\n", 1)[1])
     try:
         refused = over_ssh(repo, "status", "staging")
-        assert refused.exit_code == 2
+        # that master is named unreachable, and the other one reported all the same
+        assert refused.exit_code == 1, refused.output
+        assert f"ssh://root@{FLEET.masters[0]}: UNREACHABLE" in refused.output
         assert f"master ssh://root@{FLEET.masters[0]}: ssh failed" in refused.output
+        assert f"staging ssh://root@{FLEET.masters[1]}: " in refused.output
+        assert "rolled out" in refused.output
     finally:
         known_hosts.write_text(original)
 

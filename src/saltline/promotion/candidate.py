@@ -79,6 +79,12 @@ def wait_until_listening(master: Transport, port: int) -> None:
     )
 
 
+def running(master: Transport) -> bool:
+    """Whether a candidate master runs on this master (its pid file names a live process)."""
+    script = 'kill -0 "$(cat "$1/salt-master.pid" 2>/dev/null)" 2>/dev/null'
+    return master.run(["sh", "-c", script, "saltline", CANDIDATE_HOME]).exit_code == 0
+
+
 def stop(master: Transport) -> None:
     master.run(["sh", "-c", _STOP])
 

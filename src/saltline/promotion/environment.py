@@ -12,7 +12,7 @@ import docker
 
 from saltline.config import Config
 from saltline.console import Console
-from saltline.errors import LockHeld, SaltlineError
+from saltline.errors import LockHeld, MasterUnreachable, SaltlineError
 from saltline.promotion import audit, lease
 from saltline.promotion.release import ReleaseStore
 from saltline.promotion.rollout import MinionRuns, SaltMaster, batches, failures
@@ -25,7 +25,17 @@ COMMAND_MARGIN = 60  # seconds a master command may take beyond Salt's own timeo
 class Environment:
     """The masters of one environment, each with its release store and Salt commands."""
 
-    def __init__(self, config: Config, name: str, connect: Connect, console: Console):
+    def __init__(
+        self,
+        config: Config,
+        name: str,
+        connect: Connect,
+        console: Console,
+        skip_unreachable: bool = False,
+    ):
+        """`skip_unreachable` (status): a master that cannot be reached is named in
+        `unreachable` and left out, instead of failing (every command that changes
+        anything needs every master)."""
         if name not in config.environments:
             declared = ", ".join(config.environments)
             raise SaltlineError(
@@ -39,9 +49,17 @@ class Environment:
         self.name = name
         self.config = config
         self.console = console
-        self.masters: list[Transport] = [
-            open_transport(a, client, timeout, config.promotion.ssh_config) for a in addresses
-        ]
+        self.masters: list[Transport] = []
+        self.unreachable: dict[str, str] = {}  # address → why
+        for address in addresses:
+            try:
+                self.masters.append(
+                    open_transport(address, client, timeout, config.promotion.ssh_config)
+                )
+            except MasterUnreachable as exc:
+                if not skip_unreachable:
+                    raise
+                self.unreachable[str(address)] = str(exc)
         self.stores = [ReleaseStore(master) for master in self.masters]
         self.salts = [SaltMaster(master, config.promotion.timeout) for master in self.masters]
         self._plan: list[tuple[SaltMaster, list[str]]] | None = None

@@ -1,23 +1,28 @@
 """`saltline status` and `saltline drift`: what each master serves, and what has drifted.
 
 Status tells the truth after any failure: the release each master serves, whether its
-rollout finished, the releases withdrawn there, a split between masters, and who holds
-the deploy lease and for how long.
+rollout finished, the releases withdrawn there, a split between masters, a candidate
+master still running, and who holds the deploy lease and for how long. A master that
+cannot be reached is named, the others reported all the same (exit 1).
 """
 
 from __future__ import annotations
 
 from saltline.config import Config
 from saltline.console import Console
-from saltline.promotion import lease
+from saltline.promotion import candidate, lease
 from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.rollout import would_change
 
 
 def status(config: Config, name: str | None, connect: Connect, console: Console) -> int:
     names = [name] if name else list(config.promotion_order)
+    unreachable = False
     for env_name in names:
-        environment = Environment(config, env_name, connect, console)
+        environment = Environment(config, env_name, connect, console, skip_unreachable=True)
+        for address, why in environment.unreachable.items():
+            console.say(f"{env_name} {address}: UNREACHABLE ({why}); the others below")
+            unreachable = True
         serving = {}
         for store in environment.stores:
             where = f"{env_name} {store.master.address}"
@@ -42,6 +47,11 @@ def status(config: Config, name: str | None, connect: Connect, console: Console)
                     f"{where}: withdrawn (rolled back from, or undone; they count as reached "
                     f"nowhere): {', '.join(w[:12] for w in withdrawn[-5:])}"
                 )
+            if candidate.running(store.master):
+                console.say(
+                    f"{where}: a candidate master is still running (a dry run that did not "
+                    "finish: killed?); it stops by itself, or at the next dry run"
+                )
             held, holder = lease.read_holder(store)
             if held:
                 who = holder.describe() if holder else "an owner that cannot be read"
@@ -52,7 +62,7 @@ def status(config: Config, name: str | None, connect: Connect, console: Console)
                 f"`saltline promote {env_name} <REV>` or `saltline rollback {env_name}` "
                 "makes them one again"
             )
-    return 0
+    return 1 if unreachable else 0
 
 
 def drift(config: Config, name: str, connect: Connect, console: Console) -> int:

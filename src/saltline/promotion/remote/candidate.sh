@@ -16,5 +16,6 @@ stop_candidate() {
     pgrep -f "$1/etc" -r R,S,D >/dev/null 2>&1 || break
     sleep 0.1
   done
-  rm -rf "${1:?}/group" "${1:?}/etc" "${1:?}/cache" "${1:?}/sock" "${1:?}/marker"
+  rm -rf "${1:?}/group" "${1:?}/etc" "${1:?}/cache" "${1:?}/sock" "${1:?}/marker" \
+    "${1:?}/salt-master.pid"
 }
