@@ -118,6 +118,27 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], what
         time.sleep(0.5)
 
 
+@contextmanager
+def blocking_history(master: str) -> Iterator[Callable[[], None]]:
+    """`master`'s history.jsonl made a FIFO, so saltline blocks at its next append there;
+    yields `drain`, which reads what was appended once (letting saltline go on). The
+    file, with everything drained, is put back afterwards."""
+    fifo = f"mv {HISTORY} {HISTORY}.saved && mkfifo {HISTORY}"
+    assert exec_in(master, "sh", "-c", fifo).returncode == 0
+    drained: list[str] = []
+
+    def drain() -> None:
+        drained.append(exec_in(master, "timeout", "5", "cat", HISTORY).stdout)
+
+    try:
+        yield drain
+    finally:
+        drain()
+        restore = f"rm -f {HISTORY} && mv {HISTORY}.saved {HISTORY} && cat >> {HISTORY}"
+        subprocess.run(["docker", "exec", "-i", master, "sh", "-c", restore],
+                       input="".join(drained), text=True, check=True)  # fmt: skip
+
+
 def audit(repo: Path) -> list[dict]:
     return [
         json.loads(line) for line in (repo / ".saltline" / "audit.jsonl").read_text().splitlines()

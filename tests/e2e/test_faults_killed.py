@@ -18,9 +18,9 @@ import pytest
 
 from tests.e2e.conftest import saltline
 from tests.e2e.faults import (
-    HISTORY,
     Fleet,
     audit,
+    blocking_history,
     fault_estate,
     force_promote,
     new_commit,
@@ -28,7 +28,6 @@ from tests.e2e.faults import (
     status,
     wait_for,
 )
-from tests.e2e.fleet_estate import exec_in
 
 FLEET = Fleet(["saltline-kill-master1", "saltline-kill-master2"])
 
@@ -74,14 +73,7 @@ def test_killed_after_the_first_master_switched(repo, sig):
     is caught between the two masters' switches."""
     before = FLEET.served()
     sha = new_commit(repo, f"between masters, {sig.name}")
-    fifo = f"mv {HISTORY} {HISTORY}.saved && mkfifo {HISTORY}"
-    assert exec_in(FLEET.masters[0], "sh", "-c", fifo).returncode == 0
-    drained: list[str] = []
-
-    def drain() -> None:  # read what saltline writes to master1's history, once
-        drained.append(exec_in(FLEET.masters[0], "timeout", "5", "cat", HISTORY).stdout)
-
-    try:
+    with blocking_history(FLEET.masters[0]) as drain:
         process = start_promotion(repo)
         wait_for(lambda: FLEET.served()[0] == sha, process, "master1's switch")
         assert FLEET.served()[1] == before[1]
@@ -89,11 +81,6 @@ def test_killed_after_the_first_master_switched(repo, sig):
         while process.poll() is None:  # SIGTERM: the undo appends to the history too
             drain()
         output = process.communicate()[0]
-    finally:
-        drain()
-        restore = f"rm -f {HISTORY} && mv {HISTORY}.saved {HISTORY} && cat >> {HISTORY}"
-        subprocess.run(["docker", "exec", "-i", FLEET.masters[0], "sh", "-c", restore],
-                       input="".join(drained), text=True, check=True)  # fmt: skip
     if sig == signal.SIGTERM:
         assert process.returncode == 130, output
         assert FLEET.served() == before  # switched back: all masters or none
@@ -147,14 +134,7 @@ def test_a_second_signal_during_the_undo_waits_until_the_masters_are_back(repo):
     new_commit(repo, text, sleep=15)
     process = start_promotion(repo)
     wait_for(FLEET.applying(text), process, "the batch on web1")
-    fifo = f"mv {HISTORY} {HISTORY}.saved && mkfifo {HISTORY}"
-    assert exec_in(FLEET.masters[0], "sh", "-c", fifo).returncode == 0
-    drained: list[str] = []
-
-    def drain() -> None:
-        drained.append(exec_in(FLEET.masters[0], "timeout", "5", "cat", HISTORY).stdout)
-
-    try:
+    with blocking_history(FLEET.masters[0]) as drain:
         process.send_signal(signal.SIGINT)
         wait_for(lambda: FLEET.served()[0] == before[0], process, "master1 switched back")
         process.send_signal(signal.SIGTERM)
@@ -163,11 +143,6 @@ def test_a_second_signal_during_the_undo_waits_until_the_masters_are_back(repo):
         while process.poll() is None:
             drain()
         output = process.communicate()[0]
-    finally:
-        drain()
-        restore = f"rm -f {HISTORY} && mv {HISTORY}.saved {HISTORY} && cat >> {HISTORY}"
-        subprocess.run(["docker", "exec", "-i", FLEET.masters[0], "sh", "-c", restore],
-                       input="".join(drained), text=True, check=True)  # fmt: skip
     assert process.returncode == 130, output
     assert "SIGTERM received while switching the masters back" in output
     assert FLEET.served() == before  # all masters back: never split

@@ -16,19 +16,7 @@ from saltline import config
 from saltline.engine import wheelhouse
 from saltline.engine.images import Images
 from saltline.errors import ImageError
-
-MATRIX = """\
-salt_version: "3007.13"
-salt_versions: ["3006.25", "3007.13", "3008.3"]
-platforms:
-  debian12: {suite: bookworm}
-  debian13: {suite: trixie, salt_versions: ["3007"]}
-environments:
-  dev: {test: true}
-minions:
-  web1: {roles: [web]}
-  db1: {roles: [db], salt_versions: ["3007.13"]}
-"""
+from tests.unit.config.test_targets import MATRIX
 
 
 def sdist_with(tmp_path: Path, pythons: list[str], name: str = "linux.txt") -> Path:
