@@ -107,6 +107,18 @@ def start_promotion(repo: Path, config: str = "saltline.yml") -> subprocess.Pope
     )  # fmt: skip
 
 
+def in_its_batch(
+    fleet: Fleet, repo: Path, text: str, config: str = "saltline.yml"
+) -> tuple[str, subprocess.Popen[str]]:
+    """A promotion of a new commit whose rollout takes a while (its slow state named
+    `text`), caught while web1 applies it: (the commit, the promotion's process)."""
+    fleet.wait_until_idle()
+    sha = new_commit(repo, text, sleep=15)
+    process = start_promotion(repo, config=config)
+    wait_for(fleet.applying(text), process, "the batch on web1")
+    return sha, process
+
+
 def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
     """Polls every 0.5 s (each poll is a `docker exec` or two): every moment waited for
     lasts seconds (a dry run, a blocked switch, a batch's slow state)."""

@@ -23,6 +23,7 @@ from tests.e2e.faults import (
     blocking_history,
     fault_estate,
     force_promote,
+    in_its_batch,
     new_commit,
     start_promotion,
     status,
@@ -101,11 +102,8 @@ def test_killed_after_the_first_master_switched(repo, sig):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_killed_in_the_middle_of_a_batch(repo, sig):
     before = FLEET.served()
-    FLEET.wait_until_idle()
     text = f"mid batch, {sig.name}"
-    sha = new_commit(repo, text, sleep=15)
-    process = start_promotion(repo)
-    wait_for(FLEET.applying(text), process, "the batch on web1")
+    sha, process = in_its_batch(FLEET, repo, text)
     code, output = kill(process, sig)
     if sig == signal.SIGTERM:
         assert code == 130, output
@@ -129,11 +127,8 @@ def test_a_second_signal_during_the_undo_waits_until_the_masters_are_back(repo):
     masters back. master1's history is made a FIFO once the batch runs, so the undo
     blocks there, between switching master1 back and switching master2 back."""
     before = FLEET.served()
-    FLEET.wait_until_idle()
     text = "two signals"
-    new_commit(repo, text, sleep=15)
-    process = start_promotion(repo)
-    wait_for(FLEET.applying(text), process, "the batch on web1")
+    _, process = in_its_batch(FLEET, repo, text)
     with blocking_history(FLEET.masters[0]) as drain:
         process.send_signal(signal.SIGINT)
         wait_for(lambda: FLEET.served()[0] == before[0], process, "master1 switched back")

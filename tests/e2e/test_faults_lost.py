@@ -21,10 +21,9 @@ from tests.e2e.faults import (
     audit,
     fault_estate,
     force_promote,
+    in_its_batch,
     new_commit,
-    start_promotion,
     status,
-    wait_for,
 )
 from tests.e2e.fleet_estate import exec_in, git
 
@@ -81,11 +80,8 @@ def test_a_host_key_that_changed_is_refused(repo, tmp_path):
 
 def test_a_dropped_ssh_connection_fails_the_batch_and_returns_the_environment(repo):
     before = FLEET.served()
-    FLEET.wait_until_idle()
     text = "the connection drops"
-    new_commit(repo, text, sleep=15)
-    process = start_promotion(repo, config="saltline-ssh.yml")
-    wait_for(FLEET.applying(text), process, "the batch on web1")
+    _, process = in_its_batch(FLEET, repo, text, config="saltline-ssh.yml")
     assert exec_in(FLEET.masters[0], "pkill", "-f", "sshd: root@notty").returncode == 0
     output = process.communicate(timeout=300)[0]
     assert process.returncode == 1, output
@@ -99,11 +95,8 @@ def test_a_dropped_ssh_connection_fails_the_batch_and_returns_the_environment(re
 
 def test_a_master_stopped_mid_rollout_is_named_and_the_next_rollback_heals(repo):
     before = FLEET.served()
-    FLEET.wait_until_idle()
     text = "a master stops"
-    sha = new_commit(repo, text, sleep=15)
-    process = start_promotion(repo)
-    wait_for(FLEET.applying(text), process, "the batch on web1")
+    sha, process = in_its_batch(FLEET, repo, text)
     subprocess.run(["docker", "stop", "-t", "1", FLEET.masters[1]], check=True, capture_output=True)
     try:
         output = process.communicate(timeout=300)[0]
@@ -132,11 +125,8 @@ def test_a_master_stopped_mid_rollout_is_named_and_the_next_rollback_heals(repo)
 
 def test_a_minion_stopped_mid_rollout_returns_the_environment(repo):
     before = FLEET.served()
-    FLEET.wait_until_idle()
     text = "a minion stops"
-    new_commit(repo, text, sleep=15)
-    process = start_promotion(repo)
-    wait_for(FLEET.applying(text), process, "the batch on web1")
+    _, process = in_its_batch(FLEET, repo, text)
     subprocess.run(["docker", "stop", "-t", "1", FLEET.minion], check=True, capture_output=True)
     try:
         output = process.communicate(timeout=300)[0]

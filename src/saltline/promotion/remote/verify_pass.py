@@ -46,6 +46,7 @@ def content_digest(release: str) -> str:
 
 
 def subject(statement: dict[str, Any], name: str) -> str | None:
+    """A subject's digest (as saltline's signing.subject_digest: this runs alone here)."""
     for item in statement.get("subject") or []:
         if isinstance(item, dict) and item.get("name") == name:
             values = list((item.get("digest") or {}).values())
