@@ -145,3 +145,30 @@ def test_a_second_signal_during_the_undo_waits_until_the_masters_are_back(repo):
     assert (last["outcome"], last["applied"]) == ("interrupted", ["web1"])
     assert FLEET.lease_holders() == ["", ""]
     FLEET.wait_until_idle()
+
+
+def test_an_unlocked_lease_stops_its_former_holder_at_its_next_step(repo):
+    """Fencing: the promotion is held at master1's switch (its history a FIFO) while
+    someone runs `saltline unlock`; the holder finishes that step, then finds its lease
+    gone before its first batch and stops there, changing nothing more."""
+    before = FLEET.served()
+    sha = new_commit(repo, "unlocked under it")
+    with blocking_history(FLEET.masters[0]) as drain:
+        process = start_promotion(repo)
+        wait_for(lambda: FLEET.served()[0] == sha, process, "master1's switch")
+        unlocked = saltline("unlock", "staging", "--reason", "e2e: looks stale",
+                            estate=repo, reports=repo / "reports")  # fmt: skip
+        assert unlocked.exit_code == 0, unlocked.output
+        while process.poll() is None:
+            drain()
+        output = process.communicate()[0]
+    assert process.returncode == 1, output
+    assert "deploy lease was broken or unlocked" in output and "stopping" in output
+    assert "batch" not in output  # no minion applied anything after the unlock
+    last = audit(repo)[-1]
+    assert (last["outcome"], last["applied"]) == ("lease-lost", [])
+    assert "NOT rolled out" in status(repo)
+    healed = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
+    assert healed.exit_code == 0, healed.output
+    assert FLEET.served() == before
+    assert FLEET.lease_holders() == ["", ""]

@@ -141,12 +141,21 @@ class Environment:
         for salt, minions in plan:
             salt.refresh(sorted(salt.alive(minions)))
 
-    def rollout(self, size: int, applied: list[str], tolerant: bool = False) -> dict[str, str]:
+    def rollout(
+        self,
+        size: int,
+        applied: list[str],
+        tolerant: bool = False,
+        fence: Callable[[], None] | None = None,
+    ) -> dict[str, str]:
         """Apply in batches, stopping at the first batch with a failure; returns the
-        failures. `applied` collects every minion a state.apply was sent to."""
+        failures. `applied` collects every minion a state.apply was sent to; `fence`
+        runs before each batch (the lease still ours, or it raises)."""
         for salt, minions in self.minions(tolerant):
             planned = batches(minions, size)
             for number, batch in enumerate(planned, start=1):
+                if fence is not None:
+                    fence()
                 applied.extend(batch)
                 runs = salt.apply(batch)
                 failed = failures(runs)

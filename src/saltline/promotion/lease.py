@@ -16,8 +16,9 @@ import secrets
 import socket
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from saltline.errors import LockHeld, MasterError
+from saltline.errors import LockHeld, MasterError, SaltlineError
 from saltline.promotion import remote
 from saltline.promotion.paths import LOCK
 from saltline.promotion.release import ReleaseStore
@@ -36,11 +37,16 @@ class Holder:
     action: str
     sha: str | None
     started: float  # seconds since the epoch
+    # Which process, beyond host and pid: its pid namespace (two containers may share a
+    # hostname and a pid) and its start time in clock ticks (a pid is reused)
+    pid_namespace: str = ""
+    process_start: str = ""
 
     @classmethod
     def mine(cls, action: str, sha: str | None) -> Holder:
-        return cls(secrets.token_hex(8), getpass.getuser(), socket.gethostname(), os.getpid(),
-                   action, sha, time.time())  # fmt: skip
+        pid = os.getpid()
+        return cls(secrets.token_hex(8), getpass.getuser(), socket.gethostname(), pid,
+                   action, sha, time.time(), _pid_namespace(), _process_start(pid))  # fmt: skip
 
     @classmethod
     def parse(cls, text: str) -> Holder | None:
@@ -48,7 +54,8 @@ class Holder:
             data = json.loads(text)
             return cls(str(data["token"]), str(data["user"]), str(data["host"]),
                        int(data["pid"]), str(data["action"]), data.get("sha"),
-                       float(data["started"]))  # fmt: skip
+                       float(data["started"]), str(data.get("pid_namespace", "")),
+                       str(data.get("process_start", "")))  # fmt: skip
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -61,8 +68,12 @@ class Holder:
         return f"{self.user}@{self.host} pid {self.pid} ({what}), held for {_duration(age)}"
 
     def is_gone(self) -> bool:
-        """Its process ran on this host and has exited: nobody will ever release it."""
-        if self.host != socket.gethostname():
+        """Its process ran here (this host and pid namespace) and has exited, or its pid
+        is another process's now: nobody will ever release it. A holder in another
+        container of the same hostname is never judged gone from here (a lease written
+        before saltline recorded namespaces is judged by host and pid alone)."""
+        elsewhere = self.pid_namespace and self.pid_namespace != _pid_namespace()
+        if self.host != socket.gethostname() or elsewhere:
             return False
         try:
             os.kill(self.pid, 0)
@@ -70,7 +81,41 @@ class Holder:
             return True
         except PermissionError:
             return False
-        return False
+        return bool(self.process_start) and self.process_start != _process_start(self.pid)
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+
+
+def _process_start(pid: int) -> str:
+    """The process's start time (clock ticks since boot), "" when it cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22; the name may hold spaces
+
+
+class LeaseLost(SaltlineError):
+    """This promotion's lease was broken or unlocked: it must not change anything more."""
+
+    exit_code = 1
+
+
+def check_held(store: ReleaseStore, holder: Holder) -> None:
+    """Raise LeaseLost unless `holder`'s lease is still the one on this master: a lease
+    broken or unlocked meanwhile stops its former holder at its next step (fencing)."""
+    held, current = read_holder(store)
+    if not held or current is None or current.token != holder.token:
+        who = current.describe() if current else "nobody"
+        raise LeaseLost(
+            f"master {store.master.address}: this {holder.action}'s deploy lease was broken "
+            f"or unlocked (now held by {who}); stopping before its next step"
+        )
 
 
 def _duration(seconds: int) -> str:

@@ -34,7 +34,16 @@ from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import GitError, SaltlineError
 from saltline.estate import git
-from saltline.promotion import audit, bundle, candidate, gate, pass_records, release, signing
+from saltline.promotion import (
+    audit,
+    bundle,
+    candidate,
+    gate,
+    lease,
+    pass_records,
+    release,
+    signing,
+)
 from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.release import ReleaseStore
 from saltline.promotion.rollout import MinionRuns, Prediction, predict
@@ -91,8 +100,8 @@ def promote(config: Config, options: PromoteOptions, connect: Connect, console: 
     elif refusals:
         environment.log("promote", sha, "override", reasons=refusals, reason=options.reason)
         console.say(f"override ({options.reason}): " + "; ".join(refusals))
-    with environment.leased("promote", sha):
-        return _Promotion(environment, sha, options, passes).run()
+    with environment.leased("promote", sha) as holder:
+        return _Promotion(environment, sha, options, passes, holder).run()
 
 
 def _refusals(
@@ -144,10 +153,12 @@ class _Promotion:
         sha: str,
         options: PromoteOptions,
         passes: list[pass_records.PassRecord] | None = None,
+        holder: lease.Holder | None = None,
     ):
         self.env = environment
         self.sha = sha
         self.passes = passes or []
+        self.holder = holder  # the lease, checked before the switch and every batch
         self.options = options
         self.console = environment.console
         self.config = environment.config
@@ -173,15 +184,21 @@ class _Promotion:
                 self.console.say("refused: the dry run predicts failures (above); fix them, or "
                                  '--force --reason "…" if they are expected')  # fmt: skip
                 return 1
+            self._fence()
             self._switch()
+            self._fence()  # before the minions see anything of the release
             self.env.refresh()
-            failed = self.env.rollout(self._batch_size(), self.applied)
+            failed = self.env.rollout(self._batch_size(), self.applied, fence=self._fence)
             if failed:
                 return self._failed_rollout(failed)
             self._finish()
             return 0
         except KeyboardInterrupt:
             self._undo("interrupted")
+            raise
+        except lease.LeaseLost as exc:  # whoever broke it owns the environment now
+            switched = [str(self.env.stores[i].master.address) for i in self.switched]
+            self._log("lease-lost", error=str(exc), applied=self.applied, switched=switched)
             raise
         except SaltlineError as exc:
             if not self.switched:
@@ -250,6 +267,12 @@ class _Promotion:
         }  # fmt: skip
         path.write_text(json.dumps(document, indent=2, default=str) + "\n")
         self.console.say(f"dry run: Salt's full output in {path}")
+
+    def _fence(self) -> None:
+        """Stop here unless this promotion still holds the lease on every master."""
+        if self.holder is not None:
+            for store in self.env.stores:
+                lease.check_held(store, self.holder)
 
     def _switch(self) -> None:
         """Phase 2: `current` on every master, recording what each served before."""

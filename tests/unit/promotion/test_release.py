@@ -10,6 +10,7 @@ import io
 import subprocess
 import tarfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -206,8 +207,24 @@ def test_a_lease_without_a_readable_owner_is_still_a_lease(store, tmp_path):
 def test_a_holder_on_this_host_whose_process_is_gone_is_gone():
     mine = Holder.mine("promote", None)
     assert not mine.is_gone()
+    assert replace(mine, pid=2**22 + 7).is_gone()
+    assert replace(mine, process_start="1").is_gone()  # its pid is another process's now
+    assert not replace(mine, host="another-host", pid=2**22 + 7).is_gone()
+    # another container with the same hostname: its pid means nothing here
+    assert not replace(mine, pid=2**22 + 7, pid_namespace="pid:[4026531836]x").is_gone()
+    # written before namespaces were recorded: host and pid alone, as then
     assert Holder("t", "u", mine.host, 2**22 + 7, "promote", None, 0).is_gone()
-    assert not Holder("t", "u", "another-host", 2**22 + 7, "promote", None, 0).is_gone()
+
+
+def test_a_broken_or_unlocked_lease_stops_its_former_holder_at_its_next_step(store):
+    alice, bob = Holder.mine("promote", "a" * 40), Holder.mine("promote", "b" * 40)
+    lease.acquire(store, alice)
+    lease.check_held(store, alice)  # still hers
+    lease.break_lease(store, alice)  # `saltline unlock`
+    lease.acquire(store, bob)
+    with pytest.raises(lease.LeaseLost, match=r"lease was broken or unlocked .* stopping"):
+        lease.check_held(store, alice)
+    lease.check_held(store, bob)
 
 
 def test_rollback_goes_to_the_previous_release_of_a_whole_environment(tmp_path):
