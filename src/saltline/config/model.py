@@ -95,7 +95,10 @@ class Target:
 class Promotion:
     keep_releases: int = 5  # release directories kept on each master
     batch_size: int = 1  # minions applied at once during a rollout
-    timeout: int = 900  # seconds for one salt command on a master
+    timeout: int = 900  # seconds for one salt command on a master (an apply)
+    metadata_timeout: int = 30  # seconds for a link, the lease, a history or audit line
+    ping_timeout: int = 5  # seconds a liveness ping waits before a batch
+    candidate_start_timeout: int = 60  # seconds a candidate master may take to listen
     candidate_port: int = 4606  # where each master's candidate master listens for dry runs
     ssh_config: Path | None = None  # an ssh client configuration for ssh:// masters
     allowed_signers: Path | None = None  # whose signed passes and rollout records count

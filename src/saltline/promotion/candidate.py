@@ -65,8 +65,10 @@ def start(master: Transport, port: int, lifetime: int, token: str) -> None:
         raise MasterError(master.address, f"{what}: {done.tail()}")
 
 
-def wait_until_listening(master: Transport, port: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
+def wait_until_listening(master: Transport, port: int, timeout: int = START_TIMEOUT) -> None:
+    """Until the candidate master listens on `port`, at most `timeout` seconds
+    (promotion.candidate_start_timeout)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if master.run(["bash", "-c", _LISTENING, "saltline", str(port)]).exit_code == 0:
             return
@@ -74,7 +76,8 @@ def wait_until_listening(master: Transport, port: int) -> None:
     log = master.run(["tail", "-n", "5", f"{CANDIDATE_HOME}/master.log"]).stdout.strip()
     raise MasterError(
         master.address,
-        f"the candidate master did not listen on port {port} within {START_TIMEOUT}s: "
+        f"the candidate master did not listen on port {port} within {timeout}s "
+        "(promotion.candidate_start_timeout): "
         f"{log or '(no log)'}",
     )
 

@@ -60,8 +60,10 @@ class Environment:
                 if not skip_unreachable:
                     raise
                 self.unreachable[str(address)] = str(exc)
-        self.stores = [ReleaseStore(master) for master in self.masters]
-        self.salts = [SaltMaster(master, config.promotion.timeout) for master in self.masters]
+        settings = config.promotion
+        self.stores = [ReleaseStore(master, settings.metadata_timeout) for master in self.masters]
+        self.salts = [SaltMaster(master, settings.timeout, settings.ping_timeout)
+                      for master in self.masters]  # fmt: skip
         self._plan: list[tuple[SaltMaster, list[str]]] | None = None
 
     def log(self, action: str, sha: str | None, outcome: str, **details: Any) -> None:

@@ -128,14 +128,14 @@ def _duration(seconds: int) -> str:
 
 def read_holder(store: ReleaseStore) -> tuple[bool, Holder | None]:
     """(held at all, by whom if owner.json says so)."""
-    if store.master.run(["test", "-d", LOCK]).exit_code != 0:
+    if store.meta.run(["test", "-d", LOCK]).exit_code != 0:
         return False, None
-    return True, Holder.parse(store.master.run(["cat", OWNER]).stdout)
+    return True, Holder.parse(store.meta.run(["cat", OWNER]).stdout)
 
 
 def _try_acquire(store: ReleaseStore, holder: Holder) -> bool:
     command = [*remote.call("acquire", "lease.sh"), holder.token, holder.to_json()]
-    return store.master.check(command, ok=(0, remote.Exit.LEASE_HELD)).exit_code == 0
+    return store.meta.check(command, ok=(0, remote.Exit.LEASE_HELD)).exit_code == 0
 
 
 def acquire(store: ReleaseStore, holder: Holder) -> None:
@@ -159,12 +159,12 @@ def held_message(store: ReleaseStore, other: Holder | None) -> str:
 
 def release(store: ReleaseStore, holder: Holder) -> None:
     """Remove the lease if, and only if, it is ours."""
-    store.master.run([*remote.call("release_own", "lease.sh"), holder.token])
+    store.meta.run([*remote.call("release_own", "lease.sh"), holder.token])
 
 
 def break_lease(store: ReleaseStore, expected: Holder | None) -> None:
     """Remove whatever lease is held (unlock): only if it is still the one we looked at."""
     if expected is None:
-        store.master.run(["rm", "-rf", LOCK])
+        store.meta.run(["rm", "-rf", LOCK])
     else:
         release(store, expected)

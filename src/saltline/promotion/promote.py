@@ -240,7 +240,9 @@ class _Promotion:
                 lifetime = 3 * self.config.promotion.timeout + 120
                 candidate.start(store.master, port, lifetime, token)
             for store in self.env.stores:
-                candidate.wait_until_listening(store.master, port)
+                candidate.wait_until_listening(
+                    store.master, port, self.config.promotion.candidate_start_timeout
+                )
             for salt, minions in plan:
                 runs.update(salt.test_candidate(minions, port, token))
         finally:

@@ -99,18 +99,31 @@ def standing_rollouts(history: list[dict[str, Any]]) -> dict[str, dict[str, Any]
     return standing
 
 
+METADATA_TIMEOUT = 30  # seconds for a link, a history or audit line, a stamp, the lease
+CHECK_TIMEOUT = 120  # seconds for a master's own check of a release's signed pass
+
+
 @dataclass(frozen=True)
 class ReleaseStore:
-    """The release directories of one master."""
+    """The release directories of one master. Metadata commands (links, history, audit,
+    stamps, the lease) get `metadata_timeout`; uploads and pruning the transport's own."""
 
     master: Transport
+    metadata_timeout: int = METADATA_TIMEOUT
 
-    def _sh(self, function: str, *args: str) -> str:
-        """A function of remote/release.sh, its values as positional arguments."""
-        return self.master.check([*remote.call(function, "release.sh"), *args]).stdout
+    @property
+    def meta(self) -> Transport:
+        """The master, for metadata commands: a hung disk costs seconds, not an hour."""
+        return self.master.limited(self.metadata_timeout)
+
+    def _sh(self, function: str, *args: str, bulk: bool = False) -> str:
+        """A function of remote/release.sh, its values as positional arguments (`bulk`:
+        it moves or reads a whole release, with the transport's own timeout)."""
+        master = self.master if bulk else self.meta
+        return master.check([*remote.call(function, "release.sh"), *args]).stdout
 
     def has(self, sha: str) -> bool:
-        return self.master.run(["test", "-f", f"{RELEASES}/{sha}/RELEASE.json"]).exit_code == 0
+        return self.meta.run(["test", "-f", f"{RELEASES}/{sha}/RELEASE.json"]).exit_code == 0
 
     def upload(self, sha: str, tar: bytes, stamp: dict[str, Any]) -> None:
         """Put a release in place whole and verify it; a verified release is kept as it is."""
@@ -119,10 +132,10 @@ class ReleaseStore:
         if self.has(sha) and self.verify(sha, digest):
             return
         incoming = f"{RELEASES}/.incoming-{sha}"
-        self._sh("prepare_upload", incoming)
+        self._sh("prepare_upload", incoming, bulk=True)
         self.master.unpack(incoming, tar)
         self._sh("place_upload", incoming, json.dumps({**stamp, "digest": digest}),
-                 f"{RELEASES}/{sha}")  # fmt: skip
+                 f"{RELEASES}/{sha}", bulk=True)  # fmt: skip
         found = self._listing(sha)
         if listing_digest(found) != digest:
             raise MasterError(
@@ -143,7 +156,7 @@ class ReleaseStore:
             return False
 
     def _listing(self, sha: str) -> str:
-        return self._sh("listing", f"{RELEASES}/{sha}")
+        return self._sh("listing", f"{RELEASES}/{sha}", bulk=True)
 
     def current(self) -> str | None:
         return self._target(CURRENT)
@@ -152,7 +165,7 @@ class ReleaseStore:
         return self._target(CANDIDATE)
 
     def _target(self, link: str) -> str | None:
-        done = self.master.run(["readlink", link])
+        done = self.meta.run(["readlink", link])
         target = done.stdout.strip()
         return target.rsplit("/", 1)[-1] if done.exit_code == 0 and target else None
 
@@ -164,7 +177,7 @@ class ReleaseStore:
         if not self.has(sha):
             raise MasterError(self.master.address, f"has no whole release {sha[:12]}")
         command = [*remote.call("serve", "salt_python.sh", "release.sh"), sha, _VERIFY_PASS]
-        done = self.master.check(command, ok=(0, remote.Exit.PASS_REFUSED))
+        done = self.master.limited(CHECK_TIMEOUT).check(command, ok=(0, remote.Exit.PASS_REFUSED))
         if done.exit_code == remote.Exit.PASS_REFUSED:
             raise MasterError(
                 self.master.address,
@@ -189,7 +202,7 @@ class ReleaseStore:
     def restore(self, sha: str | None, entry: dict[str, Any]) -> None:
         """Put `current` back where it was: at `sha`, or nowhere if there was none."""
         if sha is None:
-            self.master.check(["rm", "-f", CURRENT])
+            self.meta.check(["rm", "-f", CURRENT])
         else:
             self._link(CURRENT, sha)
         self._history({**entry, "sha": sha, "event": "restored"})
@@ -209,7 +222,7 @@ class ReleaseStore:
         self._sh("append", HISTORY, json.dumps(entry, sort_keys=True))
 
     def stamp(self, sha: str) -> dict[str, Any]:
-        done = self.master.run(["cat", f"{RELEASES}/{sha}/RELEASE.json"])
+        done = self.meta.run(["cat", f"{RELEASES}/{sha}/RELEASE.json"])
         try:
             value = json.loads(done.stdout) if done.exit_code == 0 else {}
         except json.JSONDecodeError:
@@ -218,7 +231,7 @@ class ReleaseStore:
 
     def history(self) -> list[dict[str, Any]]:
         """Every entry of history.jsonl that parses (a torn last line is skipped)."""
-        done = self.master.run(["cat", HISTORY])
+        done = self.meta.run(["cat", HISTORY])
         entries = []
         for line in done.stdout.splitlines() if done.exit_code == 0 else []:
             try:

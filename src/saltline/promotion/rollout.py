@@ -28,7 +28,6 @@ from saltline.salt_results import (
 
 MinionRuns = dict[str, ApplyRun | None]
 NOT_CANDIDATE = "not tested against the candidate: "  # a dry run the live master answered
-PING_TIMEOUT = 5
 
 
 def batches(minions: list[str], size: int) -> list[list[str]]:
@@ -103,6 +102,7 @@ class SaltMaster:
 
     master: Transport
     timeout: int
+    ping_timeout: int = 5  # seconds a liveness ping waits (promotion.ping_timeout)
 
     def _salt(self, *args: str) -> str:
         done = self.master.run(
@@ -116,13 +116,13 @@ class SaltMaster:
 
     def alive(self, minions: list[str]) -> set[str]:
         """Which of `minions` answer a ping now. Pinging first makes a down minion cost
-        seconds (PING_TIMEOUT plus the master's gather_job_timeout), not a whole `timeout`.
+        seconds (`ping_timeout` plus the master's gather_job_timeout), not a whole `timeout`.
         Only these are pinged, not every minion of the master (as Salt's `manage.up` would;
         its list targeting counts a minion without a connection as up)."""
         if not minions:
             return set()
         done = self.master.run(
-            ["salt", "--out=json", "--static", f"--timeout={PING_TIMEOUT}",
+            ["salt", "--out=json", "--static", f"--timeout={self.ping_timeout}",
              "-L", ",".join(minions), "test.ping"]
         )  # fmt: skip
         try:

@@ -8,9 +8,10 @@ holds a deploy lease forever.
 
 from __future__ import annotations
 
+import copy
 import shlex
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 import docker
 import docker.errors
@@ -32,6 +33,8 @@ class Transport(Protocol):
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult: ...
 
+    def limited(self, seconds: int) -> Transport: ...
+
     def check(
         self, command: list[str], ok: tuple[int, ...] = (0,), stdin: bytes | None = None
     ) -> CommandResult: ...
@@ -41,9 +44,17 @@ class Transport(Protocol):
 
 class CommandChecks:
     """`check`: `run`, raising MasterError with the command and what it said when its exit
-    code is not one of `ok` (as testinfra's `run_expect`)."""
+    code is not one of `ok` (as testinfra's `run_expect`); `limited`: the same transport
+    with a shorter timeout, for commands of a quicker kind (metadata: a link, the lease,
+    a history line), so a hung master costs seconds, not a highstate's timeout."""
 
     address: MasterAddress
+    timeout: int
+
+    def limited(self, seconds: int) -> Self:
+        clone = copy.copy(self)
+        clone.timeout = min(self.timeout, seconds)
+        return clone
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
         raise NotImplementedError

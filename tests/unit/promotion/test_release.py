@@ -7,6 +7,7 @@ mapped to a temporary directory, stands in for a master.
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tarfile
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from saltline.engine.containers import CommandResult
-from saltline.errors import LockHeld, SaltlineError
+from saltline.errors import CommandTimeout, LockHeld, SaltlineError
 from saltline.master_url import parse_master_url
 from saltline.promotion import lease
 from saltline.promotion.lease import Holder
@@ -29,17 +30,20 @@ from saltline.promotion.transport import CommandChecks
 class LocalTransport(CommandChecks):
     address = parse_master_url("docker://local-test-master")
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, timeout: int = 300):
         self.root = root
+        self.timeout = timeout
 
     def _map(self, text: str) -> str:
         signers = self.root.parent / "etc-saltline" / "allowed_signers"
         return text.replace(RELEASE_ROOT, str(self.root)).replace(MASTER_SIGNERS, str(signers))
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
-        done = subprocess.run(
-            [self._map(arg) for arg in command], capture_output=True, input=stdin, check=False
-        )
+        try:
+            done = subprocess.run([self._map(arg) for arg in command], capture_output=True,
+                                  input=stdin, check=False, timeout=self.timeout)  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise CommandTimeout(f"{command[0]} did not finish within {self.timeout}s") from None
         return CommandResult(done.returncode, done.stdout.decode(), done.stderr.decode())
 
     def unpack(self, directory: str, tar: bytes) -> None:
@@ -245,3 +249,16 @@ def test_rollback_of_a_split_environment_returns_to_the_last_release_rolled_out_
     one.upload("c" * 40, release_tar("c"), {})
     one.switch("c" * 40, {})  # killed after the first master switched
     assert set(rollback_targets([one, two]).values()) == {"b" * 40}
+
+
+def test_a_hung_metadata_command_costs_its_short_timeout_not_an_applys(tmp_path):
+    """A master whose disk hangs (its history blocks every append) fails a switch within
+    the metadata timeout, while uploads keep the transport's own."""
+    store = ReleaseStore(LocalTransport(tmp_path / "srv", timeout=300), metadata_timeout=1)
+    sha = "a" * 40
+    store.upload(sha, release_tar(sha), {"sha": sha})
+    os.mkfifo(tmp_path / "srv" / "history.jsonl")  # nobody reads it: an append hangs
+    started = time.monotonic()
+    with pytest.raises(CommandTimeout, match="within 1s"):
+        store.switch(sha, {"action": "promote"})
+    assert time.monotonic() - started < 30
