@@ -39,6 +39,9 @@ class StateResult:
         return f"{self.sls}: {self.state_id} ({self.function})"
 
 
+NO_TOP_MATCH = "No Top file or master_tops data matches found"
+
+
 @dataclass(frozen=True)
 class ApplyRun:
     """A whole `state.apply`: its states in execution order, or the errors that stopped it."""
@@ -57,6 +60,22 @@ class ApplyRun:
     @property
     def ok(self) -> bool:
         return not self.errors and not self.failed
+
+    @property
+    def untargeted(self) -> bool:
+        """Salt's answer for a minion the top file gives nothing to apply (the master's own
+        minion, another team's machines): not a failure, not a target.
+
+        >>> nothing = StateResult("states", "no.None", "states", "", False, {},
+        ...     "No Top file or master_tops data matches found. Please see master log.", 0, 0)
+        >>> ApplyRun(states=[nothing]).untargeted
+        True
+        """
+        return (
+            len(self.states) == 1
+            and self.states[0].state_id == "states"
+            and NO_TOP_MATCH in self.states[0].comment
+        )
 
 
 def parse_apply(stdout: str, stderr: str = "", exit_code: int | None = None) -> ApplyRun:

@@ -172,5 +172,9 @@ class Environment:
     ) -> None:
         for minion in batch:
             run = runs.get(minion)
-            verdict = failed.get(minion) or f"ok ({len(run.changed) if run else 0} changed)"
+            verdict = failed.get(minion) or (
+                "not targeted (the top file gives it nothing)"
+                if run is not None and run.untargeted
+                else f"ok ({len(run.changed) if run else 0} changed)"
+            )
             self.console.say(f"batch {number}/{total} {self.name}/{minion}: {verdict}")

@@ -405,6 +405,8 @@ class _Promotion:
 def _describe(prediction: Prediction) -> list[str]:
     if prediction.error:
         return [prediction.error]
+    if prediction.untargeted:
+        return ["not targeted (the release's top file gives it nothing to apply)"]
     lines = [", ".join(prediction.changes) if prediction.changes else "no changes"]
     lines += [f"would fail: {failure}" for failure in prediction.failures]
     if prediction.after_install:

@@ -45,9 +45,12 @@ def would_change(runs: MinionRuns) -> dict[str, list[str]]:
 
 
 def failures(runs: MinionRuns) -> dict[str, str]:
-    """Why each failed minion failed: no return, a render error, or failing states."""
+    """Why each failed minion failed: no return, a render error, or failing states (a
+    minion the top file gives nothing, `untargeted`, has not failed)."""
     reasons = {}
     for minion, run in runs.items():
+        if run is not None and run.untargeted:
+            continue
         if run is None:
             reasons[minion] = "did not return (down or disconnected)"
         elif run.errors:
@@ -65,6 +68,7 @@ class Prediction:
     failures: list[str] = field(default_factory=list)  # states that would fail, and why
     after_install: list[str] = field(default_factory=list)  # modules that load only later
     error: str | None = None  # no return, or the highstate did not render
+    untargeted: bool = False  # the release's top file gives it nothing: not a target
 
     @property
     def fails(self) -> bool:
@@ -80,6 +84,8 @@ def predict(run: ApplyRun | None) -> Prediction:
         return Prediction(error=run.errors[0])
     if run.errors:
         return Prediction(error="the highstate did not render: " + _first_line(run.errors[0]))
+    if run.untargeted:
+        return Prediction(untargeted=True)
     later = {s.state_id: module for s in run.failed if (module := unloadable_module(s))}
     prediction = Prediction(
         changes=[s.state_id for s in run.states if s.result is None or s.changed]

@@ -133,3 +133,23 @@ def test_a_dry_run_the_live_master_answered_fails_by_name_not_as_no_changes():
     assert prediction.fails
     assert prediction.error == f"not tested against the candidate: {said}"
     assert master.commands[-1][-1].endswith(" t0ken")  # the token travels to the minion
+
+
+# What Salt answers for a minion its top file gives nothing (`salt -L … state.apply`)
+NO_TOP = {
+    "no_|-states_|-states_|-None": {
+        "result": False, "name": "No States", "changes": {}, "__run_num__": 0,
+        "comment": "No Top file or master_tops data matches found. Please see master log "
+                   "for details.",
+    }
+}  # fmt: skip
+
+
+def test_a_minion_the_top_file_does_not_match_is_not_a_target_nor_a_failure():
+    stdout = json.dumps({"salt-master-minion": NO_TOP, "web1": {}})
+    runs = parse_minion_returns(stdout, ["salt-master-minion"])
+    run = runs["salt-master-minion"]
+    assert run is not None and run.untargeted
+    assert failures(runs) == {}
+    prediction = predict(run)
+    assert prediction.untargeted and not prediction.fails
