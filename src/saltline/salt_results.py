@@ -235,3 +235,24 @@ def describe_failure(state: StateResult) -> str:
 def describe_changes(state: StateResult) -> str:
     keys = ", ".join(sorted(state.changes)) or "(none)"
     return f"state {state.state_id!r} ({state.function}) in SLS {state.sls} changed again: {keys}"
+
+
+def running_jobs(stdout: str) -> dict[str, list[dict[str, str]]]:
+    """`salt --out=json … saltutil.running`: each answering minion's running jobs (their
+    function and jid); a minion that did not answer is left out.
+
+    >>> running_jobs('{"web1": [{"fun": "state.apply", "jid": "20261207"}], "db1": []}')
+    {'web1': [{'fun': 'state.apply', 'jid': '20261207'}], 'db1': []}
+    """
+    document = _json_document(stdout.strip() or "{}", "saltutil.running")
+    if not isinstance(document, dict):
+        raise SaltOutputError(f"saltutil.running: expected jobs by minion, got: {stdout[:300]}")
+    return {
+        str(minion): [
+            {"fun": str(job.get("fun", "?")), "jid": str(job.get("jid", "?"))}
+            for job in jobs
+            if isinstance(job, dict)
+        ]
+        for minion, jobs in document.items()
+        if isinstance(jobs, list)
+    }

@@ -5,6 +5,7 @@ promotion command does with them: audit, lease, refresh, apply in batches.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from saltline.promotion.transport import Transport, open_transport
 
 Connect = Callable[[], docker.DockerClient]
 COMMAND_MARGIN = 60  # seconds a master command may take beyond Salt's own timeout
+BUSY_POLL = 2  # seconds between looks at a busy minion's jobs
 
 
 class Environment:
@@ -158,6 +160,10 @@ class Environment:
             for number, batch in enumerate(planned, start=1):
                 if fence is not None:
                     fence()
+                busy = self._wait_while_busy(salt, batch)
+                if busy:
+                    self.console.say(f"rollout stopped before batch {number}/{len(planned)}")
+                    return busy
                 applied.extend(batch)
                 runs = salt.apply(batch)
                 failed = failures(runs)
@@ -166,6 +172,24 @@ class Environment:
                     self.console.say(f"rollout stopped at batch {number}/{len(planned)}")
                     return failed
         return {}
+
+    def _wait_while_busy(self, salt: SaltMaster, batch: list[str]) -> dict[str, str]:
+        """Wait (up to promotion.busy_wait) for the batch's minions to finish the state
+        jobs they run; those still busy then, each with its job: nothing of the batch
+        has been changed."""
+        wait = self.config.promotion.busy_wait
+        deadline = time.monotonic() + wait
+        busy = salt.busy(batch)
+        if busy:
+            self.console.say(f"waiting up to {wait}s for busy minions: " + "; ".join(
+                f"{minion}: {jobs}" for minion, jobs in busy.items()))  # fmt: skip
+        while busy and time.monotonic() < deadline:
+            time.sleep(BUSY_POLL)
+            busy = salt.busy(batch)
+        return {
+            minion: f"busy: {jobs} still running after {wait}s (nothing of its batch changed)"
+            for minion, jobs in busy.items()
+        }
 
     def _say_batch(
         self, number: int, total: int, batch: list[str], runs: MinionRuns, failed: dict[str, str]

@@ -22,6 +22,7 @@ from saltline.salt_results import (
     parse_apply,
     parse_minion_returns,
     ping_answers,
+    running_jobs,
     unloadable_module,
     waits_only_for,
 )
@@ -135,6 +136,27 @@ class SaltMaster:
             return ping_answers(done.stdout) & set(minions)
         except SaltOutputError as exc:
             raise SaltOutputError(f"master {self.master.address}: {exc}") from None
+
+    def busy(self, minions: list[str]) -> dict[str, str]:
+        """Which of `minions` run a state job now (a scheduled highstate, an async
+        state.apply), each with the job: Salt allows one at a time, and an apply sent
+        meanwhile fails with "The function state.apply is running"."""
+        if not minions:
+            return {}
+        done = self.master.run(
+            ["salt", "--out=json", "--static", f"--timeout={self.ping_timeout}",
+             "-L", ",".join(minions), "saltutil.running"]
+        )  # fmt: skip
+        try:
+            jobs = running_jobs(done.stdout)
+        except SaltOutputError as exc:
+            raise SaltOutputError(f"master {self.master.address}: {exc}") from None
+        busy = {}
+        for minion, running in jobs.items():
+            states = [job for job in running if job["fun"].startswith("state.")]
+            if minion in minions and states:
+                busy[minion] = ", ".join(f"{job['fun']} (job {job['jid']})" for job in states)
+        return busy
 
     def update(self) -> None:
         """Make the master see the release `current` points at: its files and its custom

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from saltline.engine.containers import CommandResult
 from saltline.errors import SaltOutputError
 from saltline.master_url import parse_master_url
-from saltline.promotion import remote
+from saltline.promotion import environment, remote
 from saltline.promotion.rollout import SaltMaster, batches, failures, predict, would_change
 from saltline.salt_results import parse_apply, parse_minion_returns
 
@@ -153,3 +154,41 @@ def test_a_minion_the_top_file_does_not_match_is_not_a_target_nor_a_failure():
     assert failures(runs) == {}
     prediction = predict(run)
     assert prediction.untargeted and not prediction.fails
+
+
+class BusyMaster(ScriptedMaster):
+    """web1 runs a scheduled highstate for `busy_for` looks at its jobs, then is idle."""
+
+    def __init__(self, busy_for: int):
+        super().__init__("")
+        self.looks = 0
+        self.busy_for = busy_for
+
+    def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
+        self.commands.append(command)
+        self.looks += 1
+        jobs = (
+            [{"fun": "state.apply", "jid": "20261207120000"}] if self.looks <= self.busy_for else []
+        )
+        running = {"web1": [*jobs, {"fun": "test.sleep", "jid": "1"}], "db1": []}
+        return CommandResult(0, json.dumps(running), "")
+
+
+@pytest.mark.parametrize(("busy_for", "expected"), [(0, {}), (2, {}), (10**6, {"web1": "x"})])
+def test_a_batch_waits_for_its_busy_minions_then_fails_naming_the_job(
+    monkeypatch, busy_for, expected
+):
+    monkeypatch.setattr(environment, "BUSY_POLL", 0.01)
+    salt = SaltMaster(BusyMaster(busy_for), timeout=40)
+    assert salt.busy(["db1"]) == {}  # db1 runs nothing; web1 is not asked about
+    said: list[str] = []
+    fake = SimpleNamespace(config=SimpleNamespace(promotion=SimpleNamespace(busy_wait=1)),
+                           console=SimpleNamespace(say=said.append))  # fmt: skip
+    busy = environment.Environment._wait_while_busy(fake, salt, ["web1", "db1"])  # type: ignore[arg-type]
+    assert set(busy) == set(expected)
+    if expected:
+        assert busy["web1"] == (
+            "busy: state.apply (job 20261207120000) still running after 1s (nothing of its "
+            "batch changed)"
+        )
+    assert bool(said) == bool(busy_for)  # said that it waits, and for what
