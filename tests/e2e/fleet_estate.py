@@ -112,6 +112,7 @@ def estate_with_fleet(
     settings.pop("salt_versions", None)  # one cell: the default platform, the default Salt
     settings["platforms"] = dict(list(settings["platforms"].items())[:1])
     settings["promotion"]["timeout"] = 40  # e2e modules run side by side on two cores
+    settings["promotion"]["busy_wait"] = 5  # a busy minion is waited for, briefly
     settings["lint"]["python"] = ["tests"]
     if formula:
         source = motd_formula(repo.parent / f"{repo.name}-motd-formula")

@@ -29,6 +29,7 @@ from tests.e2e.faults import (
     status,
     wait_for,
 )
+from tests.e2e.fleet_estate import exec_in
 
 FLEET = Fleet(["saltline-kill-master1", "saltline-kill-master2"])
 
@@ -172,3 +173,24 @@ def test_an_unlocked_lease_stops_its_former_holder_at_its_next_step(repo):
     assert healed.exit_code == 0, healed.output
     assert FLEET.served() == before
     assert FLEET.lease_holders() == ["", ""]
+
+
+def test_a_busy_minion_is_waited_for_then_named_and_its_batch_left_alone(repo):
+    """web1 runs a state job of its own (an async state, as a scheduled highstate would):
+    the batch waits promotion.busy_wait (5 s here), then the promotion fails naming the
+    minion and the job, without sending web1 anything, and switches the masters back."""
+    before = FLEET.served()
+    FLEET.wait_until_idle()
+    new_commit(repo, "while web1 is busy")
+    started = exec_in(FLEET.masters[0], "salt", "--async", "web1", "state.single", "cmd.run",
+                      "name=sleep 30")  # fmt: skip
+    assert "job id" in started.stdout.lower(), started.stdout + started.stderr
+    run = force_promote(repo)
+    assert run.exit_code == 1, run.output
+    assert "waiting up to 5s for busy minions: web1: state.single (job " in run.output
+    assert "busy: state.single (job " in run.output and "still running after 5s" in run.output
+    assert "batch 1/1 staging/web1" not in run.output  # web1 was sent nothing
+    assert FLEET.served() == before
+    last = audit(repo)[-1]
+    assert (last["outcome"], last["applied"]) == ("rolled-back", [])
+    FLEET.wait_until_idle()  # its own job ends by itself
