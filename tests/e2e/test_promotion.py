@@ -651,7 +651,35 @@ def test_a_pass_written_by_hand_or_signed_by_another_key_does_not_count(repo, tm
     run = promote(repo, "staging")
     assert run.exit_code == 1, run.output
     assert "signed by a key that allowed_signers does not allow" in run.output
+    # a real signature, of another commit's tested content, moved onto this commit
+    reports = sorted((repo / "reports").glob("pass-*.json"))
+    lines = [line for report in reports for line in report.read_text().splitlines()]
+    signed = next(line for line in lines if '"signature": "-----' in line)
+    moved = json.loads(signed)
+    moved["statement"]["subject"][0]["digest"]["gitCommit"] = sha
+    moved["statement"]["predicate"]["saltline"]["sha"] = sha
+    path.write_text(json.dumps(moved) + "\n")
+    run = promote(repo, "staging")
+    assert run.exit_code == 1, run.output
+    assert "its signature does not match it" in run.output
     assert current_release("staging") == before
+
+
+def test_one_master_in_two_environments_is_refused_naming_both(repo, tmp_path):
+    """A single-master shop separating environments by pillarenv: promoting staging
+    would switch prod's release and write the record prod's gate reads."""
+    shared = (
+        (repo / "saltline.yml")
+        .read_text()
+        .replace(f"docker://{MASTERS['prod']}", f"docker://{MASTERS['staging']}")
+    )
+    (tmp_path / "saltline.yml").write_text(
+        shared.replace("tests/secrets/", f"{repo}/tests/secrets/")
+    )
+    run = saltline("-c", str(tmp_path / "saltline.yml"), "promote", "staging",
+                   estate=repo, reports=tmp_path)  # fmt: skip
+    assert run.exit_code == 2, run.output
+    assert f"docker://{MASTERS['staging']} is a master of staging too" in run.output
 
 
 def test_a_committed_symlink_is_refused_before_anything_runs(repo):
