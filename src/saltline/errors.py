@@ -23,6 +23,11 @@ class GitError(SaltlineError):
     """A git command failed, or a revision does not resolve."""
 
 
+class UnshippableError(GitError):
+    """A commit that cannot be made into a release as it is (a symlink under a root):
+    refused when tested as when promoted."""
+
+
 class CommandTimeout(SaltlineError):
     """A command (local, in a container or on a master) outlived its timeout."""
 

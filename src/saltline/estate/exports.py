@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from saltline.cache import cache_dir
-from saltline.errors import ConfigError
+from saltline.errors import UnshippableError
 from saltline.estate import git
 
 KEPT_FOR = 7 * 24 * 3600
@@ -50,7 +50,7 @@ def export(root: Path, sha: str, path: str) -> Path:
         with tarfile.open(fileobj=io.BytesIO(git.archive(root, sha, [path]))) as archive:
             for member in archive.getmembers():
                 if member.issym() or member.islnk():
-                    raise ConfigError(symlink_refusal(member.name, member.linkname, sha))
+                    raise UnshippableError(symlink_refusal(member.name, member.linkname, sha))
             archive.extractall(staging, filter="data")
         exported = staging / prefix
         exported.mkdir(parents=True, exist_ok=True)

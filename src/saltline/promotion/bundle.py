@@ -21,7 +21,7 @@ from pathlib import Path
 
 from saltline.config import Config
 from saltline.config import parse as parse_config
-from saltline.errors import GitError
+from saltline.errors import GitError, UnshippableError
 from saltline.estate import exports, formulas, git, layout
 
 
@@ -103,7 +103,7 @@ def _files_in_commit(root: Path, sha: str, path: str) -> Iterator[tuple[str, byt
     with tarfile.open(fileobj=io.BytesIO(git.archive(root, sha, [path]))) as tar:
         for member in tar.getmembers():
             if member.issym() or member.islnk():  # refused when tested, too
-                raise GitError(exports.symlink_refusal(member.name, member.linkname, sha))
+                raise UnshippableError(exports.symlink_refusal(member.name, member.linkname, sha))
             handle = tar.extractfile(member) if member.isfile() else None
             if handle is not None and member.name.startswith(prefix):
                 yield member.name[len(prefix) :], handle.read(), member.mode

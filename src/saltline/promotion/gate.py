@@ -29,7 +29,7 @@ from typing import Any
 
 from saltline.config import OWN_OUTPUTS, Config, Target
 from saltline.config import parse as parse_config
-from saltline.errors import GitError, SaltlineError
+from saltline.errors import GitError, SaltlineError, UnshippableError
 from saltline.estate import git
 from saltline.promotion import audit, bundle, release, signing
 from saltline.promotion.pass_records import Fingerprint, PassRecord
@@ -69,6 +69,8 @@ def snapshot(config: Config) -> tuple[Fingerprint | None, str]:
         )
     try:
         return fingerprint(config, git.resolve(root, "HEAD")), ""
+    except UnshippableError:  # no release could be made of it: refused before testing
+        raise
     except GitError as exc:
         return None, str(exc)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from saltline import config
-from saltline.errors import ConfigError, GitError
+from saltline.errors import UnshippableError
 from saltline.estate import layout
-from saltline.promotion import bundle
+from saltline.promotion import bundle, gate
 
 SETTINGS = """\
 salt_version: "3007.13"
@@ -93,7 +93,9 @@ def test_a_committed_symlink_is_refused_when_tested_and_when_shipped(estate):
     git(estate, "add", "-A")
     git(estate, "commit", "-qm", "a symlink")
     sha = git(estate, "rev-parse", "HEAD").strip()
-    with pytest.raises(ConfigError, match=r"salt/users.sls is a symlink \(to /etc/passwd\)"):
+    with pytest.raises(UnshippableError, match=r"salt/users.sls is a symlink \(to /etc/passwd\)"):
         as_tested(estate, sha)
-    with pytest.raises(GitError, match=r"salt/users.sls is a symlink"):
+    with pytest.raises(UnshippableError, match=r"salt/users.sls is a symlink"):
         shipped(estate, sha)
+    with pytest.raises(UnshippableError):  # a run that would record a pass: refused first
+        gate.snapshot(config.load(estate / "saltline.yml"))
