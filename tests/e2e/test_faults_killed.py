@@ -182,10 +182,14 @@ def test_a_busy_minion_is_waited_for_then_named_and_its_batch_left_alone(repo):
     before = FLEET.served()
     FLEET.wait_until_idle()
     new_commit(repo, "while web1 is busy")
+    # long enough to outlast the upload and the dry run on a loaded machine; ended below
     started = exec_in(FLEET.masters[0], "salt", "--async", "web1", "state.single", "cmd.run",
-                      "name=sleep 30")  # fmt: skip
+                      "name=sleep 240")  # fmt: skip
     assert "job id" in started.stdout.lower(), started.stdout + started.stderr
-    run = force_promote(repo)
+    try:
+        run = force_promote(repo)
+    finally:
+        exec_in(FLEET.minion, "pkill", "-f", "^sleep 240")
     assert run.exit_code == 1, run.output
     assert "waiting up to 5s for busy minions: web1: state.single (job " in run.output
     assert "busy: state.single (job " in run.output and "still running after 5s" in run.output
@@ -193,4 +197,4 @@ def test_a_busy_minion_is_waited_for_then_named_and_its_batch_left_alone(repo):
     assert FLEET.served() == before
     last = audit(repo)[-1]
     assert (last["outcome"], last["applied"]) == ("rolled-back", [])
-    FLEET.wait_until_idle()  # its own job ends by itself
+    FLEET.wait_until_idle()

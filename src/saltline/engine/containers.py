@@ -6,7 +6,7 @@ import io
 import tarfile
 import time
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import docker
 from docker.models.containers import Container
@@ -62,6 +62,7 @@ class CommandResult:
 
 
 TIMED_OUT = (124, 137)  # coreutils' timeout: timed out; killed after the grace period
+EXIT_CODE_WAIT = 10  # seconds an exec's exit code may take to be recorded after its output
 
 
 def run_command(
@@ -78,13 +79,29 @@ def run_command(
         if done.exit_code in TIMED_OUT and time.monotonic() - started >= timeout:
             raise CommandTimeout(f"{container.name}: {command[0]} did not finish within {timeout}s")
         return done
-    exit_code, output = container.exec_run(command, demux=True)
-    stdout, stderr = cast(tuple[bytes | None, bytes | None], output)
+    assert container.client is not None, "a container from a client"
+    api = container.client.api
+    exec_id = api.exec_create(container.id, command)["Id"]
+    stdout, stderr = api.exec_start(exec_id, demux=True)
     return CommandResult(
-        -1 if exit_code is None else exit_code,
+        _exit_code(api, exec_id),
         (stdout or b"").decode("utf-8", "replace"),
         (stderr or b"").decode("utf-8", "replace"),
     )
+
+
+def _exit_code(api: Any, exec_id: str) -> int:
+    """The exec's exit code. Its output can end before the engine has recorded how the
+    process exited: inspected at once, a loaded engine says "running", no code (which
+    read as a failure: `test -d` of a lease that is there said it was gone)."""
+    deadline = time.monotonic() + EXIT_CODE_WAIT
+    while True:
+        info = api.exec_inspect(exec_id)
+        if info.get("ExitCode") is not None and not info.get("Running"):
+            return int(info["ExitCode"])
+        if time.monotonic() >= deadline:
+            return -1
+        time.sleep(0.05)
 
 
 def put_files(container: Container, directory: str, files: dict[str, str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import time
+from types import SimpleNamespace
 
 import docker
 import docker.errors
@@ -44,14 +45,44 @@ def test_only_runs_that_are_gone_are_reaped(found, gone):
     assert abandoned(found, "runner1", NOW) is gone
 
 
+class EngineAPI:
+    """The engine's exec calls: every command takes `seconds(command)` and exits `code`;
+    its exit code is recorded only after `late` inspections (as a loaded engine does)."""
+
+    def __init__(self, seconds, code: int, late: int = 0):
+        self.seconds, self.code, self.late = seconds, code, late
+        self.commands: dict[str, list[str]] = {}
+
+    def exec_create(self, container_id, command):
+        self.commands[str(len(self.commands))] = command
+        return {"Id": str(len(self.commands) - 1)}
+
+    def exec_start(self, exec_id, demux):
+        time.sleep(self.seconds(self.commands[exec_id]))
+        return (b"out", b"")
+
+    def exec_inspect(self, exec_id):
+        if self.late:
+            self.late -= 1
+            return {"Running": True, "ExitCode": None}
+        return {"Running": False, "ExitCode": self.code}
+
+
 class SlowContainer:
     """A container whose every command takes as long as `timeout` lets it."""
 
     name = "saltline-r1-render"
+    id = "c1"
 
-    def exec_run(self, command, demux):
-        time.sleep(float(command[2]))
-        return 124, (b"", b"")
+    def __init__(self, late: int = 0, code: int = 124):
+        self.client = SimpleNamespace(api=EngineAPI(lambda command: float(command[2]), code, late))
+
+
+def test_an_exit_code_the_engine_records_late_is_waited_for():
+    """Not read as -1: a lease's `test -d` once said the lease had gone."""
+    container = SlowContainer(late=3, code=0)
+    container.client.api.seconds = lambda command: 0
+    assert run_command(container, ["test", "-d", "/srv/saltline/deploy.lock"]).exit_code == 0
 
 
 def test_a_command_that_outlives_its_timeout_names_container_and_command():
