@@ -162,7 +162,10 @@ class Environment:
                     fence()
                 busy = self._wait_while_busy(salt, batch)
                 if busy:
-                    self.console.say(f"rollout stopped before batch {number}/{len(planned)}")
+                    self.console.say(
+                        f"rollout stopped before batch {number}/{len(planned)}: "
+                        + "; ".join(f"{self.name}/{minion}: {why}" for minion, why in busy.items())
+                    )
                     return busy
                 applied.extend(batch)
                 runs = salt.apply(batch)
