@@ -166,7 +166,7 @@ class _Promotion:
         self.switched: list[int] = []
         self.applied: list[str] = []
         self.marked: list[int] = []  # by store index: where the rollout was marked finished
-        self.digest = ""  # the release's content digest, once uploaded
+        self.rollout_record: dict[str, Any] = {}  # its statement and signature, once uploaded
         self.verified: dict[str, str | None] = {}  # by master: who signed, as it checked
 
     def run(self) -> int:
@@ -222,7 +222,12 @@ class _Promotion:
             **audit.who(),
         }  # fmt: skip
         tar = bundle.release_tar(self.config, self.sha)
-        self.digest = release.content_digest(tar)
+        digest = release.content_digest(tar)
+        # signed now, while nothing has changed: a key that cannot sign refuses the
+        # promotion here, not once its rollout has finished
+        self.rollout_record = signing.rollout_record(
+            self.sha, digest, self.env.name, audit.utc_timestamp(), self.config.signing_key
+        )
         for store in self.env.stores:
             store.upload(self.sha, tar, stamp)
             store.put_passes(self.sha, [record.to_json() for record in self.passes])
@@ -374,7 +379,7 @@ class _Promotion:
     def _finish(self) -> None:
         """Mark the rollout finished on every master; from then on nothing undoes it (a
         failure to mark one master undoes it and withdraws the marks written)."""
-        entry = {"action": "promote", **audit.who(), **self._signed_rollout()}
+        entry = {"action": "promote", **audit.who(), **self.rollout_record}
         for index, store in enumerate(self.env.stores):
             self.marked.append(index)  # before: an interrupted write may have happened
             store.mark_rolled_out(self.sha, entry)
@@ -387,13 +392,6 @@ class _Promotion:
                 store.prune(self.config.promotion.keep_releases)
             except SaltlineError as exc:
                 self.console.say(f"warning: {exc} (old releases stay; the next promotion prunes)")
-
-    def _signed_rollout(self) -> dict[str, Any]:
-        try:
-            key, now = self.config.signing_key, audit.utc_timestamp()
-            return signing.rollout_record(self.sha, self.digest, self.env.name, now, key)
-        except signing.SigningError as exc:
-            raise SaltlineError(f"could not sign the rollout record: {exc}") from None
 
     def _batch_size(self) -> int:
         return self.options.batch_size or self.config.promotion.batch_size

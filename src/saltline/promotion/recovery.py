@@ -37,6 +37,10 @@ def rollback(
         sha = next(iter(targets.values()))
         assert sha is not None
         entry = {"action": "rollback", **audit.who()}
+        digest = str(environment.stores[0].stamp(sha).get("digest", ""))
+        # signed before anything changes: a key that cannot sign refuses the rollback here
+        signed = signing.rollout_record(sha, digest, name, audit.utc_timestamp(),
+                                        config.signing_key)  # fmt: skip
         switched = []
         before = {str(store.master.address): store.current() for store in environment.stores}
         try:
@@ -61,12 +65,6 @@ def rollback(
         if failed:
             environment.log("rollback", sha, "failed", failures=failed, applied=applied)
             return 1
-        digest = str(environment.stores[0].stamp(sha).get("digest", ""))
-        try:
-            signed = signing.rollout_record(sha, digest, name, audit.utc_timestamp(),
-                                            config.signing_key)  # fmt: skip
-        except signing.SigningError as exc:
-            raise SaltlineError(f"could not sign the rollout record: {exc}") from None
         for store in environment.stores:
             store.mark_rolled_out(sha, {"action": "rollback", **audit.who(), **signed})
         environment.log("rollback", sha, "rolled-back", applied=applied)

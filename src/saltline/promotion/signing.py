@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from saltline import process
+from saltline.errors import SaltlineError
 
 NAMESPACE = "saltline"  # ssh-keygen -n: a signature made for saltline is valid for nothing else
 STATEMENT = "https://in-toto.io/Statement/v1"
@@ -85,8 +86,8 @@ def subject_digest(statement: dict[str, Any], name: str) -> str | None:
     return None
 
 
-class SigningError(Exception):
-    """ssh-keygen could not sign (no key, a bad key)."""
+class SigningError(SaltlineError):
+    """ssh-keygen could not sign (no key, a bad key): exit 2."""
 
 
 def sign(statement: dict[str, Any], key: Path) -> str:
@@ -96,7 +97,9 @@ def sign(statement: dict[str, Any], key: Path) -> str:
         try:
             shutil.copyfile(key, private)
         except OSError as exc:
-            raise SigningError(f"SALTLINE_SIGNING_KEY: cannot read {key}: {exc}") from None
+            raise SigningError(
+                f"could not sign {_kind(statement)}: SALTLINE_SIGNING_KEY: cannot read {key}: {exc}"
+            ) from None
         os.chmod(private, 0o600)
         done = process.run(
             ["ssh-keygen", "-q", "-Y", "sign", "-f", str(private), "-n", NAMESPACE],
@@ -104,8 +107,15 @@ def sign(statement: dict[str, Any], key: Path) -> str:
             timeout=TIMEOUT,
         )
     if done.returncode != 0 or "BEGIN SSH SIGNATURE" not in done.stdout:
-        raise SigningError(f"ssh-keygen -Y sign failed: {process.tail(done.stderr, 2)}")
+        raise SigningError(
+            f"could not sign {_kind(statement)}: ssh-keygen -Y sign failed: "
+            f"{process.tail(done.stderr, 2)}"
+        )
     return done.stdout
+
+
+def _kind(statement: dict[str, Any]) -> str:
+    return "the pass" if statement.get("predicateType") == TEST_RESULT else "the rollout record"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from saltline import config
+from saltline.errors import SaltlineError
 from saltline.promotion import gate, pass_records, signing
 from tests.unit.promotion.test_gate import SETTINGS, git
 
@@ -96,3 +97,13 @@ def test_a_rollout_record_counts_for_its_release_and_environment_only():
     assert "has not reached staging" in gate.rollout_refusal(None, SHA, "staging", ALLOWED)
     legacy = {"event": "rolled-out", "sha": SHA}  # written before records were signed
     assert "is unsigned" in gate.rollout_refusal(legacy, SHA, "staging", ALLOWED)
+
+
+def test_a_key_that_cannot_sign_is_a_saltline_error_saying_what_it_signed(tmp_path):
+    with pytest.raises(signing.SigningError, match="could not sign the rollout record: "
+                       "SALTLINE_SIGNING_KEY: cannot read"):  # fmt: skip
+        signing.rollout_record(SHA, DIGEST, "staging", "now", tmp_path / "gone")
+    (tmp_path / "garbage").write_text("not a key\n")
+    pass_statement = signing.passed_statement(SHA, DIGEST, {}, [])
+    with pytest.raises(SaltlineError, match="could not sign the pass: ssh-keygen -Y sign"):
+        signing.sign(pass_statement, tmp_path / "garbage")
