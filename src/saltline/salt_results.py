@@ -239,20 +239,61 @@ def describe_changes(state: StateResult) -> str:
 
 def running_jobs(stdout: str) -> dict[str, list[dict[str, str]]]:
     """`salt --out=json … saltutil.running`: each answering minion's running jobs (their
-    function and jid); a minion that did not answer is left out.
+    function, jid, and the `saltline` tag of the `--metadata` a promotion sent them with);
+    a minion that did not answer is left out.
 
-    >>> running_jobs('{"web1": [{"fun": "state.apply", "jid": "20261207"}], "db1": []}')
-    {'web1': [{'fun': 'state.apply', 'jid': '20261207'}], 'db1': []}
+    >>> running_jobs('{"web1": [{"fun": "state.apply", "jid": "20261207", '
+    ...              '"metadata": {"saltline": "t1"}}], "db1": []}')
+    {'web1': [{'fun': 'state.apply', 'jid': '20261207', 'tag': 't1'}], 'db1': []}
     """
     document = _json_document(stdout.strip() or "{}", "saltutil.running")
     if not isinstance(document, dict):
         raise SaltOutputError(f"saltutil.running: expected jobs by minion, got: {stdout[:300]}")
     return {
         str(minion): [
-            {"fun": str(job.get("fun", "?")), "jid": str(job.get("jid", "?"))}
+            {"fun": str(job.get("fun", "?")), "jid": str(job.get("jid", "?")), "tag": _tag(job)}
             for job in jobs
             if isinstance(job, dict)
         ]
         for minion, jobs in document.items()
         if isinstance(jobs, list)
     }
+
+
+def _tag(job: dict[str, Any]) -> str:
+    metadata = job.get("metadata")
+    return str(metadata.get("saltline", "")) if isinstance(metadata, dict) else ""
+
+
+STATE_FUNCTIONS = ("state.apply", "state.highstate", "state.sls", "state.top")
+
+
+def scheduled_state_jobs(stdout: str) -> dict[str, list[str]]:
+    """`salt --out=json … schedule.list return_yaml=False`: per answering minion, the
+    enabled jobs of its schedule (its configuration's and its pillar's) that apply states.
+    A minion whose whole schedule is disabled has none.
+
+    >>> scheduled_state_jobs('{"web1": {"highstate": {"function": "state.apply"}, '
+    ...     '"mine": {"function": "mine.update"}, "off": {"function": "state.sls", '
+    ...     '"enabled": false}}, "db1": {}, "db2": {"enabled": false, '
+    ...     '"hs": {"function": "state.highstate"}}}')
+    {'web1': ['highstate'], 'db1': [], 'db2': []}
+    """
+    document = _json_document(stdout.strip() or "{}", "schedule.list")
+    if not isinstance(document, dict):
+        raise SaltOutputError(f"schedule.list: expected schedules by minion, got: {stdout[:300]}")
+    jobs: dict[str, list[str]] = {}
+    for minion, schedule in document.items():
+        if not isinstance(schedule, dict):
+            continue  # did not answer (Salt's message in place of a schedule)
+        if schedule.get("enabled") is False:
+            jobs[str(minion)] = []
+            continue
+        jobs[str(minion)] = sorted(
+            str(name)
+            for name, job in schedule.items()
+            if isinstance(job, dict)
+            and job.get("function") in STATE_FUNCTIONS
+            and job.get("enabled", True) is not False
+        )
+    return jobs

@@ -10,6 +10,7 @@ test_promotion; here every other phase is.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -100,27 +101,51 @@ def test_killed_after_the_first_master_switched(repo, sig):
     assert FLEET.leftovers() == ""
 
 
+def scheduled_highstate() -> bool | None:
+    """Whether web1's scheduled highstate (added below) is enabled, as its schedule says."""
+    listed = exec_in(FLEET.masters[0], "salt", "--out=json", "web1", "schedule.list",
+                     "return_yaml=False")  # fmt: skip
+    job = json.loads(listed.stdout or "{}").get("web1", {}).get("e2e-highstate")
+    return None if not isinstance(job, dict) else job.get("enabled", True) is not False
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_killed_in_the_middle_of_a_batch(repo, sig):
-    before = FLEET.served()
-    text = f"mid batch, {sig.name}"
-    sha, process = in_its_batch(FLEET, repo, text)
-    code, output = kill(process, sig)
-    if sig == signal.SIGTERM:
-        assert code == 130, output
-        assert FLEET.served() == before
-        last = audit(repo)[-1]
-        assert (last["outcome"], last["applied"]) == ("interrupted", ["web1"])
-        assert "`saltline rollback staging`" in output
-        FLEET.wait_until_idle()
-    else:
-        assert FLEET.served() == [sha, sha]
-        assert f"{sha[:12]} NOT rolled out" in status(repo)
-        FLEET.wait_until_idle()  # the minion finishes the apply saltline started
-        rolled_back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
-        assert rolled_back.exit_code == 0, rolled_back.output
-        assert FLEET.served() == before
-    assert FLEET.lease_holders() == ["", ""]
+    """web1 has a scheduled highstate of its own: paused while the promotion runs, and
+    resumed by the undo (SIGTERM) or, after a SIGKILL, by the next command (a rollback
+    breaking the dead lease). A SIGTERM also kills the apply it had started."""
+    added = exec_in(FLEET.masters[0], "salt", "web1", "schedule.add", "e2e-highstate",
+                    "function=state.apply", "minutes=60", "persist=False")  # fmt: skip
+    assert added.returncode == 0, added.stdout + added.stderr
+    try:
+        before = FLEET.served()
+        text = f"mid batch, {sig.name}"
+        sha, process = in_its_batch(FLEET, repo, text)
+        assert scheduled_highstate() is False  # paused while the promotion runs
+        code, output = kill(process, sig)
+        if sig == signal.SIGTERM:
+            assert code == 130, output
+            assert FLEET.served() == before
+            last = audit(repo)[-1]
+            assert (last["outcome"], last["applied"]) == ("interrupted", ["web1"])
+            assert "staging/web1: killed job " in output  # its apply stopped, not left running
+            assert not FLEET.applying(text)()
+            assert "`saltline rollback staging`" in output
+            assert scheduled_highstate() is True
+        else:
+            assert FLEET.served() == [sha, sha]
+            assert f"{sha[:12]} NOT rolled out" in status(repo)
+            assert scheduled_highstate() is False  # nobody left to resume it …
+            FLEET.wait_until_idle()  # the minion finishes the apply saltline started
+            rolled_back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")
+            assert rolled_back.exit_code == 0, rolled_back.output
+            assert "resumed scheduled state jobs: web1: e2e-highstate" in rolled_back.output
+            assert scheduled_highstate() is True  # … until the next command took the lease
+            assert FLEET.served() == before
+        assert FLEET.lease_holders() == ["", ""]
+    finally:
+        exec_in(FLEET.masters[0], "salt", "web1", "schedule.delete", "e2e-highstate",
+                "persist=False")  # fmt: skip
 
 
 def test_a_second_signal_during_the_undo_waits_until_the_masters_are_back(repo):

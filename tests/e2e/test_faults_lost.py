@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.e2e.conftest import saltline
 from tests.e2e.faults import (
@@ -144,17 +145,21 @@ def test_a_minion_stopped_mid_rollout_returns_the_environment(repo):
 
 def test_a_hanging_state_times_out_and_returns_the_environment(repo):
     """Salt's CLI waits as long as the job runs; the master command's own timeout
-    (promotion.timeout 40 s + 60 s) ends it, and the masters switch back."""
+    (promotion.timeout 40 s + 60 s) ends it; the job still running on web1 is killed
+    before the masters switch back and web1 re-applies the previous release."""
     before = FLEET.served()
     new_commit(repo, "a state that hangs", sleep=600)
     run = force_promote(repo)
     try:
         assert run.exit_code == 1, run.output
         assert "salt did not finish within 100s" in run.output
+        assert "staging/web1: killed job " in run.output
+        assert exec_in(FLEET.minion, "pgrep", "-f", "^sleep 600").returncode == 1
         assert FLEET.served() == before
         last = audit(repo)[-1]
         assert last["outcome"] == "failed" and last["applied"] == ["web1"]
         assert "did not finish within 100s" in last["error"]
+        assert last["reapplied"] == {"web1": "ok"}  # not "state.apply is running"
     finally:
         exec_in(FLEET.minion, "pkill", "-f", "^sleep 600")
     back = new_commit(repo, "healthy again")
@@ -162,3 +167,58 @@ def test_a_hanging_state_times_out_and_returns_the_environment(repo):
     assert recovered.exit_code == 0, recovered.output
     assert FLEET.served() == [back, back]
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_stale_key_is_refused_or_skipped_and_the_masters_own_minion_is_not_a_target(repo):
+    """ghost1: a decommissioned host whose key master1 still accepts. master2's own
+    minion: answers, but the top file gives it nothing. Under `unreachable: fail` the
+    promotion is refused naming ghost1 before anything changes; under `skip` ghost1 is
+    left out (audited; `status` names it as behind), the master's own minion is not
+    targeted, and web1 gets the release."""
+    master1, master2 = FLEET.masters
+    own = f"{master2}-self"
+    keys = "/etc/salt/pki/master/minions"
+    skip_config = repo / "saltline-skip.yml"
+    assert exec_in(master1, "cp", f"{keys}/web1", f"{keys}/ghost1").returncode == 0
+    try:
+        start_own_minion(master2, own)
+        before = FLEET.served()
+        sha = new_commit(repo, "with a stale key")
+        refused = force_promote(repo)
+        assert refused.exit_code == 1, refused.output
+        assert "refused: staging/ghost1 did not answer a ping within 5s" in refused.output
+        assert "uploaded" not in refused.output and FLEET.served() == before
+        assert audit(repo)[-1]["unreachable"] == ["ghost1"]
+        settings = yaml.safe_load((repo / "saltline.yml").read_text())
+        settings["promotion"]["unreachable"] = "skip"
+        skip_config.write_text(yaml.safe_dump(settings))
+        skipped = force_promote(repo, config=skip_config.name)
+        assert skipped.exit_code == 0, skipped.output
+        assert "skipped (promotion.unreachable: skip): staging/ghost1" in skipped.output
+        assert f"dry run staging/{own}: not targeted" in skipped.output
+        assert "batch 1/1 staging/web1: ok" in skipped.output
+        assert f"staging/{own}: ok" not in skipped.output  # never sent an apply
+        assert FLEET.served() == [sha, sha]
+        last = audit(repo)[-1]
+        assert last["outcome"] == "promoted" and last["applied"] == ["web1"]
+        assert (last["skipped"], last["not_targeted"]) == (["ghost1"], [own])
+        report = status(repo)
+        assert f"BEHIND {sha[:12]}: ghost1" in report
+        assert f"saltline promote staging {sha[:12]}" in report
+    finally:
+        skip_config.unlink(missing_ok=True)
+        exec_in(master1, "rm", "-f", f"{keys}/ghost1")
+        exec_in(master2, "sh", "-c", f"systemctl stop salt-minion; salt-key -y -d {own}")
+
+
+def start_own_minion(master: str, minion_id: str) -> None:
+    """A salt-minion on the master's own host, its key accepted there."""
+    config = f"id: {minion_id}\nmaster: localhost\n"
+    started = exec_in(master, "sh", "-c", f"printf '{config}' > /etc/salt/minion.d/self.conf"
+                      " && systemctl start salt-minion")  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    deadline = time.monotonic() + 90
+    while exec_in(master, "salt", "--timeout=5", minion_id, "test.ping").returncode != 0:
+        assert time.monotonic() < deadline, f"{minion_id} never answered"
+        exec_in(master, "salt-key", "-y", "-a", minion_id)
+        time.sleep(2)

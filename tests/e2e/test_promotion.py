@@ -442,16 +442,21 @@ def test_a_dry_run_changes_nothing_live_while_it_runs(repo):
     assert "has not reached staging" in refused.output
 
 
-def test_a_minion_down_stops_the_promotion_at_the_dry_run(repo):
+def test_a_minion_down_is_named_before_anything_changes(repo):
+    """Its key stays accepted (a stale key): under `promotion.unreachable: fail` the
+    promotion is refused naming it, before the upload; a dry run goes on and fails."""
     minion = f"{MASTERS['staging']}-web1"
     before = current_release("staging")
     subprocess.run(["docker", "stop", minion], check=True, capture_output=True)
     try:
         run = promote(repo, "staging")
         assert run.exit_code == 1
-        assert "dry run staging/web1: did not return" in run.output
-        assert "refused: the dry run predicts failures" in run.output
-        assert "batch" not in run.output
+        assert "refused: staging/web1 did not answer a ping within 5s" in run.output
+        assert "uploaded" not in run.output and "batch" not in run.output
+        dry = promote(repo, "staging", "--dry-run")
+        assert dry.exit_code == 1, dry.output
+        assert "note: a promotion would be refused: staging/web1 did not answer" in dry.output
+        assert "dry run staging/web1: did not return" in dry.output
         current = current_release("staging")
         assert current == before
         whole = exec_in(

@@ -100,6 +100,7 @@ class Promotion:
     ping_timeout: int = 5  # seconds a liveness ping waits before a batch
     candidate_start_timeout: int = 60  # seconds a candidate master may take to listen
     busy_wait: int = 60  # seconds a batch waits for its minions' running state jobs
+    unreachable: str = "fail"  # minions that do not answer: "fail" refuses, "skip" leaves out
     candidate_port: int = 4606  # where each master's candidate master listens for dry runs
     ssh_config: Path | None = None  # an ssh client configuration for ssh:// masters
     allowed_signers: Path | None = None  # whose signed passes and rollout records count

@@ -66,6 +66,8 @@ def describe(error: ValidationError) -> tuple[Location, str]:
         return at, "expected a non-empty string"
     if keyword in ("minimum", "maximum", "type"):
         return at, f"expected {title or _kind(node)}, got {instance!r}"
+    if keyword == "enum":
+        return at, f"expected {title or ' or '.join(map(str, value))}, got {instance!r}"
     if keyword == "oneOf":
         return at, str(node.get("description") or f"expected one of {len(value)} forms")
     return at, error.message

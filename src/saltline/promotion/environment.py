@@ -1,5 +1,5 @@
 """An environment's masters, reached and checked before anything changes, and what every
-promotion command does with them: audit, lease, refresh, apply in batches.
+promotion command does with them: audit, lease, schedules, apply in batches.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import docker
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import LockHeld, MasterUnreachable, SaltlineError
-from saltline.promotion import audit, lease
+from saltline.promotion import audit, lease, schedules
 from saltline.promotion.release import ReleaseStore
 from saltline.promotion.rollout import MinionRuns, SaltMaster, batches, failures
 from saltline.promotion.transport import Transport, open_transport
@@ -88,6 +88,9 @@ class Environment:
                 self._acquire(store, holder, action, sha)
             # Audited before anything changes: without a local audit log, nothing does.
             self.log(action, sha, "started", lease=holder.token)
+            if left := self.resume_schedules():  # paused by a command that was killed
+                self.log(action, sha, "schedules-resumed", jobs=left,
+                         reason="left paused by a command that did not finish")  # fmt: skip
             yield holder
         finally:
             for store in self.stores:
@@ -111,12 +114,51 @@ class Environment:
             self.log(action, sha, "refused", reasons=[str(exc)])
             raise
 
+    @contextlib.contextmanager
+    def schedules_paused(self) -> Iterator[None]:
+        """The planned minions' scheduled state jobs disabled while the block runs, and
+        enabled again on every outcome but a lost lease (whoever broke it owns the
+        environment, and its record of what is paused)."""
+        try:
+            for salt, minions in self.minions():
+                jobs = schedules.pause(self._store_of(salt), salt, minions)
+                if jobs:
+                    self.console.say(f"{salt.master.address}: paused scheduled state jobs "
+                                     f"until this ends: {_jobs(jobs)}")  # fmt: skip
+            yield
+        except lease.LeaseLost:
+            raise
+        except BaseException:
+            self.resume_schedules()
+            raise
+        else:
+            self.resume_schedules()
+
+    def resume_schedules(self) -> dict[str, list[str]]:
+        """Enable again what is recorded as paused on each master; what was, by minion."""
+        resumed: dict[str, list[str]] = {}
+        for store, salt in zip(self.stores, self.salts, strict=True):
+            try:
+                jobs = schedules.resume(store, salt)
+            except SaltlineError as exc:
+                self.console.say(f"warning: {store.master.address}: scheduled state jobs "
+                                 f"stay paused until the next promotion: {exc}")  # fmt: skip
+                continue
+            if jobs:
+                self.console.say(f"{store.master.address}: resumed scheduled state jobs: "
+                                 f"{_jobs(jobs)}")  # fmt: skip
+            resumed.update(jobs)
+        return resumed
+
+    def _store_of(self, salt: SaltMaster) -> ReleaseStore:
+        return next(store for store, s in zip(self.stores, self.salts, strict=True) if s is salt)
+
     def minions(self, tolerant: bool = False) -> list[tuple[SaltMaster, list[str]]]:
         """Each master with the minions it applies: a minion whose key several masters
         accepted (multi-master) is applied once, through the first. Asked once per
-        command (a promotion's dry run, refresh and rollout apply the same minions);
-        `tolerant` (undoing a failure) asks again, and skips a master that does not
-        answer, naming it."""
+        command (a promotion's dry run and rollout apply the same minions, less those
+        `leave_out` took out); `tolerant` (undoing a failure) asks again, and skips a
+        master that does not answer, naming it."""
         if self._plan is not None and not tolerant:
             return self._plan
         seen: set[str] = set()
@@ -136,14 +178,32 @@ class Environment:
             self._plan = plan
         return plan
 
-    def refresh(self, tolerant: bool = False) -> None:
-        """Every master updated first: a multi-master minion's pillar refresh compiles its
-        pillar on each of its masters."""
-        plan = self.minions(tolerant)
-        for salt, _ in plan:
+    def leave_out(self, minions: set[str]) -> None:
+        """Take minions out of this command's plan (not targeted, or skipped)."""
+        self._plan = [(salt, [m for m in mine if m not in minions])
+                      for salt, mine in self.minions()]  # fmt: skip
+
+    def unreachable_minions(self) -> list[str]:
+        """The planned minions that do not answer a ping (a stale key, a stopped host)."""
+        silent: list[str] = []
+        for salt, minions in self.minions():
+            alive = salt.alive(minions)
+            silent += [minion for minion in minions if minion not in alive]
+        return silent
+
+    def update_masters(self, tolerant: bool = False) -> None:
+        """Make every master see the release `current` points at (its file server, its
+        custom modules), before any minion is refreshed: a multi-master minion's pillar
+        refresh compiles its pillar on each of its masters."""
+        for salt, _ in self.minions(tolerant):
             salt.update()
-        for salt, minions in plan:
-            salt.refresh(sorted(salt.alive(minions)))
+
+    def sync_back(self, minions: list[str]) -> None:
+        """The masters updated, then `minions`' modules and pillar synced from what they
+        serve now (an undo that re-applies nothing: an interrupt)."""
+        self.update_masters(tolerant=True)
+        for salt, mine in self.minions(tolerant=True):
+            salt.refresh(sorted(salt.alive([m for m in mine if m in minions])))
 
     def rollout(
         self,
@@ -151,11 +211,18 @@ class Environment:
         applied: list[str],
         tolerant: bool = False,
         fence: Callable[[], None] | None = None,
+        only: list[str] | None = None,
+        tag: str = "",
     ) -> dict[str, str]:
         """Apply in batches, stopping at the first batch with a failure; returns the
-        failures. `applied` collects every minion a state.apply was sent to; `fence`
-        runs before each batch (the lease still ours, or it raises)."""
+        failures. Each batch's minions, and only they, get the release's modules and
+        pillar just before their apply: a minion outside the batches reached sees none of
+        it. `applied` collects every minion refreshed and sent a state.apply (sent with
+        `tag`); `fence` runs before each batch (the lease still ours, or it raises);
+        `only`: these minions (an undo re-applies those that ran the release)."""
         for salt, minions in self.minions(tolerant):
+            if only is not None:
+                minions = [minion for minion in minions if minion in only]
             planned = batches(minions, size)
             for number, batch in enumerate(planned, start=1):
                 if fence is not None:
@@ -168,7 +235,7 @@ class Environment:
                     )
                     return busy
                 applied.extend(batch)
-                runs = salt.apply(batch)
+                runs = salt.apply(batch, tag=tag, refresh=True)
                 failed = failures(runs)
                 self._say_batch(number, len(planned), batch, runs, failed)
                 if failed:
@@ -205,3 +272,7 @@ class Environment:
                 else f"ok ({len(run.changed) if run else 0} changed)"
             )
             self.console.say(f"batch {number}/{total} {self.name}/{minion}: {verdict}")
+
+
+def _jobs(jobs: dict[str, list[str]]) -> str:
+    return "; ".join(f"{minion}: {', '.join(names)}" for minion, names in sorted(jobs.items()))

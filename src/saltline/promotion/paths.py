@@ -9,5 +9,7 @@ HISTORY = f"{RELEASE_ROOT}/history.jsonl"
 AUDIT = f"{RELEASE_ROOT}/audit.jsonl"
 MODULES_MARKER = f"{RELEASE_ROOT}/master-modules"
 LOCK = f"{RELEASE_ROOT}/deploy.lock"
+# The schedule jobs a promotion or rollback paused, until it enables them again
+PAUSED = f"{RELEASE_ROOT}/paused-schedules.json"
 # A master's own list of the keys whose passes it serves (root-owned, outside any release)
 MASTER_SIGNERS = "/etc/saltline/allowed_signers"

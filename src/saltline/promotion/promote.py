@@ -168,31 +168,32 @@ class _Promotion:
         self.marked: list[int] = []  # by store index: where the rollout was marked finished
         self.rollout_record: dict[str, Any] = {}  # its statement and signature, once uploaded
         self.verified: dict[str, str | None] = {}  # by master: who signed, as it checked
+        # what the rollout leaves out: "skipped" (unreachable), "not_targeted" (the top file)
+        self.left_out: dict[str, list[str]] = {}
+        self.unreachable_refused = False  # a dry run: a promotion would refuse them
+        # sent with every apply (Salt metadata), so that an undo finds and kills its jobs
+        self.tag = holder.token if holder else secrets.token_hex(8)
 
     def run(self) -> int:
         try:
+            if not self._plan_targets():
+                return 1
             self._upload()
             predictions = self._dry_run()
+            self._leave_out_untargeted(predictions)
             predicted = {m: p for m, p in predictions.items() if p.fails}
             if self.options.dry_run:
                 self._log("dry-run", would_change=_changes(predictions),
-                          would_fail=_failures(predicted))  # fmt: skip
-                return 1 if predicted else 0
+                          would_fail=_failures(predicted), **self.left_out)  # fmt: skip
+                return 1 if predicted or self.unreachable_refused else 0
             if predicted and not self.options.force:
                 self._log("refused", reasons=["the dry run predicts failures"],
                           would_fail=_failures(predicted))  # fmt: skip
                 self.console.say("refused: the dry run predicts failures (above); fix them, or "
                                  '--force --reason "…" if they are expected')  # fmt: skip
                 return 1
-            self._fence()
-            self._switch()
-            self._fence()  # before the minions see anything of the release
-            self.env.refresh()
-            failed = self.env.rollout(self._batch_size(), self.applied, fence=self._fence)
-            if failed:
-                return self._failed_rollout(failed)
-            self._finish()
-            return 0
+            with self.env.schedules_paused():
+                return self._go_live()
         except KeyboardInterrupt:
             self._undo("interrupted")
             raise
@@ -214,6 +215,55 @@ class _Promotion:
             else:
                 self._log("failed", error=error, changed="nothing live")
             raise
+
+    def _go_live(self) -> int:
+        """Switch, update the masters, roll out in batches, mark the rollout finished."""
+        self._fence()
+        self._switch()
+        self._fence()  # before the minions see anything of the release
+        self.env.update_masters()
+        failed = self.env.rollout(self._batch_size(), self.applied, fence=self._fence,
+                                  tag=self.tag)  # fmt: skip
+        if failed:
+            return self._failed_rollout(failed)
+        self._finish()
+        return 0
+
+    def _plan_targets(self) -> bool:
+        """Name the planned minions that do not answer, before anything changes;
+        `promotion.unreachable` decides: `fail` refuses a promotion (a dry run goes on
+        and fails), `skip` leaves them out, audited. False: refused."""
+        silent = self.env.unreachable_minions()
+        if not silent:
+            return True
+        names = ", ".join(f"{self.env.name}/{minion}" for minion in silent)
+        wait = self.config.promotion.ping_timeout
+        if self.config.promotion.unreachable == "skip":
+            self.env.leave_out(set(silent))
+            self.left_out["skipped"] = silent
+            self.console.say(
+                f"skipped (promotion.unreachable: skip): {names} did not answer a ping within "
+                f"{wait}s; they stay on the release they have, and `saltline status "
+                f"{self.env.name}` names them until a promotion reaches them"
+            )
+            return True
+        why = (f"{names} did not answer a ping within {wait}s (a stale key, a stopped "
+               "host?): start them, delete their keys (salt-key -d), or set "
+               "promotion.unreachable: skip")  # fmt: skip
+        if self.options.dry_run:
+            self.unreachable_refused = True
+            self.console.say(f"note: a promotion would be refused: {why}")
+            return True
+        self._log("refused", reasons=[why], unreachable=silent)
+        self.console.say(f"refused: {why}")
+        return False
+
+    def _leave_out_untargeted(self, predictions: dict[str, Prediction]) -> None:
+        """Minions the release's top file gives nothing are not part of the rollout."""
+        untargeted = sorted(m for m, p in predictions.items() if p.untargeted)
+        if untargeted:
+            self.env.leave_out(set(untargeted))
+            self.left_out["not_targeted"] = untargeted
 
     def _upload(self) -> None:
         stamp = {
@@ -309,6 +359,7 @@ class _Promotion:
         restored: dict[str, str | None] = {}
         try:
             with interrupts.deferred(self.console.say, "switching the masters back"):
+                self._kill_jobs()
                 restored = self._restore(restored)
         except interrupts.Abandoned:
             self._abandoned(restored, outcome, **details)
@@ -334,16 +385,20 @@ class _Promotion:
         self, outcome: str, restored: dict[str, str | None], **details: Any
     ) -> None:
         reapplied: dict[str, str] = {}
-        if outcome != "interrupted" and self.applied and any(restored.values()):
-            again: list[str] = []
+        if self.applied and any(restored.values()):
             try:
-                self.env.refresh(tolerant=True)
-                failed = self.env.rollout(self._batch_size(), again, tolerant=True)
-                reapplied = {m: failed.get(m, "ok") for m in again}
+                if outcome == "interrupted":  # out fast: modules and pillar only
+                    self.env.sync_back(self.applied)
+                else:  # only the minions that ran the release, each synced back first
+                    again: list[str] = []
+                    self.env.update_masters(tolerant=True)
+                    failed = self.env.rollout(self._batch_size(), again, tolerant=True,
+                                              only=self.applied)  # fmt: skip
+                    reapplied = {m: failed.get(m, "ok") for m in again}
             except SaltlineError as exc:
                 reapplied = {m: f"not re-applied: {exc}" for m in self.applied}
         self._log(outcome, applied=self.applied, restored=restored, reapplied=reapplied,
-                  **details)  # fmt: skip
+                  **self.left_out, **details)  # fmt: skip
         if not self.switched:
             self.console.say(f"{outcome}: no master had switched; nothing live changed")
             return
@@ -354,9 +409,26 @@ class _Promotion:
         )
         if outcome == "interrupted" and self.applied:
             self.console.say(
-                f"the minions above ran {self.sha[:12]}; `saltline rollback {self.env.name}` "
-                "or a highstate returns them to what the masters serve"
+                f"the minions above ran {self.sha[:12]} (their modules and pillar are synced "
+                f"back, their states are not re-applied after an interrupt); `saltline "
+                f"rollback {self.env.name}` or a highstate returns them to what the masters serve"
             )
+
+    def _kill_jobs(self) -> None:
+        """Stop this promotion's state.apply jobs still running (a batch that timed out,
+        or was interrupted) before the masters switch back and anything is re-applied."""
+        if not self.applied:
+            return
+        for salt, minions in self.env.minions(tolerant=True):
+            mine = [minion for minion in minions if minion in self.applied]
+            try:
+                killed = salt.kill_tagged(mine, self.tag)
+            except SaltlineError as exc:
+                self.console.say(f"warning: could not stop this promotion's jobs: {exc}")
+                continue
+            for minion, jids in sorted(killed.items()):
+                self.console.say(f"{self.env.name}/{minion}: killed job {', '.join(jids)} "
+                                 "(saltutil.kill_job)")  # fmt: skip
 
     def _restore(self, restored: dict[str, str | None]) -> dict[str, str | None]:
         """Every switched master back to what it served; `restored` fills as each is."""
@@ -379,13 +451,14 @@ class _Promotion:
     def _finish(self) -> None:
         """Mark the rollout finished on every master; from then on nothing undoes it (a
         failure to mark one master undoes it and withdraws the marks written)."""
-        entry = {"action": "promote", **audit.who(), **self.rollout_record}
+        entry = {"action": "promote", **audit.who(), **self.rollout_record, **self.left_out}
         for index, store in enumerate(self.env.stores):
             self.marked.append(index)  # before: an interrupted write may have happened
             store.mark_rolled_out(self.sha, entry)
         # which masters checked the pass themselves: one that stops (its allowed_signers
         # removed, break-glass) shows here, in the next promotion's audit
-        self._log("promoted", applied=self.applied, master_verified=self.verified)
+        self._log("promoted", applied=self.applied, master_verified=self.verified,
+                  **self.left_out)  # fmt: skip
         self.console.say(f"promoted {self.sha[:12]} to {self.env.name}")
         for store in self.env.stores:  # housekeeping: a failure here undoes nothing
             try:

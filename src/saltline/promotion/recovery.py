@@ -10,6 +10,8 @@ master to the last release rolled out on all of them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from saltline.config import Config
 from saltline.console import Console
 from saltline.errors import SaltlineError
@@ -41,34 +43,64 @@ def rollback(
         # signed before anything changes: a key that cannot sign refuses the rollback here
         signed = signing.rollout_record(sha, digest, name, audit.utc_timestamp(),
                                         config.signing_key)  # fmt: skip
-        switched = []
-        before = {str(store.master.address): store.current() for store in environment.stores}
-        try:
-            for store in environment.stores:
-                switched.append(store)  # before: an interrupted switch may have happened
-                store.switch(sha, entry)
-                console.say(f"{store.master.address}: rolled back to releases/{sha[:12]}")
-        except (SaltlineError, KeyboardInterrupt) as exc:
-            for store in switched:
-                store.restore(before[str(store.master.address)], {"action": "restore"})
-            environment.log("rollback", sha, "failed", error=str(exc) or "interrupted")
-            raise
-        # What the environment left no longer counts as reached, nor as a rollback target
+        skipped = _skip_unreachable(environment) if config.promotion.unreachable == "skip" else []
+        with environment.schedules_paused():
+            return _switch_back(environment, sha, entry, signed, skipped, batch_size)
+
+
+def _switch_back(
+    environment: Environment,
+    sha: str,
+    entry: dict[str, Any],
+    signed: dict[str, Any],
+    skipped: list[str],
+    batch_size: int | None,
+) -> int:
+    """Every master to `sha`, what they left withdrawn, the minions re-applied."""
+    console = environment.console
+    switched = []
+    before = {str(store.master.address): store.current() for store in environment.stores}
+    try:
         for store in environment.stores:
-            left = before[str(store.master.address)]
-            if left and left != sha:
-                store.withdraw(left, {**entry, "rolled_back_to": sha})
-                console.say(f"{store.master.address}: releases/{left[:12]} withdrawn")
-        environment.refresh()
-        applied: list[str] = []
-        failed = environment.rollout(batch_size or config.promotion.batch_size, applied)
-        if failed:
-            environment.log("rollback", sha, "failed", failures=failed, applied=applied)
-            return 1
-        for store in environment.stores:
-            store.mark_rolled_out(sha, {"action": "rollback", **audit.who(), **signed})
-        environment.log("rollback", sha, "rolled-back", applied=applied)
-        return 0
+            switched.append(store)  # before: an interrupted switch may have happened
+            store.switch(sha, entry)
+            console.say(f"{store.master.address}: rolled back to releases/{sha[:12]}")
+    except (SaltlineError, KeyboardInterrupt) as exc:
+        for store in switched:
+            store.restore(before[str(store.master.address)], {"action": "restore"})
+        environment.log("rollback", sha, "failed", error=str(exc) or "interrupted")
+        raise
+    # What the environment left no longer counts as reached, nor as a rollback target
+    for store in environment.stores:
+        left = before[str(store.master.address)]
+        if left and left != sha:
+            store.withdraw(left, {**entry, "rolled_back_to": sha})
+            console.say(f"{store.master.address}: releases/{left[:12]} withdrawn")
+    environment.update_masters()
+    applied: list[str] = []
+    size = batch_size or environment.config.promotion.batch_size
+    failed = environment.rollout(size, applied)
+    left_out = {"skipped": skipped} if skipped else {}
+    if failed:
+        environment.log("rollback", sha, "failed", failures=failed, applied=applied, **left_out)
+        return 1
+    for store in environment.stores:
+        store.mark_rolled_out(sha, {"action": "rollback", **audit.who(), **signed, **left_out})
+    environment.log("rollback", sha, "rolled-back", applied=applied, **left_out)
+    return 0
+
+
+def _skip_unreachable(environment: Environment) -> list[str]:
+    """promotion.unreachable: skip: the minions that do not answer, left out, named."""
+    silent = environment.unreachable_minions()
+    if silent:
+        environment.leave_out(set(silent))
+        environment.console.say(
+            "skipped (promotion.unreachable: skip): "
+            + ", ".join(f"{environment.name}/{minion}" for minion in silent)
+            + " did not answer a ping; they stay on the release they have"
+        )
+    return silent
 
 
 def rollback_targets(stores: list[ReleaseStore]) -> dict[str, str | None]:
@@ -103,4 +135,6 @@ def unlock(config: Config, name: str, reason: str, connect: Connect, console: Co
         console.say(f"{store.master.address}: broke the lease held by {who}")
     environment.log("unlock", None, "unlocked" if broken else "nothing-locked", broken=broken,
                     reason=reason)  # fmt: skip
+    if resumed := environment.resume_schedules():  # what the lease's holder had paused
+        environment.log("unlock", None, "schedules-resumed", jobs=resumed)
     return 0

@@ -27,7 +27,7 @@ from typing import Any
 
 from saltline.errors import MasterError, MasterUnreachable, SaltlineError
 from saltline.promotion import remote
-from saltline.promotion.paths import AUDIT, CANDIDATE, CURRENT, HISTORY, RELEASES
+from saltline.promotion.paths import AUDIT, CANDIDATE, CURRENT, HISTORY, PAUSED, RELEASES
 from saltline.promotion.transport import Transport
 
 _VERIFY_PASS = remote.python("verify_pass.py")
@@ -287,6 +287,24 @@ class ReleaseStore:
         for sha in doomed:
             self.master.check(["rm", "-rf", f"{RELEASES}/{sha}"])
         return doomed
+
+    def paused(self) -> dict[str, list[str]]:
+        """The schedule jobs paused by a promotion or rollback, by minion (`schedules`)."""
+        done = self.meta.run(["cat", PAUSED])
+        try:
+            value = json.loads(done.stdout) if done.exit_code == 0 else {}
+        except json.JSONDecodeError:
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {str(m): [str(n) for n in names] for m, names in value.items()
+                if isinstance(names, list)}  # fmt: skip
+
+    def put_paused(self, jobs: dict[str, list[str]]) -> None:
+        self._sh("put", PAUSED, json.dumps(jobs, sort_keys=True))
+
+    def clear_paused(self) -> None:
+        self.meta.check(["rm", "-f", PAUSED])
 
     def audit(self, entry: dict[str, Any]) -> None:
         self._sh("append", AUDIT, json.dumps(entry, sort_keys=True))

@@ -23,6 +23,7 @@ from saltline.salt_results import (
     parse_minion_returns,
     ping_answers,
     running_jobs,
+    scheduled_state_jobs,
     unloadable_module,
     waits_only_for,
 )
@@ -128,12 +129,22 @@ class SaltMaster:
         its list targeting counts a minion without a connection as up)."""
         if not minions:
             return set()
+        try:
+            return ping_answers(self._quick(minions, "test.ping")) & set(minions)
+        except SaltOutputError as exc:
+            raise SaltOutputError(f"master {self.master.address}: {exc}") from None
+
+    def _quick(self, minions: list[str], *function: str) -> str:
+        """A short function on `minions`, answered within the ping timeout."""
         done = self.master.run(
             ["salt", "--out=json", "--static", f"--timeout={self.ping_timeout}",
-             "-L", ",".join(minions), "test.ping"]
+             "-L", ",".join(minions), *function]
         )  # fmt: skip
+        return done.stdout
+
+    def _jobs(self, minions: list[str]) -> dict[str, list[dict[str, str]]]:
         try:
-            return ping_answers(done.stdout) & set(minions)
+            return running_jobs(self._quick(minions, "saltutil.running"))
         except SaltOutputError as exc:
             raise SaltOutputError(f"master {self.master.address}: {exc}") from None
 
@@ -143,20 +154,51 @@ class SaltMaster:
         meanwhile fails with "The function state.apply is running"."""
         if not minions:
             return {}
-        done = self.master.run(
-            ["salt", "--out=json", "--static", f"--timeout={self.ping_timeout}",
-             "-L", ",".join(minions), "saltutil.running"]
-        )  # fmt: skip
-        try:
-            jobs = running_jobs(done.stdout)
-        except SaltOutputError as exc:
-            raise SaltOutputError(f"master {self.master.address}: {exc}") from None
         busy = {}
-        for minion, running in jobs.items():
+        for minion, running in self._jobs(minions).items():
             states = [job for job in running if job["fun"].startswith("state.")]
             if minion in minions and states:
                 busy[minion] = ", ".join(f"{job['fun']} (job {job['jid']})" for job in states)
         return busy
+
+    def kill_tagged(self, minions: list[str], tag: str) -> dict[str, list[str]]:
+        """Kill the jobs sent with `tag` still running on `minions` (saltutil.kill_job,
+        one command per job: a job is one jid on all its minions); the jids killed, by
+        minion."""
+        if not minions:
+            return {}
+        tagged: dict[str, list[str]] = {}
+        for minion, running in self._jobs(minions).items():
+            for job in running:
+                if minion in minions and job["tag"] == tag:
+                    tagged.setdefault(job["jid"], []).append(minion)
+        killed: dict[str, list[str]] = {}
+        for jid, on in sorted(tagged.items()):
+            self._quick(on, "saltutil.kill_job", jid)
+            for minion in on:
+                killed.setdefault(minion, []).append(jid)
+        return killed
+
+    def scheduled_highstates(self, minions: list[str]) -> dict[str, list[str]]:
+        """The enabled schedule jobs of `minions` that apply states, by minion."""
+        if not minions:
+            return {}
+        stdout = self._quick(minions, "schedule.list", "return_yaml=False")
+        try:
+            return scheduled_state_jobs(stdout)
+        except SaltOutputError as exc:
+            raise SaltOutputError(f"master {self.master.address}: {exc}") from None
+
+    def set_schedule_jobs(self, jobs: dict[str, list[str]], enabled: bool) -> None:
+        """Enable or disable schedule jobs, in the minions' memory only (persist=False: a
+        minion that restarts has its own schedule back), one command per job name."""
+        by_name: dict[str, list[str]] = {}
+        for minion, names in jobs.items():
+            for name in names:
+                by_name.setdefault(name, []).append(minion)
+        function = "schedule.enable_job" if enabled else "schedule.disable_job"
+        for name, minions in sorted(by_name.items()):
+            self._quick(sorted(minions), function, name, "persist=False")
 
     def update(self) -> None:
         """Make the master see the release `current` points at: its files and its custom
@@ -175,13 +217,21 @@ class SaltMaster:
             # Two functions in one job (Salt's compound call syntax: a comma-separated list).
             self._salt("-L", ",".join(minions), "saltutil.sync_all,saltutil.refresh_pillar", ",")
 
-    def apply(self, minions: list[str], test: bool = False) -> MinionRuns:
+    def apply(
+        self, minions: list[str], test: bool = False, tag: str = "", refresh: bool = False
+    ) -> MinionRuns:
         """state.apply (`test`: test=True, for drift) of what the master serves now, on the
-        minions that answer a ping; the others did not return."""
+        minions that answer a ping (`refresh`: their modules and pillar synced first); the
+        others did not return. `tag` goes with the job as Salt metadata, so that an undo
+        finds and kills it (`kill_tagged`)."""
         reachable = self._reachable(minions)
         runs: MinionRuns = {minion: None for minion in minions}
         if reachable:
+            if refresh:
+                self.refresh(reachable)
             flags = ["test=True"] if test else []
+            if tag:
+                flags.append("--metadata=" + json.dumps({"saltline": tag}))
             stdout = self._salt("-L", ",".join(reachable), "state.apply", *flags)
             runs.update(parse_minion_returns(stdout, reachable))
         return runs

@@ -2,7 +2,8 @@
 
 Status tells the truth after any failure: the release each master serves, whether its
 rollout finished, the releases withdrawn there, a split between masters, a candidate
-master still running, and who holds the deploy lease and for how long. A master that
+master still running, the minions a rollout skipped, and who holds the deploy lease
+and for how long. A master that
 cannot be reached is named, the others reported all the same (exit 1).
 """
 
@@ -35,6 +36,12 @@ def status(config: Config, name: str | None, connect: Connect, console: Console)
                     f"{where}: {sha[:12]} rolled out {record.get('time', '?')} by "
                     f"{record.get('by', '?')} from {record.get('pipeline', '?')}"
                 )
+                if skipped := record.get("skipped"):
+                    console.say(
+                        f"{where}: BEHIND {sha[:12]}: {', '.join(skipped)} (skipped: they did "
+                        f"not answer during its rollout); once they do, `saltline promote "
+                        f"{env_name} {sha[:12]}` catches them up"
+                    )
             else:
                 console.say(
                     f"{where}: {sha[:12]} NOT rolled out (a promotion or rollback did not "
