@@ -79,6 +79,7 @@ def estate_with_fleet(
     ssh: bool = False,
     formula: bool = False,
     page_only: bool = False,
+    minions: int = 1,
 ) -> Iterator[Path]:
     """The estate in `repo`, promoted to `fleet` (environment → master container names),
     with only web1 and its web role (promotion is under test here, not the estate), a
@@ -86,7 +87,8 @@ def estate_with_fleet(
     `saltline-ssh.yml`, the same estate with its masters as ssh:// URLs; `formula`: the
     motd formula pinned at v1.0.0 from a repository of its own, applied to every
     minion; `page_only`: the web role only writes the page from the pillar's message,
-    without nginx, for promotions whose mechanics are under test); the fleet is new
+    without nginx, for promotions whose mechanics are under test; `minions`: web1 …
+    webN, all of the web role, for fleets of a size); the fleet is new
     (one of these names left by a killed run is removed first) and removed afterwards."""
     for part in ("salt", "pillar", "tests/infra", "tests/secrets", ".yamllint", ".salt-lint"):
         source = REPO / part
@@ -108,7 +110,7 @@ def estate_with_fleet(
     }  # fmt: skip
     keys = settings["secrets"].get("master_keys", {})
     settings["secrets"]["master_keys"] = {env: key for env, key in keys.items() if env in fleet}
-    settings["minions"] = {"web1": {"roles": ["web"]}}
+    settings["minions"] = {f"web{n}": {"roles": ["web"]} for n in range(1, minions + 1)}
     settings.pop("salt_versions", None)  # one cell: the default platform, the default Salt
     settings["platforms"] = dict(list(settings["platforms"].items())[:1])
     settings["promotion"]["timeout"] = 40  # e2e modules run side by side on two cores

@@ -6,6 +6,8 @@ from saltline.config.model import (
     LOCK_NAME,
     OWN_OUTPUTS,
     Config,
+    ContainerOptions,
+    Exclusion,
     FormulaSpec,
     Minion,
     Platform,
@@ -16,7 +18,8 @@ from saltline.config.model import (
 )
 
 __all__ = [
-    "CONFIG_NAME", "LOCK_NAME", "OWN_OUTPUTS", "Config", "FormulaSpec", "Minion", "Platform",
+    "CONFIG_NAME", "LOCK_NAME", "OWN_OUTPUTS", "Config", "ContainerOptions", "Exclusion",
+    "FormulaSpec", "Minion", "Platform",
     "Promotion", "Target", "VerifyTests", "find", "load", "parse", "target_key",
     "with_environment",
 ]  # fmt: skip

@@ -14,6 +14,8 @@ from saltline.config.model import (
     DEFAULT_PYTHON_PATHS,
     DEFAULT_TIMEOUTS,
     Config,
+    ContainerOptions,
+    Exclusion,
     FormulaSpec,
     Minion,
     Platform,
@@ -162,9 +164,29 @@ def _platforms(value: Any, versions: tuple[str, ...], where: Locator) -> dict[st
             salt_versions=_version_subset(
                 body.get("salt_versions", []), ("platforms", name, "salt_versions"), versions, where
             ),
+            container=_container(body.get("container", {})),
         )
         for name, body in value.items()
     }
+
+
+def _container(value: dict[str, Any]) -> ContainerOptions:
+    return ContainerOptions(
+        sysctls={key: str(setting) for key, setting in value.get("sysctls", {}).items()},
+        cap_add=tuple(value.get("cap_add", ())),
+        tmpfs=dict(value.get("tmpfs", {})),
+        devices=tuple(value.get("devices", ())),
+        security_opt=tuple(value.get("security_opt", ())),
+        privileged=bool(value.get("privileged", False)),
+    )
+
+
+def _exclusions(value: list[dict[str, str]]) -> tuple[Exclusion, ...]:
+    return tuple(
+        Exclusion("id", item["id"], item["reason"]) if "id" in item
+        else Exclusion("sls", item["sls"], item["reason"])
+        for item in value
+    )  # fmt: skip
 
 
 def _minions(
@@ -188,6 +210,8 @@ def _minions(
             salt_versions=_version_subset(
                 body.get("salt_versions", []), ("minions", name, "salt_versions"), versions, where
             ),
+            container=_container(body.get("container", {})),
+            exclude=_exclusions(body.get("exclude", [])),
         )
     return minions
 

@@ -19,6 +19,49 @@ DEFAULT_PYTHON_PATHS = ("tests",)
 
 
 @dataclass(frozen=True)
+class ContainerOptions:
+    """What a test container needs beyond saltline's defaults (`container:` of a platform
+    or a minion), passed to Docker as they are."""
+
+    sysctls: dict[str, str] = field(default_factory=dict)
+    cap_add: tuple[str, ...] = ()
+    tmpfs: dict[str, str] = field(default_factory=dict)
+    devices: tuple[str, ...] = ()
+    security_opt: tuple[str, ...] = ()
+    privileged: bool = False
+
+    def merged(self, more: ContainerOptions) -> ContainerOptions:
+        """These options with `more` (a minion's, over its platform's) added on top."""
+        return ContainerOptions(
+            sysctls={**self.sysctls, **more.sysctls},
+            cap_add=tuple(dict.fromkeys(self.cap_add + more.cap_add)),
+            tmpfs={**self.tmpfs, **more.tmpfs},
+            devices=tuple(dict.fromkeys(self.devices + more.devices)),
+            security_opt=tuple(dict.fromkeys(self.security_opt + more.security_opt)),
+            privileged=self.privileged or more.privileged,
+        )
+
+    def given(self) -> dict[str, Any]:
+        """The options set, as saltline.yml names them (for reports and Docker)."""
+        every = {"sysctls": self.sysctls, "cap_add": list(self.cap_add), "tmpfs": self.tmpfs,
+                 "devices": list(self.devices), "security_opt": list(self.security_opt),
+                 "privileged": self.privileged}  # fmt: skip
+        return {name: value for name, value in every.items() if value}
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A state not applied in test containers (Salt's `exclude`): by state ID or SLS."""
+
+    kind: str  # "id" or "sls"
+    name: str
+    reason: str
+
+    def salt(self) -> dict[str, str]:
+        return {self.kind: self.name}
+
+
+@dataclass(frozen=True)
 class Platform:
     """A base OS a minion is tested on (a Debian suite, for now)."""
 
@@ -28,6 +71,7 @@ class Platform:
     mirror: str = DEFAULT_MIRROR
     packages: tuple[str, ...] = ()  # installed in the test image, as on the servers' base
     salt_versions: tuple[str, ...] = ()  # the Salt versions tested on it; empty: every one
+    container: ContainerOptions = field(default_factory=ContainerOptions)
 
 
 @dataclass(frozen=True)
@@ -39,6 +83,8 @@ class Minion:
     platforms: tuple[str, ...]
     grains: dict[str, Any] = field(default_factory=dict)
     salt_versions: tuple[str, ...] = ()  # the Salt versions it is tested with; empty: every one
+    container: ContainerOptions = field(default_factory=ContainerOptions)
+    exclude: tuple[Exclusion, ...] = ()  # not applied in containers, each with its reason
 
 
 @dataclass(frozen=True)
@@ -79,6 +125,11 @@ class Target:
     @property
     def key(self) -> str:
         return target_key(self.environment, self.minion.name, self.platform.name, self.salt_version)
+
+    @property
+    def container(self) -> ContainerOptions:
+        """Its container's options: its platform's, its minion's on top."""
+        return self.platform.container.merged(self.minion.container)
 
     @property
     def cell(self) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 import docker
 from docker.models.containers import Container
 
+from saltline.config import ContainerOptions
 from saltline.engine import host_limits
 from saltline.errors import CommandTimeout, ContainerError
 
@@ -26,17 +27,27 @@ def create_systemd_container(
     labels: dict[str, str],
     network: str,
     volumes: dict[str, dict[str, str]] | None = None,
+    extra: ContainerOptions | None = None,
 ) -> Container:
-    """A created (not started) container with systemd as PID 1, on `network` as `hostname`.
+    """A created (not started) container with systemd as PID 1, on `network` as `hostname`,
+    with what `extra` (the target's `container:` options) adds.
 
-    Without --privileged, which fails on some engines ("unable to apply caps").
+    Not privileged unless `extra` asks: --privileged fails on some engines ("unable to
+    apply caps"), and what a privileged test changes, it changes on the host.
     """
+    extra = extra or ContainerOptions()
     options: dict[str, Any] = {
-        "cap_add": ["SYS_ADMIN"],
-        "security_opt": ["seccomp=unconfined"],
+        "cap_add": list(dict.fromkeys(["SYS_ADMIN", *extra.cap_add])),
+        "security_opt": ["seccomp=unconfined", *extra.security_opt],
         "cgroupns": "host",
-        "tmpfs": {"/run": "", "/run/lock": ""},
+        "tmpfs": {"/run": "", "/run/lock": "", **extra.tmpfs},
     }
+    if extra.sysctls:
+        options["sysctls"] = dict(extra.sysctls)
+    if extra.devices:
+        options["devices"] = list(extra.devices)
+    if extra.privileged:
+        options["privileged"] = True
     return client.containers.create(
         image,
         name=name,
@@ -48,6 +59,23 @@ def create_systemd_container(
         networking_config={network: client.api.create_endpoint_config(aliases=[hostname])},
         **options,
     )
+
+
+# The container's own network namespace's settings, made writable in it: a container
+# with `container.sysctls` for net.* keys tests the states that set them for real
+# (`sysctl -w`), and nothing outside its namespace can be reached this way.
+_WRITABLE_NET_SYSCTLS = (
+    "mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net"
+)
+
+
+def make_net_sysctls_writable(container: Container) -> None:
+    done = run_command(container, ["sh", "-c", _WRITABLE_NET_SYSCTLS], 30)
+    if done.exit_code != 0:
+        raise ContainerError(
+            f"{container.name}: could not make /proc/sys/net writable for its namespaced "
+            f"sysctls (exit {done.exit_code}): {done.tail()}"
+        )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ minion.destroy()
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,6 +23,7 @@ from saltline.engine import apt_cache, estate_view, gpg_keys, labels
 from saltline.engine.containers import (
     CommandResult,
     create_systemd_container,
+    make_net_sysctls_writable,
     put_file,
     run_command,
     wait_for_systemd,
@@ -96,7 +98,44 @@ class DockerMinion:
 
     def start(self) -> None:
         config = self.run_context.config
-        self.container = create_systemd_container(
+        try:
+            self.container = self._create()
+        except docker.errors.APIError as exc:
+            given = self.target.container.given()
+            if not given:
+                raise
+            raise ContainerError(
+                f"{self.target.key}: the engine refused the container with its `container:` "
+                f"options {json.dumps(given)}: {exc.explanation or exc}; change them in "
+                f"saltline.yml (minions.{self.name}.container or "
+                f"platforms.{self.target.platform.name}.container)"
+            ) from None
+        put_file(
+            self.container,
+            "/etc/salt/minion.d",
+            "saltline.conf",
+            minion_config(self.target, config, self.run_context.layout),
+        )
+        if self.run_context.package_cache:
+            directory, name = apt_cache.APT_CONF_PATH.rsplit("/", 1)
+            put_file(self.container, directory, name, apt_cache.APT_CONF)
+        try:
+            self.container.start()
+        except docker.errors.APIError as exc:
+            if not self.target.container.given():
+                raise
+            raise ContainerError(
+                f"{self.target.key}: the engine could not start the container with its "
+                f"`container:` options: {exc.explanation or exc}"
+            ) from None
+        if config.gpg_key is not None:
+            gpg_keys.import_key(self.container, config.gpg_key)
+        wait_for_systemd(self.container)
+        if any(key.startswith("net.") for key in self.target.container.sysctls):
+            make_net_sysctls_writable(self.container)
+
+    def _create(self) -> Container:
+        return create_systemd_container(
             self.client,
             self.image,
             name=self.container_name,
@@ -113,20 +152,8 @@ class DockerMinion:
             ),
             network=self.run_context.networks[self.target.group],
             volumes=estate_view.mounts(self.run_context.layout),
+            extra=self.target.container,
         )
-        put_file(
-            self.container,
-            "/etc/salt/minion.d",
-            "saltline.conf",
-            minion_config(self.target, config, self.run_context.layout),
-        )
-        if self.run_context.package_cache:
-            directory, name = apt_cache.APT_CONF_PATH.rsplit("/", 1)
-            put_file(self.container, directory, name, apt_cache.APT_CONF)
-        self.container.start()
-        if config.gpg_key is not None:
-            gpg_keys.import_key(self.container, config.gpg_key)
-        wait_for_systemd(self.container)
 
     def run(self, command: list[str], timeout: int | None = None) -> CommandResult:
         """Run a command (arguments passed separately, no shell) inside the container."""
@@ -140,12 +167,15 @@ class DockerMinion:
         return done.stdout, done.stderr
 
     def apply(self, timeout: int) -> ApplyRun:
-        """`salt-call --local state.apply` (the highstate), parsed."""
+        """`salt-call --local state.apply` (the highstate, less the minion's `exclude`),
+        parsed."""
+        exclude = [e.salt() for e in self.target.minion.exclude]
         try:
             done = self.run(
-                ["salt-call", "--local", "--out=json", "--log-level=quiet", "state.apply"],
+                ["salt-call", "--local", "--out=json", "--log-level=quiet", "state.apply",
+                 *([f"exclude={json.dumps(exclude)}"] if exclude else [])],
                 timeout=timeout,
-            )
+            )  # fmt: skip
         except CommandTimeout:
             raise CommandTimeout(
                 f"{self.name}: state.apply did not finish within {timeout}s"

@@ -103,6 +103,7 @@ def summary_markdown(result: RunResult) -> str:
             "",
         ]
         lines += [f"- {key}: {why}" for key, why in sorted(result.not_run.items())]
+    lines += _containers(result)
     failures = [
         (label, stage)
         for label, stages in result.rows()
@@ -133,6 +134,25 @@ def summary_markdown(result: RunResult) -> str:
         ]
         lines += [f"| {name} | {key} | {seconds:.1f}s |" for seconds, key, name in slowest]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _containers(result: RunResult) -> list[str]:
+    """What the targets' containers were given, and what was not applied in them."""
+    lines: list[str] = []
+    for target in result.targets:
+        converge = next((s for s in target.stages if s.stage == "converge"), None)
+        excluded = converge.details.get("excluded", []) if converge else []
+        if not target.container and not excluded:
+            continue
+        parts = [f"{name}: {json.dumps(value)}" for name, value in target.container.items()]
+        parts += [
+            f"excluded {kind} {item[kind]} ({item['reason']})"
+            for item in excluded
+            for kind in ("id", "sls")
+            if kind in item
+        ]
+        lines.append(f"- {target.key}: " + "; ".join(parts))
+    return ["", "### Containers: options given, states excluded", "", *lines] if lines else []
 
 
 _ICON = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭"}

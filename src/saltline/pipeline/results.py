@@ -28,6 +28,8 @@ class StageResult:
     duration: float = 0.0
     message: str = ""
     cases: list[Case] = field(default_factory=list)
+    # what a stage found beyond pass or fail: converge's container limits and exclusions
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -44,6 +46,7 @@ class TargetResult:
     roles: list[str]
     salt_version: str
     stages: list[StageResult] = field(default_factory=list)
+    container: dict[str, Any] = field(default_factory=dict)  # its `container:` options
 
     @property
     def key(self) -> str:

@@ -299,6 +299,7 @@ def _run_targets(
             environment=target.environment,
             roles=list(target.minion.roles),
             salt_version=target.salt_version,
+            container=target.container.given(),
         )
         for target in options.targets
     }

@@ -12,12 +12,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import docker.errors
 
 from saltline.config import Config, Target
 from saltline.errors import SaltlineError, SaltOutputError
-from saltline.pipeline import saltcheck, verify
+from saltline.pipeline import container_limits, saltcheck, verify
 from saltline.pipeline.minion import Minion
 from saltline.pipeline.results import Case, StageResult, Status
 from saltline.salt_results import (
@@ -67,21 +68,45 @@ class MinionStage:
 
 def converge(ctx: StageContext) -> StageResult:
     applied = ctx.minion.apply(ctx.config.timeouts["converge"])
-    cases = _state_cases(
-        ctx, "converge", applied, lambda s: describe_failure(s) if s.result is False else None
+    minion = ctx.target.minion
+    limits = {
+        state.state_id: limit
+        for state in applied.failed
+        if (limit := container_limits.diagnose(state, minion.name))
+    }
+
+    def failure(state: StateResult) -> str | None:
+        if state.result is not False:
+            return None
+        limit = limits.get(state.state_id)
+        return limit.describe() if limit else describe_failure(state)
+
+    cases = _state_cases(ctx, "converge", applied, failure) + [
+        Case(f"excluded: {e.kind} {e.name}", f"{ctx.classname}.converge", 0.0,
+             skipped=f"not applied in containers: {e.reason}")
+        for e in minion.exclude
+    ]  # fmt: skip
+    details: dict[str, Any] = {}
+    if limits:
+        details["container_limits"] = [limit.to_dict() for limit in limits.values()]
+    if minion.exclude:
+        details["excluded"] = [{e.kind: e.name, "reason": e.reason} for e in minion.exclude]
+    excluded = "".join(
+        f"\nexcluded in containers: {e.kind} {e.name} ({e.reason})" for e in minion.exclude
     )
     if applied.errors:
         message = "the highstate did not render:\n" + "\n".join(applied.errors)
-        return StageResult("converge", "failed", message=message, cases=cases)
+        return StageResult("converge", "failed", message=message, cases=cases, details=details)
     failed = applied.failed
     if failed:
-        message = "\n".join(describe_failure(state) for state in failed)
-        return StageResult("converge", "failed", message=message, cases=cases)
+        message = "\n".join(filter(None, map(failure, failed))) + excluded
+        return StageResult("converge", "failed", message=message, cases=cases, details=details)
     return StageResult(
         "converge",
         "passed",
-        message=f"{len(applied.states)} states, {len(applied.changed)} changed",
+        message=f"{len(applied.states)} states, {len(applied.changed)} changed{excluded}",
         cases=cases,
+        details=details,
     )
 
 

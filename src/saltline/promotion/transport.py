@@ -9,7 +9,10 @@ holds a deploy lease forever.
 from __future__ import annotations
 
 import copy
+import json
+import os
 import shlex
+import time
 from pathlib import Path
 from typing import Protocol, Self
 
@@ -40,6 +43,22 @@ class Transport(Protocol):
     ) -> CommandResult: ...
 
     def unpack(self, directory: str, tar: bytes) -> None: ...
+
+
+# A file to which every master command is appended as a JSON line (master, command,
+# seconds): how bench/promotion.py counts a promotion's remote commands.
+TRACE = "SALTLINE_TRACE_COMMANDS"
+
+
+def _trace(address: MasterAddress, command: list[str], started: float) -> None:
+    path = os.environ.get(TRACE)
+    if path:
+        if command[:2] == ["sh", "-c"]:  # a remote script: the call it ends with
+            command = [command[2].rstrip().rsplit("\n", 1)[-1], *command[4:]]
+        line = {"master": str(address), "command": shlex.join(command)[:200],
+                "seconds": round(time.monotonic() - started, 3)}  # fmt: skip
+        with open(path, "a", encoding="utf-8") as trace:
+            trace.write(json.dumps(line) + "\n")
 
 
 class CommandChecks:
@@ -91,10 +110,13 @@ class DockerTransport(CommandChecks):
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
         if stdin is not None:
             raise ValueError("DockerTransport.run takes no stdin; use unpack for files")
+        started = time.monotonic()
         try:
             return run_command(self.container, command, self.timeout)
         except docker.errors.APIError as exc:  # stopped or removed meanwhile
             raise MasterUnreachable(self.address, str(exc.explanation or exc)) from None
+        finally:
+            _trace(self.address, command, started)
 
     def unpack(self, directory: str, tar: bytes) -> None:
         if not self.container.put_archive(directory, tar):
@@ -141,6 +163,7 @@ class SshTransport(CommandChecks):
         ssh_sharing.close_at_exit(ssh_options(config, sharing=True), ssh_destination(address))
 
     def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
+        started = time.monotonic()
         try:
             done = process.run_bytes(
                 ssh_command(self.address, self.config, command, sharing=True),
@@ -152,6 +175,8 @@ class SshTransport(CommandChecks):
                 f"master {self.address}: {command[0]} did not finish within {self.timeout}s "
                 "(a hung connection?)"
             ) from None
+        finally:
+            _trace(self.address, command, started)
         if done.returncode == SSH_FAILED:
             reason = done.stderr.decode(errors="replace").strip()[-300:]
             raise MasterUnreachable(self.address, f"ssh failed: {reason}")

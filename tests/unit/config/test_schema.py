@@ -58,6 +58,11 @@ def test_the_projects_own_configurations_load(path):
         ("roots: {states: []}\n", r"roots\.states: expected a non-empty list"),
         ('lint: {python: [""]}\n', r"lint\.python\.0: expected a non-empty string"),
         ("top: {states: {base: {'*': web}}}\n", r"top\.states\.base\.\*: expected a list of SLS"),
+        (
+            "promotion: {unreachable: ignore}\n",
+            r"promotion\.unreachable: expected fail or skip, "
+            r"got 'ignore'",
+        ),
     ],
 )
 def test_each_schema_keyword_is_worded_at_its_key(tmp_path, extra, expected):

@@ -1,0 +1,76 @@
+"""What a minion's container may do: `container:` options given to Docker, a state that
+hits the container's limits reported as such (naming what would lift it), and states
+excluded from containers shown as excluded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tests.e2e.conftest import ESTATE, saltline
+
+KERNEL_ROLE = """\
+kernel-somaxconn-sysctl:
+  sysctl.present:
+    - name: net.core.somaxconn
+    - value: 1024
+
+kernel-overcommit-sysctl:
+  sysctl.present:
+    - name: vm.overcommit_memory
+    - value: 1
+
+kernel-dummy-module:
+  kmod.present:
+    - name: dummy
+"""
+TARGET = "dev/kernel1@debian12/salt3007.13"
+
+
+def kernel_estate(tmp_path: Path) -> Path:
+    """The fixture estate with kernel1: a namespaced sysctl its container is given, one
+    no container can set, and a kernel module excluded from containers."""
+    estate = tmp_path / "estate"
+    shutil.copytree(ESTATE, estate, ignore=shutil.ignore_patterns("__pycache__"))
+    (estate / "salt" / "roles" / "kernel.sls").write_text(KERNEL_ROLE)
+    top = estate / "salt" / "top.sls"
+    top.write_text(top.read_text() + "  'roles:kernel':\n    - match: grain\n    - roles.kernel\n")
+    settings = yaml.safe_load((estate / "saltline.yml").read_text())
+    settings["minions"]["kernel1"] = {
+        "roles": ["kernel"],
+        "container": {"sysctls": {"net.core.somaxconn": 1024}},
+        "exclude": [{"id": "kernel-dummy-module",
+                     "reason": "kernel modules are the host's; tested on staging hosts"}],
+    }  # fmt: skip
+    (estate / "saltline.yml").write_text(yaml.safe_dump(settings, sort_keys=False))
+    return estate
+
+
+def test_a_container_s_limits_are_named_with_what_lifts_them_and_exclusions_shown(tmp_path):
+    run = saltline("test", "kernel1", estate=kernel_estate(tmp_path), reports=tmp_path / "r")
+    assert run.exit_code == 1, run.output
+    assert run.target(TARGET)["container"] == {"sysctls": {"net.core.somaxconn": "1024"}}
+    converge = run.stage(TARGET, "converge")
+    message = converge["message"]
+    # the namespaced sysctl, given to the container, is set for real by its state
+    cases = {case["name"]: case for case in converge["cases"]}
+    assert cases["roles.kernel: kernel-somaxconn-sysctl (sysctl.present)"]["failure"] is None
+    # the one no container can set: a container limit, not a failure of the Salt code
+    assert (
+        "container limit: state 'kernel-overcommit-sysctl' (sysctl.present) in SLS "
+        "roles.kernel: vm.overcommit_memory is not namespaced: a container cannot set it, "
+        "only its host; minions.kernel1.container.privileged: true" in message
+    )
+    assert "minions.kernel1.exclude: [{id: kernel-overcommit-sysctl" in message
+    (limit,) = converge["details"]["container_limits"]
+    assert (limit["state"], limit["function"]) == ("kernel-overcommit-sysctl", "sysctl.present")
+    # excluded: never applied, shown as excluded (a skipped case), never silently passed
+    assert cases["excluded: id kernel-dummy-module"]["skipped"] == (
+        "not applied in containers: kernel modules are the host's; tested on staging hosts"
+    )
+    assert not any("(kmod.present)" in name for name in cases)
+    assert "excluded in containers: id kernel-dummy-module" in message
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert f'- {TARGET}: sysctls: {{"net.core.somaxconn": "1024"}}; excluded id ' in summary
