@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from saltline.adopt import config_writer
 from tests.e2e.conftest import ESTATE, saltline
 
 KERNEL_ROLE = """\
@@ -44,7 +45,7 @@ def kernel_estate(tmp_path: Path) -> Path:
         "exclude": [{"id": "kernel-dummy-module",
                      "reason": "kernel modules are the host's; tested on staging hosts"}],
     }  # fmt: skip
-    (estate / "saltline.yml").write_text(yaml.safe_dump(settings, sort_keys=False))
+    (estate / "saltline.yml").write_text(config_writer.dump(settings))
     return estate
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from saltline.adopt import config_writer
 from tests.e2e.conftest import saltline
 from tests.e2e.faults import (
     Fleet,
@@ -191,7 +192,7 @@ def test_a_stale_key_is_refused_or_skipped_and_the_masters_own_minion_is_not_a_t
         assert audit(repo)[-1]["unreachable"] == ["ghost1"]
         settings = yaml.safe_load((repo / "saltline.yml").read_text())
         settings["promotion"]["unreachable"] = "skip"
-        skip_config.write_text(yaml.safe_dump(settings))
+        skip_config.write_text(config_writer.dump(settings))
         skipped = force_promote(repo, config=skip_config.name)
         assert skipped.exit_code == 0, skipped.output
         assert "skipped (promotion.unreachable: skip): staging/ghost1" in skipped.output

@@ -11,21 +11,25 @@ import argparse
 import os
 import signal
 import sys
-from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
 import docker.errors
 
+from saltline import __version__
 from saltline.cli import adopting, caching, imaging, shipping, testing
 from saltline.console import Console
 from saltline.errors import SaltlineError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="saltline", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="saltline",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # --version on one line
+    )
     parser.add_argument("-c", "--config", type=Path, help="path to saltline.yml (default: nearest)")
-    parser.add_argument("--version", action="version", version=f"saltline {_version()}")
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     adopting.register(commands)
     testing.register(commands)
@@ -68,7 +72,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _version() -> str:
-    try:
-        return metadata.version("saltline")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    """Its version, and where it runs from: which installation a CI job or a pipx
+    environment actually uses."""
+    package = Path(__file__).resolve().parents[1]
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"saltline {__version__} from {package} (Python {python}, {sys.executable})"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from saltline import config
-from saltline.adopt import config_writer, discovery
+from saltline import __version__, config
+from saltline.adopt import ci_writer, config_writer, discovery
 from saltline.cli.arguments import Commands, load
 from saltline.console import Console
 from saltline.errors import ConfigError
@@ -22,15 +22,35 @@ def add_init(commands: Commands) -> None:
     init = commands.add_parser(
         "init", help="write a saltline.yml for the Salt repository in this directory"
     )
-    init.add_argument("--force", action="store_true", help="overwrite an existing saltline.yml")
+    init.add_argument(
+        "--force", action="store_true", help="overwrite an existing saltline.yml (and CI file)"
+    )
+    init.add_argument(
+        "--ci", choices=sorted(ci_writer.CI_FILES), action="append", default=[],
+        help="also write a CI definition for this repository (repeatable)",
+    )  # fmt: skip
+    init.add_argument(
+        "--ci-package", metavar="REQUIREMENT",
+        help="the saltline the CI jobs install (default: this version, saltline==X.Y.Z; "
+        "or a wheel's URL, git+https://…@vX.Y.Z)",
+    )  # fmt: skip
     init.set_defaults(handler=cmd_init)
 
 
 def cmd_init(args: argparse.Namespace, console: Console) -> int:
     root = (args.config.parent if args.config else Path.cwd()).resolve()
     target = args.config or root / config.CONFIG_NAME
+    if args.ci and target.exists() and not args.force:  # CI for a repository adopted before
+        _write_ci(root, args, console)
+        return 0
     if target.exists() and not args.force:
         raise ConfigError(f"{target} exists; `saltline init --force` overwrites it")
+    if args.ci:  # checked before anything is written
+        for kind in args.ci:
+            existing = root / ci_writer.CI_FILES[kind][0]
+            if existing.exists() and not args.force:
+                raise ConfigError(f"{existing} exists; `saltline init --ci {kind} --force` "
+                                  "overwrites it")  # fmt: skip
     found = discovery.discover(root)
     text = config_writer.render(found)
     config.parse(text, target)  # what init writes must load
@@ -47,8 +67,18 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
             console.say(f"{title}:\n" + "\n".join(f"  - {line}" for line in lines))
     if ignored:
         console.say(f".gitignore: added {', '.join(ignored)} (saltline's reports and caches)")
+    _write_ci(root, args, console)
     console.say("next: `saltline test` (review saltline.yml first; it is yours to edit)")
     return 0
+
+
+def _write_ci(root: Path, args: argparse.Namespace, console: Console) -> None:
+    version = __version__
+    package = args.ci_package or f"saltline=={version}"
+    for kind in args.ci:
+        path = ci_writer.write(root, kind, package, version, force=args.force)
+        console.say(f"wrote {path.relative_to(root)} (installs {package}; runners: see its "
+                    "first lines)")  # fmt: skip
 
 
 def _ignore_own_outputs(root: Path) -> list[str]:
