@@ -177,9 +177,12 @@ def _first_file(root: Path, roots: list[str], name: str) -> Path | None:
 
 def _formula_top(root: Path, found: Found, kitchen: dict[str, Any]) -> dict[str, Any] | None:
     """The state top kitchen.yml applies, without states of formulas it fetches from
-    elsewhere; for a bare formula, the formula (and its _mapdata)."""
+    elsewhere (a local `path:` dependency is a state root: its states stay, in kitchen's
+    order); for a bare formula, the formula (and its _mapdata)."""
+    local = _local_dependencies(root, found, kitchen)
     for name, source in _kitchen_dependencies(kitchen).items():
-        found.dependencies[name] = source
+        if name not in local:
+            found.dependencies[name] = source
     top = kitchen.get("state_top")
     if isinstance(top, dict):
         kept: dict[str, Any] = {}
@@ -203,6 +206,34 @@ def _formula_top(root: Path, found: Found, kitchen: dict[str, Any]) -> dict[str,
     states = [f"{found.formula}._mapdata"] if (root / found.formula / "_mapdata").is_dir() else []
     found.guessed.append(f"no top file: saltline's top applies {found.formula} to every minion")
     return {"base": {"*": [*states, found.formula]}}
+
+
+def _local_dependencies(root: Path, found: Found, kitchen: dict[str, Any]) -> set[str]:
+    """kitchen's `path:` dependencies inside the repository (test states a suite applies
+    before the formula): kitchen copies each to srv/salt/<name>, so the directory that
+    holds it becomes a state root. Their names."""
+    local = set()
+    for dependency in kitchen.get("dependencies") or []:
+        if not isinstance(dependency, dict) or "path" not in dependency or "name" not in dependency:
+            continue
+        name, path = str(dependency["name"]), (root / str(dependency["path"])).resolve()
+        if not path.is_dir() or not path.is_relative_to(root.resolve()):
+            continue
+        local.add(name)
+        if path.name != name:  # salt://<name>/ would be that directory: no root says so
+            found.guessed.append(
+                f"kitchen dependency {name} (path: {dependency['path']}): its directory is "
+                f"not named {name}; rename it, or add a state root holding {name}/ by hand"
+            )
+            continue
+        holder = str(path.parent.relative_to(root.resolve())) or "."
+        if holder not in found.state_roots:
+            found.state_roots.append(holder)
+        found.found.append(
+            f"kitchen dependency {name}: {dependency['path']} in this repository, a state "
+            f"root ({holder})"
+        )
+    return local
 
 
 def _kitchen_dependencies(kitchen: dict[str, Any]) -> dict[str, str]:

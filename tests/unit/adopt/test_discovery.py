@@ -95,6 +95,27 @@ def test_kitchen_suites_give_the_top_pillar_and_image_and_unreachable_formulas_s
     assert cfg.platforms["debian12"].packages == tuple(discovery.KITCHEN_DOCKER_PACKAGES)
 
 
+def test_a_local_kitchen_dependency_is_a_state_root_and_its_states_stay_in_order(tmp_path):
+    write(tmp_path, {
+        "logrotate/init.sls": "include: [logrotate.config]\n",
+        "test/salt/states/prerequisites.sls": "logrotate-dir:\n  file.directory:\n"
+                                              "    - name: /etc/x\n",
+        "kitchen.yml": yaml.safe_dump({
+            "suites": [{"name": "default", "provisioner": {
+                "dependencies": [{"name": "states", "path": "./test/salt/states"},
+                                 {"name": "cron", "repo": "git", "source": "https://x/cron"}],
+                "state_top": {"base": {"*": ["states.prerequisites", "cron", "logrotate"]}},
+            }}],
+        }),
+    })  # fmt: skip
+    found = discovery.discover(tmp_path)
+    assert found.state_roots == [".", "test/salt"]
+    assert found.state_top == {"base": {"*": ["states.prerequisites", "logrotate"]}}
+    assert found.dependencies == {"cron": "https://x/cron"}  # only the remote one
+    cfg = written(tmp_path)
+    assert cfg.state_roots == (".", "test/salt")
+
+
 def test_what_init_writes_passes_yamllint_defaults(tmp_path):
     yamllint = pytest.importorskip("yamllint.linter")
     from yamllint.config import YamlLintConfig
