@@ -16,7 +16,9 @@ import subprocess
 import time
 
 import pytest
+import yaml
 
+from saltline.adopt import config_writer
 from tests.e2e.conftest import saltline
 from tests.e2e.faults import (
     Fleet,
@@ -223,3 +225,26 @@ def test_a_busy_minion_is_waited_for_then_named_and_its_batch_left_alone(repo):
     last = audit(repo)[-1]
     assert (last["outcome"], last["applied"]) == ("rolled-back", [])
     FLEET.wait_until_idle()
+
+
+def test_a_hung_metadata_command_costs_its_short_timeout_and_the_masters_are_restored(repo):
+    """master2's history append hangs (a FIFO nobody reads, as a hung disk would): its
+    switch fails after promotion.metadata_timeout (5 s here), not an apply's timeout, and
+    every master is put back; the lease is released."""
+    hung = repo / "saltline-hung.yml"
+    settings = yaml.safe_load((repo / "saltline.yml").read_text())
+    settings["promotion"]["metadata_timeout"] = 5
+    hung.write_text(config_writer.dump(settings))
+    before = FLEET.served()
+    new_commit(repo, "a hung disk")
+    try:
+        with blocking_history(FLEET.masters[1]):
+            run = force_promote(repo, config=hung.name)
+    finally:
+        hung.unlink()
+    assert run.exit_code == 1, run.output
+    assert f"{FLEET.masters[1]}: sh did not finish within 5s" in run.output
+    assert FLEET.served() == before
+    last = audit(repo)[-1]
+    assert last["outcome"] == "failed" and "did not finish within 5s" in last["error"]
+    assert FLEET.lease_holders() == ["", ""]

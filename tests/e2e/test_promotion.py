@@ -27,6 +27,7 @@ from saltline.promotion import gate, signing
 from saltline.promotion.pass_records import PassRecord
 from tests.e2e.conftest import REPO, saltline
 from tests.e2e.fleet_estate import commit, estate_with_fleet, exec_in, git, served, write_in
+from tests.e2e.test_containers import host_binds
 from tests.infra.test_web import GET
 
 FLEET = {
@@ -113,6 +114,17 @@ def test_an_untested_commit_is_refused(repo):
     assert uploaded == [[], [], []], "a refused dry run uploaded its release"
     audit = (repo / ".saltline" / "audit.jsonl").read_text().splitlines()
     assert [json.loads(line)["outcome"] for line in audit[-2:]] == ["refused", "refused"]
+
+
+def test_the_fleet_gets_nothing_bind_mounted_from_a_host(engine, repo):
+    """Its masters and minions get their files through the engine's API (a remote
+    engine works): none bind-mounts a path of the engine's host but its cgroup tree."""
+    seen: set[str] = set()
+    binds = host_binds(engine, seen)
+    fleet = {name for names in FLEET.values() for name in names}
+    assert fleet <= seen
+    assert {name: paths for name, paths in binds.items()
+            if any(name.startswith(master) for master in fleet)} == {}  # fmt: skip
 
 
 def test_prod_before_staging_is_refused(repo):

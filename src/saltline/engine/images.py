@@ -12,11 +12,13 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import io
 import os
 import secrets
 import shutil
+import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -190,31 +192,25 @@ class Images:
         the platform's base image with its compiler and Python (offline: Debian's
         setuptools, no build isolation)."""
         self.log(f"building {', '.join(s.name for s in sources)} for {base}")
-        with tempfile.TemporaryDirectory(prefix="saltline-sources-", dir=_scratch()) as tmp:
-            for source in sources:
-                shutil.copy(source, tmp)
-            # a name of this build's own: another run may build the same wheels meanwhile
-            run_id = f"wheels-{digest(base, *(s.name for s in sources))[:8]}"
-            name = labels.unique_name(f"saltline-{run_id}", "wheels", secrets.token_hex(3))
+        # a name of this build's own: another run may build the same wheels meanwhile
+        run_id = f"wheels-{digest(base, *(s.name for s in sources))[:8]}"
+        name = labels.unique_name(f"saltline-{run_id}", "wheels", secrets.token_hex(3))
+        try:  # sources in and wheels out through the engine's API: it may be remote
+            container = self.client.containers.create(
+                base, ["sh", "-c", _BUILD_WHEELS], name=name,
+                labels=labels.for_run(run_id, **{labels.KIND: "wheels"}),
+            )  # fmt: skip
             try:
-                container = self.client.containers.run(
-                    base,
-                    ["sh", "-c", _BUILD_WHEELS],
-                    name=name,
-                    labels=labels.for_run(run_id, **{labels.KIND: "wheels"}),
-                    volumes={
-                        tmp: {"bind": "/src", "mode": "ro"},
-                        str(out): {"bind": "/out", "mode": "rw"},
-                    },
-                    detach=True,
-                )
-                try:
-                    status = container.wait()
-                    output = container.logs().decode("utf-8", "replace")
-                finally:
-                    container.remove(force=True)
-            except docker.errors.DockerException as exc:
-                raise ImageError(f"building wheels on {base} in {name}: {exc}") from None
+                container.put_archive("/", _tar({f"src/{s.name}": s for s in sources}))
+                container.start()
+                status = container.wait()
+                output = container.logs().decode("utf-8", "replace")
+                if status.get("StatusCode") == 0:
+                    _untar(container.get_archive("/out")[0], out)
+            finally:
+                container.remove(force=True)
+        except docker.errors.DockerException as exc:
+            raise ImageError(f"building wheels on {base} in {name}: {exc}") from None
         if status.get("StatusCode") != 0:
             raise ImageError(f"building wheels on {base} failed:\n{process.tail(output, 15)}")
 
@@ -357,6 +353,25 @@ _BUILD_WHEELS = (
     "for source in /src/*; do python3 -m pip wheel --no-deps --no-build-isolation --no-index "
     '-w /out "$source"; done'
 )
+
+
+def _tar(files: dict[str, Path]) -> bytes:
+    """A tar of local files, each under the name given."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, path in files.items():
+            tar.add(path, arcname=name)
+    return buffer.getvalue()
+
+
+def _untar(chunks: Iterable[bytes], into: Path) -> None:
+    """The files of a tar the engine streams (`get_archive` of a directory `x`: x/…),
+    into `into` without the top directory."""
+    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
+        for member in tar.getmembers():
+            if member.isfile():
+                member.name = member.name.split("/", 1)[-1]
+                tar.extract(member, into, filter="data")
 
 
 def _scratch() -> str:

@@ -1,4 +1,4 @@
-"""A throw-away test minion: one container with systemd as PID 1 and the estate mounted.
+"""A throw-away test minion: one container with systemd as PID 1 and the estate in it.
 
 minion = DockerMinion(client, target, "saltline/minion:debian12-salt3007.13", run)
 minion.start()
@@ -110,6 +110,7 @@ class DockerMinion:
                 f"saltline.yml (minions.{self.name}.container or "
                 f"platforms.{self.target.platform.name}.container)"
             ) from None
+        estate_view.copy_into(self.container, self.run_context.layout)
         put_file(
             self.container,
             "/etc/salt/minion.d",
@@ -151,7 +152,6 @@ class DockerMinion:
                 },
             ),
             network=self.run_context.networks[self.target.group],
-            volumes=estate_view.mounts(self.run_context.layout),
             extra=self.target.container,
         )
 

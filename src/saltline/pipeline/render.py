@@ -148,7 +148,7 @@ def _start(
     client: docker.DockerClient, layout: Layout, image: str, run_id: str, cell: tuple[str, str]
 ) -> Container:
     platform, salt_version = cell
-    return client.containers.run(
+    container = client.containers.create(
         image,
         command=["sleep", "infinity"],
         name=labels.unique_name(f"saltline-{run_id}-render", platform, salt_version),
@@ -158,8 +158,10 @@ def _start(
         ),
         detach=True,
         network_mode="none",
-        volumes=estate_view.mounts(layout),
     )
+    estate_view.copy_into(container, layout)
+    container.start()
+    return container
 
 
 def _config_files(
