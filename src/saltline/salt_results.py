@@ -239,11 +239,11 @@ def describe_changes(state: StateResult) -> str:
 
 def running_jobs(stdout: str) -> dict[str, list[dict[str, str]]]:
     """`salt --out=json … saltutil.running`: each answering minion's running jobs (their
-    function, jid, and the `saltline` tag of the `--metadata` a promotion sent them with);
-    a minion that did not answer is left out.
+    function, jid, and the tag a promotion sent them with, `saltline_job=TAG`: see
+    `JOB_TAG`); a minion that did not answer is left out.
 
-    >>> running_jobs('{"web1": [{"fun": "state.apply", "jid": "20261207", '
-    ...              '"metadata": {"saltline": "t1"}}], "db1": []}')
+    >>> running_jobs('{"web1": [{"fun": "state.apply", "jid": "20261207", "arg": '
+    ...              '[{"__kwarg__": true, "saltline_job": "t1"}]}], "db1": []}')
     {'web1': [{'fun': 'state.apply', 'jid': '20261207', 'tag': 't1'}], 'db1': []}
     """
     document = _json_document(stdout.strip() or "{}", "saltutil.running")
@@ -260,9 +260,16 @@ def running_jobs(stdout: str) -> dict[str, list[dict[str, str]]]:
     }
 
 
+# A keyword argument Salt's state functions ignore, which marks a job as a promotion's
+# (Salt's own `--metadata` is dropped by the `--static` batch output saltline reads).
+JOB_TAG = "saltline_job"
+
+
 def _tag(job: dict[str, Any]) -> str:
-    metadata = job.get("metadata")
-    return str(metadata.get("saltline", "")) if isinstance(metadata, dict) else ""
+    for argument in job.get("arg") or []:
+        if isinstance(argument, dict) and argument.get("__kwarg__") and JOB_TAG in argument:
+            return str(argument[JOB_TAG])
+    return ""
 
 
 STATE_FUNCTIONS = ("state.apply", "state.highstate", "state.sls", "state.top")

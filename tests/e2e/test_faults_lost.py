@@ -184,15 +184,17 @@ def test_a_stale_key_is_refused_or_skipped_and_the_masters_own_minion_is_not_a_t
     try:
         start_own_minion(master2, own)
         before = FLEET.served()
+        # the same estate under `unreachable: skip`, committed with the change (a
+        # promotion reads its configuration from the commit it ships)
+        settings = yaml.safe_load((repo / "saltline.yml").read_text())
+        settings["promotion"]["unreachable"] = "skip"
+        skip_config.write_text(config_writer.dump(settings))
         sha = new_commit(repo, "with a stale key")
         refused = force_promote(repo)
         assert refused.exit_code == 1, refused.output
         assert "refused: staging/ghost1 did not answer a ping within 5s" in refused.output
         assert "uploaded" not in refused.output and FLEET.served() == before
         assert audit(repo)[-1]["unreachable"] == ["ghost1"]
-        settings = yaml.safe_load((repo / "saltline.yml").read_text())
-        settings["promotion"]["unreachable"] = "skip"
-        skip_config.write_text(config_writer.dump(settings))
         skipped = force_promote(repo, config=skip_config.name)
         assert skipped.exit_code == 0, skipped.output
         assert "skipped (promotion.unreachable: skip): staging/ghost1" in skipped.output

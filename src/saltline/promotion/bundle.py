@@ -25,9 +25,20 @@ from saltline.errors import GitError, UnshippableError
 from saltline.estate import exports, formulas, git, layout
 
 
+def committed_config_text(config: Config, sha: str) -> str:
+    """The configuration file's text in commit `sha`: what ships is what the commit says."""
+    if not git.subtree(config.root, sha, config.path.name):
+        raise GitError(
+            f"{config.path.name} is not in commit {sha[:12]}: a promotion reads its "
+            "configuration from the commit it ships; commit it (or name a committed one "
+            "with -c)"
+        )
+    return git.show(config.root, sha, config.path.name)
+
+
 def committed_config(config: Config, sha: str) -> Config:
     """The configuration as it is in commit `sha`."""
-    return parse_config(git.show(config.root, sha, config.path.name), config.path)
+    return parse_config(committed_config_text(config, sha), config.path)
 
 
 def committed_pins(config: Config, sha: str) -> dict[str, formulas.Pin]:

@@ -39,7 +39,7 @@ def fingerprint(config: Config, sha: str) -> Fingerprint:
     """The fingerprint of commit `sha`, with the configuration file as it is in that commit."""
     root = config.root
     relative = config.path.name  # the configuration file, relative to the root
-    text = git.show(root, sha, relative)
+    text = bundle.committed_config_text(config, sha)
     committed = parse_config(text, config.path)
     overrides = os.environ.get("SALTLINE_CA_BUNDLE", "")
     return Fingerprint(

@@ -16,6 +16,7 @@ from saltline.errors import MasterError, SaltOutputError
 from saltline.promotion import candidate, master_modules, remote
 from saltline.promotion.transport import Transport
 from saltline.salt_results import (
+    JOB_TAG,
     ApplyRun,
     accepted_minions,
     describe_failure,
@@ -222,8 +223,8 @@ class SaltMaster:
     ) -> MinionRuns:
         """state.apply (`test`: test=True, for drift) of what the master serves now, on the
         minions that answer a ping (`refresh`: their modules and pillar synced first); the
-        others did not return. `tag` goes with the job as Salt metadata, so that an undo
-        finds and kills it (`kill_tagged`)."""
+        others did not return. `tag` goes with the job (`saltline_job=TAG`, an argument
+        Salt ignores), so that an undo finds and kills it (`kill_tagged`)."""
         reachable = self._reachable(minions)
         runs: MinionRuns = {minion: None for minion in minions}
         if reachable:
@@ -231,7 +232,7 @@ class SaltMaster:
                 self.refresh(reachable)
             flags = ["test=True"] if test else []
             if tag:
-                flags.append("--metadata=" + json.dumps({"saltline": tag}))
+                flags.append(f"{JOB_TAG}={tag}")
             stdout = self._salt("-L", ",".join(reachable), "state.apply", *flags)
             runs.update(parse_minion_returns(stdout, reachable))
         return runs

@@ -52,7 +52,7 @@ def test_each_batch_gets_the_release_s_modules_and_pillar_just_before_its_own_ap
         (sync, ["web2"]), ("state.apply", ["web2"]),
     ]  # fmt: skip
     apply_args = [args for f, _, args in master.calls if f == "state.apply"]
-    assert all(args == ['--metadata={"saltline": "t1"}'] for args in apply_args)
+    assert all(args == ["saltline_job=t1"] for args in apply_args)
     assert applied == ["db1", "web1", "web2"]
 
 
@@ -135,7 +135,7 @@ def test_what_a_killed_promotion_paused_is_resumed_by_the_next_command(tmp_path)
 
 
 def test_an_undo_kills_only_this_promotion_s_jobs(tmp_path):
-    ours = {"fun": "state.apply", "jid": "111", "metadata": {"saltline": "tok"}}
+    ours = {"fun": "state.apply", "jid": "111", "arg": [{"__kwarg__": True, "saltline_job": "tok"}]}
     theirs = {"fun": "state.apply", "jid": "222", "schedule": "highstate"}
     web1 = FakeMinion(running=[dict(ours), dict(theirs)])
     web2 = FakeMinion(running=[dict(ours)])
