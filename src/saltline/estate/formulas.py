@@ -17,6 +17,7 @@ import hashlib
 import io
 import os
 import shutil
+import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable
@@ -28,7 +29,7 @@ import yaml
 from saltline import process
 from saltline.cache import cache_dir
 from saltline.config import Config, FormulaSpec
-from saltline.errors import ConfigError
+from saltline.errors import CommandTimeout, ConfigError
 
 GIT_TIMEOUT = 300  # seconds for one git command on a formula: a stalled fetch fails
 
@@ -237,23 +238,36 @@ def _fetch(config: Config, spec: FormulaSpec) -> Path:
     if spec.local:
         _refuse_dirty(spec, Path(source))
     mirror = _mirror_path(config, spec)
-    if mirror.is_dir():
-        done = process.run(["git", "--git-dir", str(mirror), "fetch", "--quiet", "--prune"],
-                           timeout=GIT_TIMEOUT)  # fmt: skip
-    else:
-        mirror.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=mirror.parent))
-        done = process.run(["git", "clone", "--quiet", "--mirror", source, str(staging)],
-                           timeout=GIT_TIMEOUT)  # fmt: skip
-        if done.returncode == 0:
-            with contextlib.suppress(OSError):  # another run mirrored it first
-                staging.rename(mirror)
-        shutil.rmtree(staging, ignore_errors=True)  # gone if renamed
+    try:
+        done = _update_mirror(mirror, source, spec.name)
+    except CommandTimeout:
+        raise ConfigError(
+            f"formula {spec.name}: fetching {source} did not finish within {GIT_TIMEOUT}s (a "
+            "stalled server?); nothing was changed; try again, or pin a reachable source"
+        ) from None
     if done.returncode != 0:
         raise ConfigError(
             f"formula {spec.name}: cannot fetch {source}: {done.stderr.strip()[-400:]}"
         )
     return mirror
+
+
+def _update_mirror(mirror: Path, source: str, name: str) -> subprocess.CompletedProcess[str]:
+    """`git fetch` into the mirror, or a clone renamed into place when whole."""
+    if mirror.is_dir():
+        return process.run(["git", "--git-dir", str(mirror), "fetch", "--quiet", "--prune"],
+                           timeout=GIT_TIMEOUT)  # fmt: skip
+    mirror.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=mirror.parent))
+    try:
+        done = process.run(["git", "clone", "--quiet", "--mirror", source, str(staging)],
+                           timeout=GIT_TIMEOUT)  # fmt: skip
+        if done.returncode == 0:
+            with contextlib.suppress(OSError):  # another run mirrored it first
+                staging.rename(mirror)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone if renamed
+    return done
 
 
 def _refuse_dirty(spec: FormulaSpec, path: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
+import socket
 import subprocess
 import tarfile
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from saltline import config
+from saltline.cache import cache_dir
 from saltline.errors import ConfigError, GitError
 from saltline.estate import formulas, layout
 from saltline.promotion import bundle
@@ -91,6 +94,25 @@ def test_a_source_that_cannot_be_fetched_is_an_error(tmp_path):
     cfg = estate(tmp_path, f"  motd: {{git: 'file://{tmp_path}/nowhere', ref: v1}}\n")
     with pytest.raises(ConfigError, match="formula motd: cannot fetch file://"):
         formulas.locked(cfg)
+
+
+def test_a_stalled_fetch_fails_within_its_timeout_naming_the_source(tmp_path, monkeypatch):
+    """A server that accepts the connection and never answers (real git, a real socket):
+    the fetch is bounded, and nothing is left half-cloned."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/motd.git"
+    monkeypatch.setattr(formulas, "GIT_TIMEOUT", 2)
+    cfg = estate(tmp_path, f"  motd: {{git: '{url}', ref: v1}}\n")
+    try:
+        with pytest.raises(ConfigError, match=rf"formula motd: fetching {re.escape(url)} did "
+                           r"not finish within 2s \(a stalled server\?\)"):  # fmt: skip
+            formulas.locked(cfg)
+    finally:
+        server.close()
+    mirrors = cache_dir() / "formulas" / "mirrors"
+    assert not any(mirrors.glob(".motd-*")) if mirrors.is_dir() else True
 
 
 def test_a_dirty_path_formula_is_an_error(tmp_path, formula):
