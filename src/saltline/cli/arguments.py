@@ -7,6 +7,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from saltline import config
+from saltline.engine import connection, golden
 from saltline.errors import SaltlineError
 
 if TYPE_CHECKING:  # subscriptable for the type checker only
@@ -69,4 +70,7 @@ def cell_targets(
         platform, salt = platform or "default", salt or "default"
     if platform == "default":
         platform = cfg.default_platform
+    chosen = [p for p in cfg.golden_platforms if platform in (None, p.name)]
+    if chosen:  # their Salt versions are their images': read before any target exists
+        cfg = golden.resolve(connection.connect(), cfg)
     return cfg.targets(platform=platform, salt=salt, **narrowing)

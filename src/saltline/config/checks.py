@@ -157,14 +157,17 @@ def _platforms(value: Any, versions: tuple[str, ...], where: Locator) -> dict[st
     return {
         name: Platform(
             name=name,
-            suite=body["suite"],
-            image=body.get("image", f"debian:{body['suite']}"),
+            suite=body.get("suite", ""),
+            image=body.get("image", f"debian:{body.get('suite')}"),
             mirror=body.get("mirror", DEFAULT_MIRROR),
             packages=tuple(body.get("packages", [])),
-            salt_versions=_version_subset(
+            salt_versions=()
+            if body.get("salt") == "preinstalled"  # the image says which
+            else _version_subset(
                 body.get("salt_versions", []), ("platforms", name, "salt_versions"), versions, where
             ),
             container=_container(body.get("container", {})),
+            preinstalled=body.get("salt") == "preinstalled",
         )
         for name, body in value.items()
     }

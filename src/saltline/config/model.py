@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +63,17 @@ class Exclusion:
 
 @dataclass(frozen=True)
 class Platform:
-    """A base OS a minion is tested on (a Debian suite, for now)."""
+    """A base OS a minion is tested on: a Debian suite saltline builds an image of, or a
+    golden image with Salt preinstalled (`preinstalled`: `image` used as it is)."""
 
     name: str
-    suite: str
+    suite: str  # "" for a golden image
     image: str
     mirror: str = DEFAULT_MIRROR
     packages: tuple[str, ...] = ()  # installed in the test image, as on the servers' base
     salt_versions: tuple[str, ...] = ()  # the Salt versions tested on it; empty: every one
     container: ContainerOptions = field(default_factory=ContainerOptions)
+    preinstalled: bool = False  # `salt: preinstalled`: its Salt version is the image's
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,27 @@ class Config:
     @property
     def matrix_salt_versions(self) -> tuple[str, ...]:
         return self.salt_versions or (self.salt_version,)
+
+    @property
+    def golden_platforms(self) -> list[Platform]:
+        """Platforms whose image has Salt preinstalled (`engine.golden` reads its version)."""
+        return [platform for platform in self.platforms.values() if platform.preinstalled]
+
+    def with_preinstalled(self, versions: dict[str, str]) -> Config:
+        """This configuration with each golden platform's Salt version as read from its
+        image: the one version it is tested with, added to the matrix (the other
+        platforms keep the versions they had)."""
+        matrix = self.matrix_salt_versions
+        added = tuple(dict.fromkeys(v for v in versions.values() if v not in matrix))
+        platforms = {
+            name: replace(
+                platform,
+                salt_versions=(versions[name],) if name in versions
+                else platform.salt_versions or matrix,
+            )
+            for name, platform in self.platforms.items()
+        }  # fmt: skip
+        return replace(self, platforms=platforms, salt_versions=matrix + added)
 
     @property
     def default_platform(self) -> str:

@@ -25,12 +25,15 @@ def create_systemd_container(
     name: str,
     hostname: str,
     labels: dict[str, str],
-    network: str,
+    network: str | None,
     volumes: dict[str, dict[str, str]] | None = None,
     extra: ContainerOptions | None = None,
+    command: list[str] | None = None,
 ) -> Container:
     """A created (not started) container with systemd as PID 1, on `network` as `hostname`,
-    with what `extra` (the target's `container:` options) adds.
+    with what `extra` (the target's `container:` options) adds; no network: `None`.
+    `command`: systemd's path, for an image whose own command is something else (a
+    golden image's).
 
     Not privileged unless `extra` asks: --privileged fails on some engines ("unable to
     apply caps"), and what a privileged test changes, it changes on the host.
@@ -48,6 +51,16 @@ def create_systemd_container(
         options["devices"] = list(extra.devices)
     if extra.privileged:
         options["privileged"] = True
+    if network is None:
+        options["network_mode"] = "none"
+    else:
+        options["network"] = network
+        options["networking_config"] = {
+            network: client.api.create_endpoint_config(aliases=[hostname])
+        }
+    if command is not None:
+        options["command"] = command
+        options["entrypoint"] = []
     return client.containers.create(
         image,
         name=name,
@@ -55,8 +68,6 @@ def create_systemd_container(
         labels=labels,
         detach=True,
         volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}, **(volumes or {})},
-        network=network,
-        networking_config={network: client.api.create_endpoint_config(aliases=[hostname])},
         **options,
     )
 

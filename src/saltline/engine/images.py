@@ -30,7 +30,7 @@ from docker.models.images import Image
 from saltline import process
 from saltline.cache import cache_dir
 from saltline.config import Config, Platform
-from saltline.engine import labels, wheelhouse
+from saltline.engine import golden, labels, wheelhouse
 from saltline.errors import ImageError
 
 BASE_REPOSITORY = "saltline/base"
@@ -39,6 +39,11 @@ SALT_PYTHON = "/opt/saltstack/bin/python3"  # Salt's interpreter in the minion i
 # Part of every image's input hash: bump it when how images are built or labelled changes.
 BUILD_SCHEMA = "2"
 Log = Callable[[str], None]
+
+
+def salt_python(platform: Platform) -> str:
+    """The Python Salt runs on in a cell's image: saltline's, or the golden image's."""
+    return golden.known(platform.image).python if platform.preinstalled else SALT_PYTHON
 
 
 def digest(*parts: str | bytes) -> str:
@@ -92,6 +97,8 @@ class Images:
         """Refuse, before any build, a Salt version that does not support a platform's
         Python (from the locked requirements its sdist ships), naming the cell."""
         for platform, salt_version in cells:
+            if platform.preinstalled:
+                continue  # its Salt is what it is: checked when it is probed
             try:
                 python = wheelhouse.python_for(platform.suite)
                 broken = wheelhouse.known_broken(salt_version, python)
@@ -109,7 +116,15 @@ class Images:
 
     def ensure_minion(self, platform: Platform, salt_version: str) -> str:
         """The minion image for a cell (with the platform's `packages`), built if missing
-        or stale; returns its tag."""
+        or stale; a golden image is checked, not built; returns its tag."""
+        if platform.preinstalled:
+            found = golden.probe(self.client, platform.image)
+            if found.salt_version != salt_version:  # changed since its version was read
+                raise ImageError(
+                    f"golden image {platform.image} has Salt {found.salt_version}, not "
+                    f"{salt_version}: it changed during the run; run again"
+                )
+            return platform.image
         bare = dataclasses.replace(platform, packages=())
         try:
             tag = self._ensure_salt_minion(bare, salt_version)
@@ -171,8 +186,11 @@ class Images:
         return tag
 
     def ensure_apt_cache(self) -> str:
-        """The package cache's image, on the first platform's base; returns its tag."""
-        platform = self.config.platforms[min(self.config.platforms)]
+        """The package cache's image, on the first built platform's base; returns its tag."""
+        built = [name for name, p in self.config.platforms.items() if not p.preinstalled]
+        if not built:
+            raise ImageError("every platform is a golden image: no Debian base to run it on")
+        platform = self.config.platforms[min(built)]
         base = self.ensure_base(platform)
         recipe = resources.files("saltline.data").joinpath(APT_CACHE_RECIPE).read_text()
         input_hash = digest(BUILD_SCHEMA, str(base.id), recipe)

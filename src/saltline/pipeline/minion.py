@@ -19,7 +19,7 @@ import yaml
 from docker.models.containers import Container
 
 from saltline.config import Config, Target
-from saltline.engine import apt_cache, estate_view, gpg_keys, labels
+from saltline.engine import apt_cache, estate_view, golden, gpg_keys, labels
 from saltline.engine.containers import (
     CommandResult,
     create_systemd_container,
@@ -153,6 +153,7 @@ class DockerMinion:
             ),
             network=self.run_context.networks[self.target.group],
             extra=self.target.container,
+            command=[golden.known(self.image).init] if self.target.platform.preinstalled else None,
         )
 
     def run(self, command: list[str], timeout: int | None = None) -> CommandResult:

@@ -301,7 +301,8 @@ def _lowstate(
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """The job's low state, and its pillar SLS (empty when either cannot be read: the
     mock apply has already said what is wrong)."""
-    command = [images.SALT_PYTHON, "-c", _LOW_AND_PILLAR_TOP, f"{config_dir(job)}/minion"]
+    python = images.salt_python(job.platform)
+    command = [python, "-c", _LOW_AND_PILLAR_TOP, f"{config_dir(job)}/minion"]
     done = run_command(container, command, timeout)
     try:
         document = json.loads(done.stdout.strip().splitlines()[-1])

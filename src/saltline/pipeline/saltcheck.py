@@ -29,7 +29,6 @@ caller = salt.client.Caller(mopts=salt.config.minion_config("/etc/salt/minion"))
 states = caller.cmd("state.show_top").get("base", [])
 print(json.dumps([caller.cmd("saltcheck.run_state_tests", s) for s in dict.fromkeys(states)]))
 """
-COMMAND = [SALT_PYTHON, "-c", SCRIPT]
 TEST_DIR = "saltcheck-tests"
 SUMMARY = "TEST RESULTS"
 
@@ -83,11 +82,15 @@ def _describe(assertion: dict[str, Any]) -> str:
 
 
 def run(
-    execute: Callable[[list[str], int], tuple[str, str]], classname: str, timeout: int
+    execute: Callable[[list[str], int], tuple[str, str]],
+    classname: str,
+    timeout: int,
+    python: str = SALT_PYTHON,
 ) -> StageResult:
-    """Run the tests through `execute(command, timeout) -> (stdout, stderr)`."""
+    """Run the tests through `execute(command, timeout) -> (stdout, stderr)`, with Salt's
+    `python` in the minion's image."""
     try:
-        stdout, stderr = execute(COMMAND, timeout)
+        stdout, stderr = execute([python, "-c", SCRIPT], timeout)
     except CommandTimeout:
         return StageResult("verify", "error", message=f"saltcheck did not finish within {timeout}s")
     try:

@@ -17,6 +17,7 @@ from typing import Any
 import docker.errors
 
 from saltline.config import Config, Target
+from saltline.engine import images
 from saltline.errors import SaltlineError, SaltOutputError
 from saltline.pipeline import container_limits, saltcheck, verify
 from saltline.pipeline.minion import Minion
@@ -138,7 +139,8 @@ def verify_stage(ctx: StageContext) -> StageResult:
     timeout = ctx.config.timeouts["verify"]
     results = [_testinfra(ctx)]
     if ctx.saltcheck:
-        results.append(saltcheck.run(ctx.minion.execute, ctx.classname, timeout))
+        python = images.salt_python(ctx.target.platform)
+        results.append(saltcheck.run(ctx.minion.execute, ctx.classname, timeout, python))
     ran = [result for result in results if result.status != "skipped"]
     if not ran:
         return StageResult("verify", "skipped", message="; ".join(r.message for r in results))

@@ -88,3 +88,25 @@ def test_a_platform_or_minion_names_versions_of_the_matrix_only(write_config):
         ConfigError, match=r":5: platforms\.debian13\.salt_versions\.0: '3005' is not in"
     ):
         config.load(write_config(text))
+
+
+def test_a_golden_platform_is_tested_with_the_salt_its_image_has(write_config):
+    text = MATRIX.replace(
+        "  debian13: {suite: trixie, salt_versions: [\"3007\"]}\n",
+        "  debian13: {suite: trixie, salt_versions: [\"3007\"]}\n"
+        "  golden: {salt: preinstalled, image: registry.example/ops/debian12-salt:2026.11}\n",
+    )
+    cfg = config.load(write_config(text))
+    [golden] = cfg.golden_platforms
+    assert golden.preinstalled and golden.suite == ""
+    resolved = cfg.with_preinstalled({"golden": "3006.9"})  # as read from the image
+    assert keys(resolved.targets(platform="golden")) == ["dev/web1@golden/salt3006.9"]
+    # the other platforms keep exactly the versions they had
+    assert keys(resolved.targets(platform="debian12")) == keys(cfg.targets(platform="debian12"))
+    assert resolved.salt_versions == ("3007.13", "3006.25", "3008.3", "3006.9")
+
+
+def test_a_golden_platform_names_its_image(write_config):
+    text = MATRIX.replace("  debian12: {suite: bookworm}\n", "  golden: {salt: preinstalled}\n")
+    with pytest.raises(ConfigError, match=r"platforms\.golden: missing required key 'image'"):
+        config.load(write_config(text))

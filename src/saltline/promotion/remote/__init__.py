@@ -1,4 +1,5 @@
-"""What runs on masters and minions: the shell and Python files of this directory.
+"""What runs on masters and minions: the shell and Python files of this directory (and
+`SHARED` ones of saltline/data).
 
 A remote command is a fixed script whose values arrive as positional arguments, never
 interpolated into its text. Each `.sh` file is checked by shellcheck (`make lint`);
@@ -40,8 +41,13 @@ def _header() -> str:
     return "".join(f"{name}={value}\n" for name, value in constants.items())
 
 
+# Shared with what checks a golden image (engine.golden): shipped in saltline/data
+SHARED = ("salt_python.sh",)
+
+
 def _text(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    package = "saltline.data" if name in SHARED else __package__
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 
 def script(*names: str) -> str:
