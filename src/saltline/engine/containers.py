@@ -144,15 +144,18 @@ def _exit_code(api: Any, exec_id: str) -> int:
 
 
 def put_files(container: Container, directory: str, files: dict[str, str]) -> None:
-    """Write text files (relative paths, parents created) into a created or running container."""
+    """Write text files (paths relative to `directory`) into a created or running
+    container; missing directories, `directory` included, are created (0755): a golden
+    image may have no /etc/salt."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         for name, text in files.items():
             data = text.encode()
-            info = tarfile.TarInfo(name)
+            info = tarfile.TarInfo(f"{directory.strip('/')}/{name}")
             info.size, info.mode = len(data), 0o644
             archive.addfile(info, io.BytesIO(data))
-    container.put_archive(directory, buffer.getvalue())
+    if not container.put_archive("/", buffer.getvalue()):
+        raise ContainerError(f"{container.name}: the engine did not take {', '.join(files)}")
 
 
 def put_file(container: Container, directory: str, name: str, text: str) -> None:
