@@ -22,7 +22,7 @@ RECIPE = Path(__file__).parent / "golden" / "Dockerfile"
 WHEELHOUSE = cache_dir() / "wheelhouse" / "salt-3007.13-py3.11"  # what `make test` built
 ESTATE = ("salt", "pillar", "tests/infra", "tests/secrets", "tests/golden", "saltline.yml",
           ".yamllint", ".salt-lint")  # fmt: skip
-KEY = "dev/web1@golden/salt3007.13"
+KEY = "dev/web1@team12/salt3007.13"
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,8 @@ def golden_image(engine: docker.DockerClient) -> str:
 
 
 def estate_on(tmp_path: Path, image: str) -> Path:
-    """The reference estate with a platform `golden`: the image, Salt preinstalled."""
+    """The reference estate with a platform `team12`: the image, Salt preinstalled, and
+    web1's golden data for it (the same Debian as debian12, so the same data)."""
     estate = tmp_path / "estate"
     for part in ESTATE:
         source, target = REPO / part, estate / part
@@ -59,13 +60,17 @@ def estate_on(tmp_path: Path, image: str) -> Path:
         else:
             shutil.copy(source, target)
     settings = yaml.safe_load((estate / "saltline.yml").read_text())
-    settings["platforms"]["golden"] = {"salt": "preinstalled", "image": image}
+    settings["platforms"]["team12"] = {"salt": "preinstalled", "image": image}
     (estate / "saltline.yml").write_text(config_writer.dump(settings))
+    for environment in ("dev", "staging", "prod"):
+        data = estate / "tests" / "golden" / environment
+        text = (data / "web1.debian12.yaml").read_text()
+        (data / "web1.team12.yaml").write_text(text.replace(" on debian12 ", " on team12 ", 1))
     return estate
 
 
 def test_the_web_role_converges_and_verifies_on_a_golden_image(golden_image, tmp_path):
-    run = saltline("test", "web1", "--platform", "golden", "--environment", "dev",
+    run = saltline("test", "web1", "--platform", "team12", "--environment", "dev",
                    estate=estate_on(tmp_path, golden_image), reports=tmp_path / "r")  # fmt: skip
     assert run.exit_code == 0, run.output
     for stage in ("converge", "idempotence", "verify"):
@@ -74,7 +79,7 @@ def test_the_web_role_converges_and_verifies_on_a_golden_image(golden_image, tmp
 
 
 def test_an_image_without_salt_is_refused_naming_what_is_missing(tmp_path):
-    run = saltline("test", "web1", "--platform", "golden", "--environment", "dev",
+    run = saltline("test", "web1", "--platform", "team12", "--environment", "dev",
                    estate=estate_on(tmp_path, "saltline/base:bookworm"),
                    reports=tmp_path / "r")  # fmt: skip
     assert run.exit_code == 2, run.output

@@ -92,8 +92,8 @@ def test_a_platform_or_minion_names_versions_of_the_matrix_only(write_config):
 
 def test_a_golden_platform_is_tested_with_the_salt_its_image_has(write_config):
     text = MATRIX.replace(
-        "  debian13: {suite: trixie, salt_versions: [\"3007\"]}\n",
-        "  debian13: {suite: trixie, salt_versions: [\"3007\"]}\n"
+        '  debian13: {suite: trixie, salt_versions: ["3007"]}\n',
+        '  debian13: {suite: trixie, salt_versions: ["3007"]}\n'
         "  golden: {salt: preinstalled, image: registry.example/ops/debian12-salt:2026.11}\n",
     )
     cfg = config.load(write_config(text))
