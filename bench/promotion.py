@@ -127,6 +127,14 @@ def bare_apply(minions: list[str], batch_size: int) -> Measured:
     return measured
 
 
+def command_kind(words: list[str]) -> str:
+    """`salt … -L targets FUNCTION …`: the function; anything else: its program (or the
+    remote script's function)."""
+    if words[0] == "salt" and "-L" in words:
+        return words[words.index("-L") + 2]
+    return words[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minions", default="5,10,20", help="fleet sizes, comma-separated")
@@ -154,8 +162,7 @@ def main() -> None:
                 results[size].append(Round(measured, commands, bare))
             kinds: dict[str, int] = {}
             for line in trace.read_text().splitlines():
-                word = json.loads(line)["command"].split()
-                kind = next((w for w in word if "." in w and not w.startswith("-")), word[0])
+                kind = command_kind(json.loads(line)["command"].split())
                 kinds[kind] = kinds.get(kind, 0) + 1
             print(f"{size} minions, commands by kind: {json.dumps(kinds, sort_keys=True)}",
                   flush=True)  # fmt: skip

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.e2e.conftest import REPO
@@ -22,18 +23,29 @@ def run(*command: str | Path, cwd: Path, env: dict[str, str]) -> subprocess.Comp
                           capture_output=True, check=False)  # fmt: skip
 
 
-def test_a_pipx_installed_saltline_adopts_a_formula_repository_and_tests_it(tmp_path):
-    dist = tmp_path / "dist"
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """saltline's wheel, built from this checkout as a release would be."""
+    dist = tmp_path_factory.mktemp("dist")
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                             "-w", str(dist), str(REPO)], capture_output=True, text=True,
                            check=False)  # fmt: skip
     assert built.returncode == 0, built.stderr
-    [wheel] = dist.glob("saltline-*.whl")
-    home = tmp_path / "pipx"
-    env = {**os.environ, "PIPX_HOME": str(home), "PIPX_BIN_DIR": str(home / "bin"),
-           "PATH": f"{home / 'bin'}:/usr/local/bin:/usr/bin:/bin"}  # fmt: skip
-    env.pop("PYTHONPATH", None)  # nothing of this checkout: only what the wheel carries
+    [found] = dist.glob("saltline-*.whl")
+    return found
+
+
+def outside(home: Path) -> dict[str, str]:
+    """An environment with nothing of this checkout: only what the wheel carries."""
+    env = {**os.environ, "PATH": f"{home / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
+    env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def test_a_pipx_installed_saltline_adopts_a_formula_repository_and_tests_it(wheel, tmp_path):
+    home = tmp_path / "pipx"
+    env = {**outside(home), "PIPX_HOME": str(home), "PIPX_BIN_DIR": str(home / "bin")}
     pipx = Path(sys.executable).parent / "pipx"
     installed = run(pipx, "install", "--python", sys.executable, wheel, cwd=tmp_path, env=env)
     assert installed.returncode == 0, installed.stdout + installed.stderr
@@ -56,3 +68,36 @@ def test_a_pipx_installed_saltline_adopts_a_formula_repository_and_tests_it(tmp_
     tested = run(saltline, "test", cwd=repo, env=env)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
     assert "] verify PASS" in tested.stdout, tested.stdout[-3000:]
+
+
+GITLAB_CI_LOCAL = REPO / ".venv" / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
+
+
+def test_what_init_ci_gitlab_writes_runs_green_under_a_gitlab_runner_emulation(wheel, tmp_path):
+    """gitlab-ci-local (npm; `make test` installs it beside the virtualenv) runs the
+    merge-request pipeline `init --ci gitlab` wrote, shell executor, on a scratch
+    adopted repository: lint, then `saltline test --default-cell --changed`."""
+    if not GITLAB_CI_LOCAL.is_file():
+        pytest.skip(
+            f"gitlab-ci-local is not installed at {GITLAB_CI_LOCAL} (make test installs it)"
+        )
+    repo = repository(MOTD, tmp_path / "motd-formula")
+    env = outside(tmp_path)
+    init = run(sys.executable, "-m", "saltline.cli", "init", "--ci", "gitlab", "--ci-package",
+               wheel, cwd=repo, env={**os.environ})  # fmt: skip
+    assert init.returncode == 0, init.stdout + init.stderr
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "saltline init --ci gitlab")
+    base = git(repo, "rev-parse", "HEAD")
+    motd = repo / "motd" / "files" / "motd.jinja"
+    motd.write_text(motd.read_text() + "\n")
+    git(repo, "commit", "-q", "-am", "a change for the merge request")
+    pipeline = run(GITLAB_CI_LOCAL, "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
+                   "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={base}",
+                   "--variable", f"SALTLINE_CACHE={tmp_path / 'cache'}",
+                   cwd=repo, env=env)  # fmt: skip
+    output = pipeline.stdout + pipeline.stderr
+    assert pipeline.returncode == 0, output[-4000:]
+    assert "lint" in output and "test" in output and "matrix" not in output
+    junit = repo / ".gitlab-ci-local" / "artifacts" / "test" / "reports" / "junit.xml"
+    assert junit.is_file() or "PASS" in output

@@ -53,8 +53,8 @@ TRACE = "SALTLINE_TRACE_COMMANDS"
 def _trace(address: MasterAddress, command: list[str], started: float) -> None:
     path = os.environ.get(TRACE)
     if path:
-        if command[:2] == ["sh", "-c"]:  # a remote script: the call it ends with
-            command = [command[2].rstrip().rsplit("\n", 1)[-1], *command[4:]]
+        if command[:2] == ["sh", "-c"]:  # a remote script: the function it ends calling
+            command = [command[2].rstrip().rsplit("\n", 1)[-1].split()[0], *command[4:]]
         line = {"master": str(address), "command": shlex.join(command)[:200],
                 "seconds": round(time.monotonic() - started, 3)}  # fmt: skip
         with open(path, "a", encoding="utf-8") as trace:
