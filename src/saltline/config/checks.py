@@ -154,6 +154,12 @@ def _shared_master(url: str, first: str, second: str) -> str:
 
 
 def _platforms(value: Any, versions: tuple[str, ...], where: Locator) -> dict[str, Platform]:
+    for name, body in value.items():
+        if body.get("salt") == "preinstalled" and body.get("packages"):
+            raise where.fail(
+                ("platforms", name, "packages"),
+                "a golden image (salt: preinstalled) is used as it is: install them in it",
+            )
     return {
         name: Platform(
             name=name,

@@ -110,3 +110,10 @@ def test_a_golden_platform_names_its_image(write_config):
     text = MATRIX.replace("  debian12: {suite: bookworm}\n", "  golden: {salt: preinstalled}\n")
     with pytest.raises(ConfigError, match=r"platforms\.golden: missing required key 'image'"):
         config.load(write_config(text))
+
+
+def test_a_golden_platform_takes_no_packages(write_config):
+    text = MATRIX.replace("  debian12: {suite: bookworm}\n",
+                          "  ops: {salt: preinstalled, image: x, packages: [tree]}\n")  # fmt: skip
+    with pytest.raises(ConfigError, match=r"platforms\.ops\.packages: a golden image"):
+        config.load(write_config(text))
