@@ -171,7 +171,7 @@ class _Promotion:
         # what the rollout leaves out: "skipped" (unreachable), "not_targeted" (the top file)
         self.left_out: dict[str, list[str]] = {}
         self.unreachable_refused = False  # a dry run: a promotion would refuse them
-        # sent with every apply (Salt metadata), so that an undo finds and kills its jobs
+        # sent with every apply (saltline_job=TAG), so that an undo finds and kills its jobs
         self.tag = holder.token if holder else secrets.token_hex(8)
 
     def run(self) -> int:
