@@ -136,7 +136,9 @@ def test_killed_in_the_middle_of_a_batch(repo, sig):
             assert scheduled_highstate() is True
         else:
             assert FLEET.served() == [sha, sha]
-            assert f"{sha[:12]} NOT rolled out" in status(repo)
+            report = status(repo)
+            assert f"{sha[:12]} NOT rolled out" in report
+            assert "scheduled state jobs paused by a promotion or rollback: web1: " in report
             assert scheduled_highstate() is False  # nobody left to resume it …
             FLEET.wait_until_idle()  # the minion finishes the apply saltline started
             rolled_back = saltline("rollback", "staging", estate=repo, reports=repo / "reports")

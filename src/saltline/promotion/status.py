@@ -59,6 +59,12 @@ def status(config: Config, name: str | None, connect: Connect, console: Console)
                     f"{where}: a candidate master is still running (a dry run that did not "
                     "finish: killed?); it stops by itself, or at the next dry run"
                 )
+            if paused := store.paused():
+                jobs = "; ".join(f"{m}: {', '.join(n)}" for m, n in sorted(paused.items()))
+                console.say(
+                    f"{where}: scheduled state jobs paused by a promotion or rollback: {jobs} "
+                    "(the next one that takes the lease, or `saltline unlock`, resumes them)"
+                )
             held, holder = lease.read_holder(store)
             if held:
                 who = holder.describe() if holder else "an owner that cannot be read"
