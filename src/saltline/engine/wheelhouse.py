@@ -237,7 +237,9 @@ def _build_wheel(pip: list[str], source: Path, target: Path, python: str, cell: 
     fit the platform's Python (it compiles, and this interpreter is another version)."""
     fits = ("-none-any.whl", f"-cp{python.replace('.', '')}-")
     with tempfile.TemporaryDirectory(prefix="saltline-wheel-") as tmp:
-        _pip([*pip, "wheel", "--no-deps", str(source), "-w", tmp], cell)
+        # PEP 517 in an isolated build environment: a setup.py-only sdist builds even where
+        # saltline's own environment has no `wheel` (a pipx or CI virtualenv)
+        _pip([*pip, "wheel", "--no-deps", "--use-pep517", str(source), "-w", tmp], cell)
         (wheel,) = Path(tmp).glob("*.whl")
         if not any(tag in wheel.name for tag in fits):
             return False
