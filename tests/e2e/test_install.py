@@ -90,8 +90,8 @@ def test_what_init_ci_gitlab_writes_runs_green_under_a_gitlab_runner_emulation(w
     git(repo, "commit", "-q", "-m", "saltline init --ci gitlab")
     base = git(repo, "rev-parse", "HEAD")
     git(repo, "checkout", "-q", "-b", "a-merge-request")  # not the default branch
-    motd = repo / "motd" / "files" / "motd.jinja"
-    motd.write_text(motd.read_text() + "\n")
+    sls = repo / "motd" / "config.sls"
+    sls.write_text(sls.read_text() + "# a comment is a change too\n")
     git(repo, "commit", "-q", "-am", "a change for the merge request")
     pipeline = run(GITLAB_CI_LOCAL, "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
                    "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={base}",
