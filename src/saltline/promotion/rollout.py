@@ -10,7 +10,9 @@ minion failed or did not return. A dry run goes through the candidate master (se
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from saltline.errors import MasterError, SaltOutputError
 from saltline.promotion import candidate, master_modules, remote
@@ -30,6 +32,7 @@ from saltline.salt_results import (
 )
 
 MinionRuns = dict[str, ApplyRun | None]
+T = TypeVar("T")
 NOT_CANDIDATE = "not tested against the candidate: "  # a dry run the live master answered
 
 
@@ -130,10 +133,7 @@ class SaltMaster:
         its list targeting counts a minion without a connection as up)."""
         if not minions:
             return set()
-        try:
-            return ping_answers(self._quick(minions, "test.ping")) & set(minions)
-        except SaltOutputError as exc:
-            raise SaltOutputError(f"master {self.master.address}: {exc}") from None
+        return self._ask(ping_answers, minions, "test.ping") & set(minions)
 
     def _quick(self, minions: list[str], *function: str) -> str:
         """A short function on `minions`, answered within the ping timeout."""
@@ -143,11 +143,15 @@ class SaltMaster:
         )  # fmt: skip
         return done.stdout
 
-    def _jobs(self, minions: list[str]) -> dict[str, list[dict[str, str]]]:
+    def _ask(self, parse: Callable[[str], T], minions: list[str], *function: str) -> T:
+        """`_quick`'s output parsed; what does not parse names this master."""
         try:
-            return running_jobs(self._quick(minions, "saltutil.running"))
+            return parse(self._quick(minions, *function))
         except SaltOutputError as exc:
             raise SaltOutputError(f"master {self.master.address}: {exc}") from None
+
+    def _jobs(self, minions: list[str]) -> dict[str, list[dict[str, str]]]:
+        return self._ask(running_jobs, minions, "saltutil.running")
 
     def busy(self, minions: list[str]) -> dict[str, str]:
         """Which of `minions` run a state job now (a scheduled highstate, an async
@@ -184,11 +188,7 @@ class SaltMaster:
         """The enabled schedule jobs of `minions` that apply states, by minion."""
         if not minions:
             return {}
-        stdout = self._quick(minions, "schedule.list", "return_yaml=False")
-        try:
-            return scheduled_state_jobs(stdout)
-        except SaltOutputError as exc:
-            raise SaltOutputError(f"master {self.master.address}: {exc}") from None
+        return self._ask(scheduled_state_jobs, minions, "schedule.list", "return_yaml=False")
 
     def set_schedule_jobs(self, jobs: dict[str, list[str]], enabled: bool) -> None:
         """Enable or disable schedule jobs, in the minions' memory only (persist=False: a
