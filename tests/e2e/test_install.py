@@ -59,12 +59,24 @@ def test_a_pipx_installed_saltline_adopts_a_formula_repository_and_tests_it(whee
         shutil.copy(CHECKS / "template_checks.py", repo / "tests" / "test_template.py")
     else:
         repo = repository(MOTD, tmp_path / "motd-formula")
-    init = run(saltline, "init", "--ci", "gitlab", cwd=repo, env=env)
-    assert init.returncode == 0, init.stdout + init.stderr
-    ci = yaml.safe_load((repo / ".gitlab-ci.yml").read_text())
-    assert ci["variables"]["SALTLINE_PACKAGE"].startswith("saltline==")
+    theirs = repo / ".gitlab-ci.yml"  # the public formulas have a pipeline of their own
+    if theirs.exists():
+        kept = theirs.read_text()
+        refused = run(saltline, "init", "--ci", "gitlab", cwd=repo, env=env)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert f"{theirs} exists; `saltline init --ci gitlab --force`" in refused.stderr
+        assert theirs.read_text() == kept and not (repo / "saltline.yml").exists()
+        init = run(saltline, "init", "--ci", "github", cwd=repo, env=env)
+        assert init.returncode == 0, init.stdout + init.stderr
+        workflow = yaml.safe_load((repo / ".github/workflows/saltline.yml").read_text())
+        assert workflow["env"]["SALTLINE_PACKAGE"].startswith("saltline==")
+    else:
+        init = run(saltline, "init", "--ci", "gitlab", cwd=repo, env=env)
+        assert init.returncode == 0, init.stdout + init.stderr
+        ci = yaml.safe_load(theirs.read_text())
+        assert ci["variables"]["SALTLINE_PACKAGE"].startswith("saltline==")
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "saltline init --ci gitlab")
+    git(repo, "commit", "-q", "-m", "saltline init --ci")
     tested = run(saltline, "test", cwd=repo, env=env)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
     assert "] verify PASS" in tested.stdout, tested.stdout[-3000:]
