@@ -97,6 +97,8 @@ SLOWEST_FIRST = (
     "test_pipeline.py",
     "test_faults_killed.py",
     "test_adoption.py",
+    "test_install.py",
+    "test_golden_image.py",
     "test_render.py",
     "test_images.py",
     "test_matrix.py",
