@@ -25,8 +25,20 @@ def test_each_definition_validates_and_installs_the_pinned_saltline(tmp_path, ki
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     text = path.read_text()
-    assert '"saltline==9.9.9"' in text and "(saltline 9.9.9)" in text
+    assert '"saltline==9.9.9"' in text and "written by saltline 9.9.9 with" in text
     assert "@PACKAGE@" not in text and "@VERSION@" not in text
+
+
+@pytest.mark.parametrize("kind", sorted(ci_writer.CI_FILES))
+def test_what_init_writes_passes_yamllint_s_strict_defaults(tmp_path, kind):
+    """The adopted repository's own yamllint lints it (saltline lint does): the public
+    formulas extend yamllint's defaults (80 columns, a document start, no empty value)."""
+    from yamllint import linter
+    from yamllint.config import YamlLintConfig
+
+    text = ci_writer.render(kind, "saltline==0.1.0", "0.1.0")
+    problems = list(linter.run(text, YamlLintConfig("extends: default")))
+    assert [str(problem) for problem in problems] == []
 
 
 def test_merge_requests_test_what_changed_and_get_no_secret():
