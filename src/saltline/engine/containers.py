@@ -123,23 +123,27 @@ def run_command(
     exec_id = api.exec_create(container.id, command)["Id"]
     stdout, stderr = api.exec_start(exec_id, demux=True)
     return CommandResult(
-        _exit_code(api, exec_id),
+        _exit_code(api, exec_id, command),
         (stdout or b"").decode("utf-8", "replace"),
         (stderr or b"").decode("utf-8", "replace"),
     )
 
 
-def _exit_code(api: Any, exec_id: str) -> int:
+def _exit_code(api: Any, exec_id: str, command: list[str]) -> int:
     """The exec's exit code. Its output can end before the engine has recorded how the
-    process exited: inspected at once, a loaded engine says "running", no code (which
-    read as a failure: `test -d` of a lease that is there said it was gone)."""
+    process exited: inspected at once, a loaded engine says "running", no code. Never
+    a made-up code: read as a failure, `test -d` of a lease that is there said it was
+    gone."""
     deadline = time.monotonic() + EXIT_CODE_WAIT
     while True:
         info = api.exec_inspect(exec_id)
         if info.get("ExitCode") is not None and not info.get("Running"):
             return int(info["ExitCode"])
         if time.monotonic() >= deadline:
-            return -1
+            raise ContainerError(
+                f"the engine did not record how {command[0]} exited within "
+                f"{EXIT_CODE_WAIT}s of its output (an overloaded engine?)"
+            )
         time.sleep(0.05)
 
 

@@ -127,10 +127,11 @@ def _duration(seconds: int) -> str:
 
 
 def read_holder(store: ReleaseStore) -> tuple[bool, Holder | None]:
-    """(held at all, by whom if owner.json says so)."""
-    if store.meta.run(["test", "-d", LOCK]).exit_code != 0:
+    """(held at all, by whom if owner.json says so). A command that fails otherwise than
+    by saying "no such file" raises MasterError: never read as a lease broken."""
+    if store.meta.check(["test", "-d", LOCK], ok=(0, 1)).exit_code == 1:
         return False, None
-    return True, Holder.parse(store.meta.run(["cat", OWNER]).stdout)
+    return True, Holder.parse(store.meta.check(["cat", OWNER], ok=(0, 1)).stdout)
 
 
 def _try_acquire(store: ReleaseStore, holder: Holder) -> bool:

@@ -165,7 +165,7 @@ class ReleaseStore:
         return self._target(CANDIDATE)
 
     def _target(self, link: str) -> str | None:
-        done = self.meta.run(["readlink", link])
+        done = self.meta.check(["readlink", link], ok=(0, 1))  # 1: no such link
         target = done.stdout.strip()
         return target.rsplit("/", 1)[-1] if done.exit_code == 0 and target else None
 

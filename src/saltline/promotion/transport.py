@@ -21,7 +21,13 @@ import docker.errors
 
 from saltline import process
 from saltline.engine.containers import CommandResult, run_command
-from saltline.errors import CommandTimeout, MasterError, MasterUnreachable, SaltlineError
+from saltline.errors import (
+    CommandTimeout,
+    ContainerError,
+    MasterError,
+    MasterUnreachable,
+    SaltlineError,
+)
 from saltline.master_url import MasterAddress
 from saltline.promotion import ssh_sharing
 
@@ -115,6 +121,8 @@ class DockerTransport(CommandChecks):
             return run_command(self.container, command, self.timeout)
         except docker.errors.APIError as exc:  # stopped or removed meanwhile
             raise MasterUnreachable(self.address, str(exc.explanation or exc)) from None
+        except ContainerError as exc:
+            raise MasterError(self.address, str(exc)) from None
         finally:
             _trace(self.address, command, started)
 

@@ -12,10 +12,10 @@ import docker.errors
 import pytest
 
 from saltline.console import Console
-from saltline.engine import labels
+from saltline.engine import containers, labels
 from saltline.engine.cleanup import MAX_RUN_AGE, abandoned, of_a_test_run, reap
 from saltline.engine.containers import run_command
-from saltline.errors import CommandTimeout
+from saltline.errors import CommandTimeout, ContainerError
 from saltline.pipeline import runner
 
 NOW = 1_800_000_000.0
@@ -83,6 +83,14 @@ def test_an_exit_code_the_engine_records_late_is_waited_for():
     container = SlowContainer(late=3, code=0)
     container.client.api.seconds = lambda command: 0
     assert run_command(container, ["test", "-d", "/srv/saltline/deploy.lock"]).exit_code == 0
+
+
+def test_an_exit_code_the_engine_never_records_is_an_error_not_a_made_up_code(monkeypatch):
+    monkeypatch.setattr(containers, "EXIT_CODE_WAIT", 0.2)
+    container = SlowContainer(late=1000, code=0)
+    container.client.api.seconds = lambda command: 0
+    with pytest.raises(ContainerError, match="did not record how test exited"):
+        run_command(container, ["test", "-d", "/srv/saltline/deploy.lock"])
 
 
 def test_a_command_that_outlives_its_timeout_names_container_and_command():

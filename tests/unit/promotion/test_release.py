@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from saltline.engine.containers import CommandResult
-from saltline.errors import CommandTimeout, LockHeld, SaltlineError
+from saltline.errors import CommandTimeout, LockHeld, MasterError, SaltlineError
 from saltline.master_url import parse_master_url
 from saltline.promotion import lease
 from saltline.promotion.lease import Holder
@@ -187,6 +187,21 @@ def test_a_second_lease_is_refused_naming_the_holder_and_its_age(store):
         lease.acquire(store, Holder.mine("promote", "b" * 40))
     assert "alice@ci-1 pid 4242 (promote aaaaaaaaaaaa), held for 5 min" in str(refused.value)
     assert "saltline unlock ENV" in str(refused.value)
+
+
+class FlakyTransport(LocalTransport):
+    """Every command fails as no command on a master can (the engine lost its exit)."""
+
+    def run(self, command: list[str], stdin: bytes | None = None) -> CommandResult:
+        return CommandResult(-1, "", "")
+
+
+def test_a_lease_that_cannot_be_read_is_an_error_never_a_lease_gone(tmp_path):
+    store = ReleaseStore(FlakyTransport(tmp_path / "srv"))
+    with pytest.raises(MasterError, match="test failed"):
+        lease.read_holder(store)
+    with pytest.raises(MasterError, match="readlink failed"):
+        store.current()
 
 
 def test_only_the_holder_releases_its_lease(store):
