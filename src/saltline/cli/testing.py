@@ -21,14 +21,15 @@ from saltline.console import Console
 from saltline.engine import cleanup, connection, labels
 from saltline.errors import SaltlineError
 from saltline.estate import git
-from saltline.pipeline import changes, runner
+from saltline.pipeline import changes, impact_report, runner
 from saltline.pipeline.progress import render_table
+from saltline.pipeline.results import RunResult
 from saltline.pipeline.stages import PIPELINE
 from saltline.promotion import gate
 
 
 def register(commands: Commands) -> None:
-    for add in (add_test, add_lint, add_render, add_login, add_destroy):
+    for add in (add_test, add_lint, add_render, add_diff, add_login, add_destroy):
         add(commands)
 
 
@@ -87,17 +88,19 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     targets = cell_targets(
         cfg, args, minions=args.minions, shard=args.shard, environment=args.environment
     )
-    changed = None
+    changed = base = None
     if args.changed is not None:
         if "render" not in stages:
             raise SaltlineError("--changed needs the render stage: it tells what each target uses")
-        changed = changes.changed_files(cfg.root, changes.base_of(cfg.root, args.changed or None))
-        console.say(f"--changed: {len(changed)} changed file(s)")
+        base = changes.base_of(cfg.root, args.changed or None)
+        changed = changes.changed_files(cfg.root, base)
+        console.say(f"--changed: {len(changed)} changed file(s) since {base[:12]}")
     # A pass counts for the targets it tested: whole groups only (not a minion picked out)
     counts = stages == PIPELINE and not args.minions and changed is None
     before, why = gate.snapshot(cfg) if counts else (None, "")
     commit = before.sha if before is not None else None  # test what a release of it ships
-    exit_code = _run(cfg, targets, stages, args, console, changed, commit)
+    result = _run(cfg, targets, stages, args, console, changed, commit, impact_base=base)
+    exit_code = 0 if result.passed else 1
     if exit_code == 0 and counts:
         recorded = None
         if before is not None:
@@ -118,7 +121,7 @@ def add_lint(commands: Commands) -> None:
 
 
 def cmd_lint(args: argparse.Namespace, console: Console) -> int:
-    return _run(load(args), [], ("lint", "report"), args, console)
+    return 0 if _run(load(args), [], ("lint", "report"), args, console).passed else 1
 
 
 def add_render(commands: Commands) -> None:
@@ -139,7 +142,44 @@ def add_render(commands: Commands) -> None:
 def cmd_render(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
     targets = cell_targets(cfg, args, minions=args.minions)
-    return _run(cfg, targets, ("render", "report"), args, console)
+    return 0 if _run(cfg, targets, ("render", "report"), args, console).passed else 1
+
+
+DIFFERENCES = 3  # `saltline diff --exit-code`: the change has an impact
+
+
+def add_diff(commands: Commands) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="what the change since BASE does to each minion in each environment: states, "
+        "rendered files, pillar keys (secrets never shown); nothing is applied",
+    )
+    diff.add_argument(
+        "base", nargs="?", default="", metavar="BASE",
+        help="compare with the merge base of HEAD and BASE (default: the merge request's "
+        "base in CI, else the default branch)",
+    )  # fmt: skip
+    diff.add_argument("minions", nargs="*", metavar="MINION", help="(default: all)")
+    add_cell_arguments(diff)
+    diff.add_argument(
+        "--exit-code", action="store_true", help=f"exit {DIFFERENCES} when anything changes"
+    )
+    diff.add_argument("--reports", type=Path, help="report directory (default: reports/)")
+    diff.set_defaults(handler=cmd_diff)
+
+
+def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    cfg = load(args)
+    targets = cell_targets(cfg, args, minions=args.minions)
+    base = changes.base_of(cfg.root, args.base or None, "diff")
+    result = _run(cfg, targets, ("render", "report"), args, console, impact_base=base)
+    if not result.passed:
+        return 1
+    if result.impact is not None:
+        for line in impact_report.console_lines(result.impact)[1:]:
+            console.say(line)
+    changed = result.impact is not None and bool(result.impact.changed)
+    return DIFFERENCES if args.exit_code and changed else 0
 
 
 def _run(
@@ -150,7 +190,8 @@ def _run(
     console: Console,
     changed: list[str] | None = None,
     commit: str | None = None,
-) -> int:
+    impact_base: str | None = None,
+) -> RunResult:
     if not targets and set(stages) - {"lint", "report"}:
         raise SaltlineError(f"nothing to test: no minion of {cfg.path} matches")
     keep = getattr(args, "keep", False)
@@ -165,6 +206,7 @@ def _run(
         package_cache=getattr(args, "package_cache", True),
         commit=commit,
         max_containers=getattr(args, "max_containers", 0),
+        impact_base=impact_base,
     )
     result = runner.run(connection.connect, cfg, options, console)
     console.say(render_table(result))
@@ -172,7 +214,7 @@ def _run(
         console.say(f"reports: {options.reports_dir}/junit.xml, summary.md, results.json")
     if keep:
         console.say("containers kept: `saltline login MINION`, then `saltline destroy`")
-    return 0 if result.passed else 1
+    return result
 
 
 def add_login(commands: Commands) -> None:

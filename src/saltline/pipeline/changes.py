@@ -21,9 +21,10 @@ def _git(root: Path, *args: str) -> process.Completed[str]:
     return process.run(["git", "-C", str(root), *args])
 
 
-def base_of(root: Path, given: str | None) -> str:
-    """The commit to compare with: the merge base of HEAD and the base, as a SHA."""
-    base = given or _ci_base() or _default_branch(root)
+def base_of(root: Path, given: str | None, command: str = "--changed") -> str:
+    """The commit to compare with: the merge base of HEAD and the base, as a SHA
+    (`command` names what asked, in errors)."""
+    base = given or _ci_base() or _default_branch(root, command)
     if _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}").returncode != 0:
         shallow = _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
         hint = (
@@ -32,11 +33,11 @@ def base_of(root: Path, given: str | None) -> str:
             if shallow
             else f"fetch it (git fetch origin {base.removeprefix('origin/')})"
         )
-        raise SaltlineError(f"--changed: base {base!r} does not name a commit here; {hint}")
+        raise SaltlineError(f"{command}: base {base!r} does not name a commit here; {hint}")
     merge_base = _git(root, "merge-base", "HEAD", base)
     if merge_base.returncode != 0:
         raise SaltlineError(
-            f"--changed: HEAD and {base!r} share no history here; fetch the base's history "
+            f"{command}: HEAD and {base!r} share no history here; fetch the base's history "
             "(git fetch --unshallow)"
         )
     return merge_base.stdout.strip()
@@ -50,13 +51,13 @@ def _ci_base() -> str | None:
     return None
 
 
-def _default_branch(root: Path) -> str:
+def _default_branch(root: Path, command: str) -> str:
     for name in DEFAULT_BRANCHES:
         if _git(root, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}").returncode == 0:
             return name
     raise SaltlineError(
-        "--changed: no default branch to compare with (origin/HEAD, main, master); "
-        "name the base: saltline test --changed BASE"
+        f"{command}: no default branch to compare with (origin/HEAD, main, master); "
+        f"name the base: saltline {'diff' if command == 'diff' else 'test --changed'} BASE"
     )
 
 

@@ -13,6 +13,8 @@ import contextlib
 import json
 import os
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -25,7 +27,8 @@ from saltline.engine import estate_view, gpg_keys, images, labels
 from saltline.engine.containers import put_files, run_command
 from saltline.errors import CommandTimeout, SaltOutputError
 from saltline.estate.layout import Layout
-from saltline.pipeline import golden, render_cache, sources
+from saltline.pipeline import golden, render_cache, rendered_views, sources
+from saltline.pipeline.impact import RenderedView
 from saltline.pipeline.minion import minion_config
 from saltline.pipeline.render_errors import Estate, RenderError, locate
 from saltline.pipeline.results import Case, StageResult
@@ -57,14 +60,20 @@ def run(
     run_id: str,
     jobs: int = 0,
     update_golden: bool = False,
-) -> tuple[StageResult, dict[str, Used]]:
+    views: bool = False,
+    golden_data: bool = True,
+    cache: Path | None = None,
+) -> Rendered:
     """Render every target in every environment; fails on any render error, and on data
     that differs from its golden file (unless `update_golden`, which rewrites them).
-    Also returns what each render used (by target key), for `--changed`."""
+    Also says what each render used (by target key), for `--changed`, and with `views`
+    each one's rendered view, for the impact. `golden_data` False skips the golden data
+    check; `cache`: where stored renders are (default: the configuration's)."""
     started = time.monotonic()
     estate = Estate.of(config.root, layout)
     render_jobs = jobs_for(targets, config.environments)
-    check_data = update_golden or config.golden_dir.is_dir()
+    check_data = update_golden or (golden_data and config.golden_dir.is_dir())
+    cache = cache or render_cache.cache_dir(config)
     data_template = golden.template(golden.components([r.host for r in layout.own_states()]))
     config_files = _config_files(config, layout, render_jobs)
     files = render_cache.estate_files(config)
@@ -77,9 +86,13 @@ def run(
     reuses = (
         {}
         if update_golden
-        else render_cache.reusable(config, render_jobs, settings, files, check_data)
+        else render_cache.reusable(config, render_jobs, settings, files, check_data, cache, views)
     )
     used: dict[str, Used | None] = {key: reuse.used for key, reuse in reuses.items()}
+    seen: dict[str, RenderedView] = {
+        key: reuse.view for key, reuse in reuses.items() if views and reuse.view is not None
+    }
+    unseen: dict[str, str] = {}  # target key → why its view could not be read
     to_render = [job for job in render_jobs if job.key not in reuses]
     cases_of: dict[str, list[Case]] = {
         key: [Case(name, "estate.render", 0.0) for name in [key, f"{key} data"][: 1 + check_data]]
@@ -94,10 +107,17 @@ def run(
             cases.append(_check_data(container, job, config, update_golden))
         facts = used[job.key]
         if facts is not None and not any(c.failure for c in cases):
+            if views:
+                view = _view(container, job, config.timeouts["render"])
+                if isinstance(view, str):
+                    unseen[job.key] = view
+                else:
+                    seen[job.key] = view
             recorded = render_cache.with_golden_file(config, job, files) if update_golden else files
-            render_cache.store(config, job, settings[job.key], recorded, facts, check_data)
+            render_cache.store(config, job, settings[job.key], recorded, facts, check_data,
+                               cache, seen.get(job.key))  # fmt: skip
         else:
-            render_cache.forget(config, job)
+            render_cache.forget(job, cache)
         return cases
 
     containers: dict[tuple[str, str], Container] = {}
@@ -141,7 +161,26 @@ def run(
     stage = StageResult(
         "render", "failed" if failed else "passed", time.monotonic() - started, message, cases
     )
-    return stage, {key: facts for key, facts in used.items() if facts is not None}
+    used_by_key = {key: facts for key, facts in used.items() if facts is not None}
+    return Rendered(stage, used_by_key, seen, unseen)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    stage: StageResult
+    used: dict[str, Used]  # by target key: what each render used (`selection`)
+    views: dict[str, RenderedView]  # by target key, when asked for: for the impact
+    unseen: dict[str, str]  # by target key: why its view could not be read
+
+
+def _view(container: Container, job: Target, timeout: int) -> RenderedView | str:
+    """The job's rendered view (read again without the key), or why it cannot be read:
+    the impact says so, the render does not fail for it."""
+    try:
+        python = images.salt_python(job.platform)
+        return rendered_views.collect(container, python, f"{_keyless_dir(job)}/minion", timeout)
+    except ValueError as exc:
+        return f"could not read what {job.key} renders: {exc}"
 
 
 def _start(
@@ -220,8 +259,21 @@ def _settings(
         *(text for _, text in config_files[job.key]),
         data_template,
         _LOW_AND_PILLAR_TOP,
-        *(f"{root.host}:{root.mount}" for root in (*layout.states, *layout.pillar)),
+        *(
+            f"{_shown(root.host, config.root)}:{root.mount}"
+            for root in (*layout.states, *layout.pillar)
+        ),
         config.gpg_key.read_bytes() if config.gpg_key is not None else b"",
+    )
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A root's path as a render depends on it: relative to the configuration, so that a
+    commit's export (the impact's base) reuses what the checkout rendered."""
+    return (
+        path.relative_to(root.resolve()).as_posix()
+        if path.is_relative_to(root.resolve())
+        else str(path)
     )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from saltline.config import OWN_OUTPUTS, Config, Target
 from saltline.pipeline import golden, selection
+from saltline.pipeline.impact import RenderedView
 from saltline.pipeline.selection import Used
 
 RECORD_SCHEMA = "1"
@@ -38,12 +39,14 @@ class Record:
     files: dict[str, str]  # path relative to the configuration's directory → sha256
     used: Used
     data_checked: bool  # its golden data check passed too
+    view: RenderedView | None  # what it rendered (`impact`), if it was read
 
 
 @dataclass(frozen=True)
 class Reuse:
     used: Used
     data: bool  # the golden data check may be reused as well
+    view: RenderedView | None = None
 
 
 def estate_files(config: Config) -> dict[str, str]:
@@ -71,13 +74,16 @@ def reusable(
     settings: dict[str, str],
     files: dict[str, str],
     data_wanted: bool,
+    directory: Path,
+    view_wanted: bool = False,
 ) -> dict[str, Reuse]:
-    """The stored renders of `jobs` (by key) that nothing they depend on changed since.
+    """The stored renders of `jobs` (by key) that nothing they depend on changed since
+    (and that read the rendered view, when one is wanted).
 
     Attribution is judged against every stored render at once, as `--changed` judges
     a change against every target: a file that no render uses affects them all.
     """
-    records = {job.key: _load(cache_dir(config) / _file_name(job)) for job in jobs}
+    records = {job.key: _load(directory / _file_name(job)) for job in jobs}
     facts = {key: record.used for key, record in records.items() if record is not None}
     rules = selection.rules_for(config)
     served = {path for used in facts.values() for path in used.sources}
@@ -85,6 +91,8 @@ def reusable(
     for job in jobs:
         record = records[job.key]
         if record is None or record.settings != settings[job.key]:
+            continue
+        if view_wanted and record.view is None:
             continue
         changed = sorted(
             path
@@ -98,7 +106,7 @@ def reusable(
             path == golden_file or _map_layer(path, served, rules) for path in changed
         )
         if data or not data_wanted:  # else: rendering again costs little more than the check
-            found[job.key] = Reuse(record.used, data)
+            found[job.key] = Reuse(record.used, data, record.view)
     return found
 
 
@@ -109,15 +117,17 @@ def store(
     files: dict[str, str],
     used: Used,
     data_checked: bool,
+    directory: Path,
+    view: RenderedView | None = None,
 ) -> None:
     """Record a passing render (and whether its data check ran and passed)."""
-    directory = cache_dir(config)
     directory.mkdir(parents=True, exist_ok=True)
     document = {
         "settings": settings,
         "files": files,
         "used": {name: sorted(getattr(used, name)) for name in ("sls", "sources", "pillar")},
         "data_checked": data_checked,
+        "view": view.to_json() if view is not None else None,
     }
     path = directory / _file_name(job)
     scratch = path.with_name(f".{path.name}.{os.getpid()}")
@@ -132,9 +142,9 @@ def with_golden_file(config: Config, job: Target, files: dict[str, str]) -> dict
     return {**files, _relative(path, config.root): _sha(path)} if path.is_file() else files
 
 
-def forget(config: Config, job: Target) -> None:
+def forget(job: Target, directory: Path) -> None:
     """A failed render is not reused: the next run shows its errors again."""
-    (cache_dir(config) / _file_name(job)).unlink(missing_ok=True)
+    (directory / _file_name(job)).unlink(missing_ok=True)
 
 
 def _map_layer(path: str, served: set[str], rules: selection.Rules) -> bool:
@@ -156,6 +166,7 @@ def _load(path: Path) -> Record | None:
             files={str(k): str(v) for k, v in document["files"].items()},
             used=Used(set(used["sls"]), set(used["sources"]), set(used["pillar"])),
             data_checked=bool(document["data_checked"]),
+            view=RenderedView.from_json(document["view"]) if document.get("view") else None,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, or written by another version: render again

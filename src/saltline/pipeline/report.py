@@ -11,6 +11,7 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from saltline.pipeline import impact_report
 from saltline.pipeline.results import RunResult
 
 SLOWEST_STATES = 10
@@ -18,9 +19,11 @@ SLOWEST_STATES = 10
 
 def write(result: RunResult, reports_dir: Path) -> list[Path]:
     reports_dir.mkdir(parents=True, exist_ok=True)
+    if result.impact is not None:
+        impact_report.write(result.impact, reports_dir)
     outputs = {
         "junit.xml": junit_xml(result),
-        "summary.md": summary_markdown(result),
+        "summary.md": summary_markdown(result, reports_dir),
         "results.json": json.dumps(result.to_dict(), indent=2) + "\n",
     }
     written = []
@@ -76,7 +79,7 @@ def _stage_case(suite: ET.Element, label: str, stage: str, status: str, message:
     ET.SubElement(element, tag, message=(message.splitlines() or [status])[0][:200]).text = message
 
 
-def summary_markdown(result: RunResult) -> str:
+def summary_markdown(result: RunResult, reports_dir: Path = Path("reports")) -> str:
     """The merge-request comment: verdict, minion × stage table, failures, slowest states."""
     verdict = "✅ passed" if result.passed else "❌ failed"
     stage_names = result.stage_names()
@@ -103,6 +106,11 @@ def summary_markdown(result: RunResult) -> str:
             "",
         ]
         lines += [f"- {key}: {why}" for key, why in sorted(result.not_run.items())]
+    if result.selected:
+        lines += ["", "### Run: why each target was selected (`--changed`)", ""]
+        lines += [f"- {key}: {why}" for key, why in sorted(result.selected.items())]
+    if result.impact is not None:
+        lines += impact_report.summary_section(result.impact, reports_dir)
     lines += _containers(result)
     failures = [
         (label, stage)

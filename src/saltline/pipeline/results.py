@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from saltline.config import target_key
+from saltline.pipeline.impact import Impact
 
 Status = Literal["passed", "failed", "error", "skipped"]
 
@@ -65,6 +66,8 @@ class RunResult:
     targets: list[TargetResult] = field(default_factory=list)
     duration: float = 0.0
     not_run: dict[str, str] = field(default_factory=dict)  # target key → why (--changed)
+    selected: dict[str, str] = field(default_factory=dict)  # target key → why (--changed)
+    impact: Impact | None = None  # against the base (`saltline diff`, `--changed`)
 
     @property
     def passed(self) -> bool:
@@ -82,4 +85,6 @@ class RunResult:
         return list(dict.fromkeys(stage.stage for _, stages in self.rows() for stage in stages))
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "passed": self.passed}
+        document = {**asdict(self), "passed": self.passed}
+        document["impact"] = self.impact.to_dict() if self.impact is not None else None
+        return document

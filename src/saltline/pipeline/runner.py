@@ -29,9 +29,11 @@ from saltline.engine import apt_cache, cleanup, host_limits, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
 from saltline.estate import layout
-from saltline.pipeline import lint, render, report, saltcheck, selection
+from saltline.pipeline import impact_report, impact_run, lint, render, report, saltcheck, selection
+from saltline.pipeline.impact import Impact
 from saltline.pipeline.minion import DockerMinion, RunContext
 from saltline.pipeline.progress import stage_line
+from saltline.pipeline.render_errors import Estate
 from saltline.pipeline.results import RunResult, StageResult, TargetResult
 from saltline.pipeline.stages import (
     MINION_STAGES,
@@ -57,6 +59,7 @@ class TestOptions:
     # not the working tree's
     commit: str | None = None
     max_containers: int = 0  # alive at once; 0: what the host allows (`host_limits`)
+    impact_base: str | None = None  # the commit the impact compares with; None: no impact
 
 
 def select_stages(only: list[str], skip: list[str]) -> tuple[str, ...]:
@@ -140,7 +143,7 @@ def _run_in_containers(
     try:
         if "render" in options.stages:
             console.say(stage_line("estate", "render", None))
-            rendered, used = render.run(
+            rendered = render.run(
                 client,
                 config,
                 estate,
@@ -149,14 +152,22 @@ def _run_in_containers(
                 run_id=result.run_id,
                 jobs=options.jobs,
                 update_golden=options.update_golden,
+                views=options.impact_base is not None,
             )
-            result.estate.append(rendered)
-            console.say(stage_line("estate", "render", rendered))
-            if not rendered.passed:
+            result.estate.append(rendered.stage)
+            console.say(stage_line("estate", "render", rendered.stage))
+            if not rendered.stage.passed:
                 return
-            console.say(f"    {rendered.message}")
+            console.say(f"    {rendered.stage.message}")
+            if options.impact_base is not None:
+                result.impact = impact_run.analyse(
+                    client, config, Estate.of(config.root, estate), options.targets,
+                    rendered, options.impact_base, result.run_id, options.jobs, console.say,
+                )  # fmt: skip
+                for line in impact_report.console_lines(result.impact)[:1]:
+                    console.say(line)
             if options.changed is not None:
-                options = _narrowed(config, options, used, result, console)
+                options = _narrowed(config, options, rendered.used, result, console)
         if not minion_stages or not options.targets:
             return
         networks = _create_networks(client, result.run_id, options.targets, options.keep)
@@ -226,22 +237,58 @@ def _narrowed(
     result: RunResult,
     console: Console,
 ) -> TestOptions:
-    """The options with only the targets the change affects; the others are recorded as
-    not run, with the reason."""
-    rules = selection.rules_for(config)
-    keys = {target.key for target in options.targets}
-    facts = {key: facts for key, facts in used.items() if key in keys}
-    roles = {target.key: target.minion.roles for target in options.targets}
-    because = selection.affected(options.changed or [], facts, roles, rules)
+    """The options with only the targets the change affects, each with why; the others
+    are recorded as not run, with the reason."""
+    because = _selected(config, options, used, result.impact)
     chosen = [target for target in options.targets if target.key in because]
     for target in options.targets:
         if target.key in because:
-            console.say(f"[{target.key}] affected: {because[target.key]} changed")
+            result.selected[target.key] = because[target.key]
+            console.say(f"[{target.key}] selected: {because[target.key]}")
         else:
             result.not_run[target.key] = "not affected by the change (--changed)"
     if result.not_run:
         console.say(f"--changed: {len(result.not_run)} target(s) not affected, not run")
     return dataclasses.replace(options, targets=chosen)
+
+
+def _selected(
+    config: Config, options: TestOptions, used: dict[str, selection.Used], impact: Impact | None
+) -> dict[str, str]:
+    """Target key → why the change selects it. The rendered impact decides where it
+    can see; file attribution (`selection`) decides what it cannot see (custom modules,
+    the lock file, tests, a platform's image), and everything when there is no impact."""
+    rules = selection.rules_for(config)
+    keys = {target.key for target in options.targets}
+    facts = {key: facts for key, facts in used.items() if key in keys}
+    roles = {target.key: target.minion.roles for target in options.targets}
+    changed = options.changed or []
+    if impact is None or impact.unavailable:
+        found = selection.affected(changed, facts, roles, rules)
+        return {key: f"{path} changed (file attribution)" for key, path in found.items()}
+    unseen = {
+        path: what for path in changed if (what := selection.unseen_by_rendering(path, rules))
+    }
+    because = {
+        key: f"{path} changed ({unseen[path]}: rendering cannot see it)"
+        for key, path in selection.affected(list(unseen), facts, roles, rules).items()
+    }
+    for target in options.targets:
+        if target.platform.name in impact.platforms_changed:
+            because.setdefault(target.key, f"platform {target.platform.name} changed (its image)")
+        if target.key in impact.unseen:
+            found = selection.affected(
+                changed, {target.key: facts.get(target.key, selection.Used())}, roles, rules
+            )
+            if found:
+                because.setdefault(
+                    target.key, f"{found[target.key]} changed (file attribution: no impact read)"
+                )
+        elif target.key in impact.changed:
+            because.setdefault(
+                target.key, f"rendered impact: {impact_report.counts(impact.changed[target.key])}"
+            )
+    return because
 
 
 def _attach_package_cache(

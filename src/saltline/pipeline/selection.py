@@ -85,6 +85,20 @@ def _targets_of(
     return []
 
 
+def unseen_by_rendering(path: str, rules: Rules) -> str | None:
+    """What a changed file is when a render cannot show its effect (custom modules, the
+    lock file's formula pins, the tests), else None: the rendered impact decides."""
+    if path == rules.always[-1]:
+        return "the lock file"
+    suite_files = {file for files in rules.suites.values() for file in files}
+    if path.endswith(".py") and (under(path, rules.tests_dir) or path in suite_files):
+        return "a test"
+    for root in rules.state_roots:
+        if under(path, root) and PurePosixPath(relative(path, root)).parts[0].startswith("_"):
+            return "a custom module"
+    return None
+
+
 def _tests_of(
     path: str, facts: dict[str, Used], roles: dict[str, tuple[str, ...]], rules: Rules
 ) -> list[str]:

@@ -8,6 +8,7 @@ import pytest
 
 from saltline import config
 from saltline.pipeline import render_cache
+from saltline.pipeline.impact import RenderedView
 from saltline.pipeline.selection import Used
 
 WEB = Used(sls={"nginx", "nginx.config"}, sources={"nginx/files/site.conf"}, pillar={"web"})
@@ -43,8 +44,8 @@ def stored(tmp_path):
     cfg = estate(tmp_path)
     web, db = sorted(cfg.targets(), key=lambda target: target.minion.name != "web1")
     files = render_cache.estate_files(cfg)
-    render_cache.store(cfg, web, "settings", files, WEB, True)
-    render_cache.store(cfg, db, "settings", files, DB, True)
+    render_cache.store(cfg, web, "settings", files, WEB, True, render_cache.cache_dir(cfg))
+    render_cache.store(cfg, db, "settings", files, DB, True, render_cache.cache_dir(cfg))
     return cfg, web
 
 
@@ -52,7 +53,9 @@ def again(cfg, job, settings="settings", data=True):
     """web1's reuse, judged with db1's record beside it."""
     jobs = [target for target in cfg.targets()]
     every = {target.key: "settings" for target in jobs} | {job.key: settings}
-    found = render_cache.reusable(cfg, jobs, every, render_cache.estate_files(cfg), data)
+    found = render_cache.reusable(
+        cfg, jobs, every, render_cache.estate_files(cfg), data, render_cache.cache_dir(cfg)
+    )
     return found.get(job.key)
 
 
@@ -103,14 +106,14 @@ def test_a_render_that_rewrote_its_golden_file_is_reused_with_it(stored):
     before = render_cache.estate_files(cfg)  # what the render saw before writing the file
     golden_file.write_text("pillar: {port: 80}\n")  # --update-golden
     recorded = render_cache.with_golden_file(cfg, job, before)
-    render_cache.store(cfg, job, "settings", recorded, WEB, True)
+    render_cache.store(cfg, job, "settings", recorded, WEB, True, render_cache.cache_dir(cfg))
     assert again(cfg, job) == render_cache.Reuse(WEB, data=True)
 
 
 def test_other_settings_or_a_failed_render_are_not_reused(stored):
     cfg, job = stored
     assert again(cfg, job, settings="another image") is None
-    render_cache.forget(cfg, job)
+    render_cache.forget(job, render_cache.cache_dir(cfg))
     assert again(cfg, job) is None
 
 
@@ -126,3 +129,15 @@ def test_a_source_another_target_serves_keeps_this_ones_data_check(stored):
     (db,) = [target for target in cfg.targets() if target.key != web.key]
     (cfg.root / "salt/nginx/files/site.conf").write_text("# changed\n")
     assert again(cfg, db) == render_cache.Reuse(DB, data=True)
+
+
+def test_a_stored_view_is_reused_and_a_render_without_one_is_not_when_a_view_is_wanted(tmp_path):
+    cfg = estate(tmp_path)
+    web, db = sorted(cfg.targets(), key=lambda target: target.minion.name != "web1")
+    files, directory = render_cache.estate_files(cfg), render_cache.cache_dir(cfg)
+    view = RenderedView({}, {"site|file|/etc/site": "listen 80\n"}, {"port": 80})
+    render_cache.store(cfg, web, "settings", files, WEB, True, directory, view)
+    render_cache.store(cfg, db, "settings", files, DB, True, directory)
+    jobs, every = [web, db], {web.key: "settings", db.key: "settings"}
+    found = render_cache.reusable(cfg, jobs, every, files, True, directory, view_wanted=True)
+    assert found == {web.key: render_cache.Reuse(WEB, data=True, view=view)}
