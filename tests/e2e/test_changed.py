@@ -33,12 +33,22 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_a_change_to_one_roles_sls_converges_only_its_minion(repo, tmp_path):
-    """…and renders only that minion again: the others' renders are reused."""
+    """…and renders only that minion again: the others' renders, and the base's, are
+    reused. A comment alone renders as before: nothing is converged for it."""
     first = saltline("render", estate=repo, reports=tmp_path / "first")
     assert first.exit_code == 0, first.output
     good = repo / "salt" / "roles" / "good.sls"
-    good.write_text(good.read_text() + "\n# a comment is a change too\n")
-    git(repo, "commit", "-qam", "touch good")
+    good.write_text(good.read_text() + "\n# a comment renders as before\n")
+    git(repo, "commit", "-qam", "a comment")
+    comment = saltline("test", "--changed", "HEAD~1", estate=repo, reports=tmp_path / "comment")
+    assert comment.exit_code == 0, comment.output
+    assert comment.results["targets"] == [] and len(comment.results["not_run"]) == 4
+    good.write_text(
+        good.read_text().replace(
+            "    - name: /etc/motd\n", '    - name: /etc/motd\n    - mode: "0640"\n'
+        )
+    )
+    git(repo, "commit", "-qam", "the motd's mode")
     run = saltline("test", "--changed", "HEAD~1", estate=repo, reports=tmp_path / "reports")
     assert run.exit_code == 0, run.output
     results = run.results
@@ -50,7 +60,12 @@ def test_a_change_to_one_roles_sls_converges_only_its_minion(repo, tmp_path):
     assert [s["stage"] for s in results["estate"]] == ["lint", "render"]
     assert len(results["estate"][1]["cases"]) == 4  # every minion rendered…
     assert "(3 reused: nothing they use changed)" in run.output  # …or reused
-    assert "[dev/good1@debian12/salt3007.13] affected: salt/roles/good.sls changed" in run.output
+    good1 = "dev/good1@debian12/salt3007.13"
+    assert results["selected"] == {good1: "rendered impact: 1 state, 0 files, 0 pillar keys"}
+    changed = results["impact"]["targets"][good1]["states_changed"]
+    assert [(s["id"], s["arguments"]) for s in changed] == [
+        ("good-motd-file-managed", ['added mode: "0640"'])
+    ]
     assert "recorded a pass" not in run.output
     summary = (tmp_path / "reports" / "summary.md").read_text()
     assert "- dev/slow1@debian12/salt3007.13: not affected by the change (--changed)" in summary

@@ -67,7 +67,6 @@ def render_base(
         image_for=image_for,
         run_id=run_id,
         jobs=jobs,
-        views=True,
         golden_data=False,
         cache=render_cache.cache_dir(config),
     )

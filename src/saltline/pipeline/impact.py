@@ -143,7 +143,7 @@ def compare(before: RenderedView | None, after: RenderedView | None) -> TargetIm
         impact.states_removed.append(_change(old.states[key], []))
     for key in sorted(old.states.keys() & new.states.keys()):
         was, now = old.states[key], new.states[key]
-        lines = _differences(was.arguments, now.arguments)
+        lines = _differences(_flatten(was.arguments), _flatten(now.arguments))
         if was.sls != now.sls:
             lines.insert(0, f"moved from SLS {was.sls} to {now.sls}")
         if lines:

@@ -60,14 +60,14 @@ def run(
     run_id: str,
     jobs: int = 0,
     update_golden: bool = False,
-    views: bool = False,
     golden_data: bool = True,
     cache: Path | None = None,
 ) -> Rendered:
     """Render every target in every environment; fails on any render error, and on data
     that differs from its golden file (unless `update_golden`, which rewrites them).
-    Also says what each render used (by target key), for `--changed`, and with `views`
-    each one's rendered view, for the impact. `golden_data` False skips the golden data
+    Also says what each render used (by target key), for `--changed`, and each one's
+    rendered view, for the impact (stored with the render, so that a later run's base
+    is a reuse). `golden_data` False skips the golden data
     check; `cache`: where stored renders are (default: the configuration's)."""
     started = time.monotonic()
     estate = Estate.of(config.root, layout)
@@ -86,11 +86,11 @@ def run(
     reuses = (
         {}
         if update_golden
-        else render_cache.reusable(config, render_jobs, settings, files, check_data, cache, views)
+        else render_cache.reusable(config, render_jobs, settings, files, check_data, cache)
     )
     used: dict[str, Used | None] = {key: reuse.used for key, reuse in reuses.items()}
     seen: dict[str, RenderedView] = {
-        key: reuse.view for key, reuse in reuses.items() if views and reuse.view is not None
+        key: reuse.view for key, reuse in reuses.items() if reuse.view is not None
     }
     unseen: dict[str, str] = {}  # target key → why its view could not be read
     to_render = [job for job in render_jobs if job.key not in reuses]
@@ -107,12 +107,11 @@ def run(
             cases.append(_check_data(container, job, config, update_golden))
         facts = used[job.key]
         if facts is not None and not any(c.failure for c in cases):
-            if views:
-                view = _view(container, job, config.timeouts["render"])
-                if isinstance(view, str):
-                    unseen[job.key] = view
-                else:
-                    seen[job.key] = view
+            view = _view(container, job, config.timeouts["render"])
+            if isinstance(view, str):
+                unseen[job.key] = view
+            else:
+                seen[job.key] = view
             recorded = render_cache.with_golden_file(config, job, files) if update_golden else files
             render_cache.store(config, job, settings[job.key], recorded, facts, check_data,
                                cache, seen.get(job.key))  # fmt: skip
@@ -169,7 +168,7 @@ def run(
 class Rendered:
     stage: StageResult
     used: dict[str, Used]  # by target key: what each render used (`selection`)
-    views: dict[str, RenderedView]  # by target key, when asked for: for the impact
+    views: dict[str, RenderedView]  # by target key: for the impact
     unseen: dict[str, str]  # by target key: why its view could not be read
 
 

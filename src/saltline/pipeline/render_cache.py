@@ -75,10 +75,9 @@ def reusable(
     files: dict[str, str],
     data_wanted: bool,
     directory: Path,
-    view_wanted: bool = False,
 ) -> dict[str, Reuse]:
-    """The stored renders of `jobs` (by key) that nothing they depend on changed since
-    (and that read the rendered view, when one is wanted).
+    """The stored renders of `jobs` (by key) that nothing they depend on changed since,
+    and that read the rendered view.
 
     Attribution is judged against every stored render at once, as `--changed` judges
     a change against every target: a file that no render uses affects them all.
@@ -92,7 +91,7 @@ def reusable(
         record = records[job.key]
         if record is None or record.settings != settings[job.key]:
             continue
-        if view_wanted and record.view is None:
+        if record.view is None:  # stored before views were read: render again
             continue
         changed = sorted(
             path

@@ -60,6 +60,7 @@ class TestOptions:
     commit: str | None = None
     max_containers: int = 0  # alive at once; 0: what the host allows (`host_limits`)
     impact_base: str | None = None  # the commit the impact compares with; None: no impact
+    golden_data: bool = True  # render checks the golden data (`saltline diff` does not)
 
 
 def select_stages(only: list[str], skip: list[str]) -> tuple[str, ...]:
@@ -152,7 +153,7 @@ def _run_in_containers(
                 run_id=result.run_id,
                 jobs=options.jobs,
                 update_golden=options.update_golden,
-                views=options.impact_base is not None,
+                golden_data=options.golden_data,
             )
             result.estate.append(rendered.stage)
             console.say(stage_line("estate", "render", rendered.stage))

@@ -39,13 +39,16 @@ def estate(root: Path) -> config.Config:
     return config.load(root / "saltline.yml")
 
 
+VIEW = RenderedView({}, {"site|file|/etc/site": "listen 80\n"}, {"port": 80})
+
+
 @pytest.fixture
 def stored(tmp_path):
     cfg = estate(tmp_path)
     web, db = sorted(cfg.targets(), key=lambda target: target.minion.name != "web1")
     files = render_cache.estate_files(cfg)
-    render_cache.store(cfg, web, "settings", files, WEB, True, render_cache.cache_dir(cfg))
-    render_cache.store(cfg, db, "settings", files, DB, True, render_cache.cache_dir(cfg))
+    render_cache.store(cfg, web, "settings", files, WEB, True, render_cache.cache_dir(cfg), VIEW)
+    render_cache.store(cfg, db, "settings", files, DB, True, render_cache.cache_dir(cfg), VIEW)
     return cfg, web
 
 
@@ -61,7 +64,7 @@ def again(cfg, job, settings="settings", data=True):
 
 def test_unchanged_inputs_reuse_the_render_and_its_data_check(stored):
     cfg, job = stored
-    assert again(cfg, job) == render_cache.Reuse(WEB, data=True)
+    assert again(cfg, job) == render_cache.Reuse(WEB, data=True, view=VIEW)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +91,7 @@ def test_a_change_it_depends_on_renders_again(stored, path):
 def test_a_change_it_does_not_use_keeps_the_render(stored, path):
     cfg, job = stored
     (cfg.root / path).write_text("# changed\n")
-    assert again(cfg, job) == render_cache.Reuse(WEB, data=True)
+    assert again(cfg, job) == render_cache.Reuse(WEB, data=True, view=VIEW)
 
 
 @pytest.mark.parametrize("path", ["tests/golden/dev/web1.debian12.yaml", "salt/postgres/map.jinja"])
@@ -97,7 +100,7 @@ def test_a_golden_file_or_map_layer_change_checks_the_data_again(stored, path):
     cfg, job = stored
     (cfg.root / path).write_text("# changed\n")
     assert again(cfg, job) is None
-    assert again(cfg, job, data=False) == render_cache.Reuse(WEB, data=False)
+    assert again(cfg, job, data=False) == render_cache.Reuse(WEB, data=False, view=VIEW)
 
 
 def test_a_render_that_rewrote_its_golden_file_is_reused_with_it(stored):
@@ -106,8 +109,8 @@ def test_a_render_that_rewrote_its_golden_file_is_reused_with_it(stored):
     before = render_cache.estate_files(cfg)  # what the render saw before writing the file
     golden_file.write_text("pillar: {port: 80}\n")  # --update-golden
     recorded = render_cache.with_golden_file(cfg, job, before)
-    render_cache.store(cfg, job, "settings", recorded, WEB, True, render_cache.cache_dir(cfg))
-    assert again(cfg, job) == render_cache.Reuse(WEB, data=True)
+    render_cache.store(cfg, job, "settings", recorded, WEB, True, render_cache.cache_dir(cfg), VIEW)
+    assert again(cfg, job) == render_cache.Reuse(WEB, data=True, view=VIEW)
 
 
 def test_other_settings_or_a_failed_render_are_not_reused(stored):
@@ -128,16 +131,16 @@ def test_a_source_another_target_serves_keeps_this_ones_data_check(stored):
     cfg, web = stored
     (db,) = [target for target in cfg.targets() if target.key != web.key]
     (cfg.root / "salt/nginx/files/site.conf").write_text("# changed\n")
-    assert again(cfg, db) == render_cache.Reuse(DB, data=True)
+    assert again(cfg, db) == render_cache.Reuse(DB, data=True, view=VIEW)
 
 
-def test_a_stored_view_is_reused_and_a_render_without_one_is_not_when_a_view_is_wanted(tmp_path):
+def test_a_render_stored_without_its_view_is_not_reused(tmp_path):
+    """…as those stored before views were read: the impact needs the view."""
     cfg = estate(tmp_path)
     web, db = sorted(cfg.targets(), key=lambda target: target.minion.name != "web1")
     files, directory = render_cache.estate_files(cfg), render_cache.cache_dir(cfg)
-    view = RenderedView({}, {"site|file|/etc/site": "listen 80\n"}, {"port": 80})
-    render_cache.store(cfg, web, "settings", files, WEB, True, directory, view)
+    render_cache.store(cfg, web, "settings", files, WEB, True, directory, VIEW)
     render_cache.store(cfg, db, "settings", files, DB, True, directory)
-    jobs, every = [web, db], {web.key: "settings", db.key: "settings"}
-    found = render_cache.reusable(cfg, jobs, every, files, True, directory, view_wanted=True)
-    assert found == {web.key: render_cache.Reuse(WEB, data=True, view=view)}
+    every = {web.key: "settings", db.key: "settings"}
+    found = render_cache.reusable(cfg, [web, db], every, files, True, directory)
+    assert found == {web.key: render_cache.Reuse(WEB, data=True, view=VIEW)}
