@@ -103,6 +103,7 @@ SLOWEST_FIRST = (
     "test_images.py",
     "test_matrix.py",
     "test_package_cache.py",
+    "test_impact.py",
     "test_changed.py",
 )
 

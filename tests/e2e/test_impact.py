@@ -131,30 +131,60 @@ def test_prod_pillar_and_secrets_show_as_keys_never_as_values(repo):
     assert "BEGIN PGP MESSAGE" not in json.dumps(impact) and "hQ" not in shown
 
 
-def test_a_state_added_to_one_role_in_the_top_file_converges_only_its_minions(repo, tmp_path):
-    """The top file affects every target by its files; the rendered impact names db1."""
-    (repo / "salt" / "e2e_marker.sls").write_text(
-        "e2e-marker-file-managed:\n  file.managed:\n    - name: /etc/e2e-marker\n"
-        "    - contents: marked\n"
-    )
+# States `test=True` misjudges: the command's `onlyif` is false before the flag file
+# exists, so its prediction is "no change", and the onchanges state after it is not
+# predicted either; applied, the flag is written first, and both run.
+MARKER_SLS = """\
+e2e-marker-file-managed:
+  file.managed:
+    - name: /etc/e2e-marker
+    - contents: marked
+
+e2e-cascade-cmd-run:
+  cmd.run:
+    - name: touch /etc/e2e-cascade-done
+    - onlyif: test -f /etc/e2e-marker
+    - creates: /etc/e2e-cascade-done
+
+e2e-cascade-followed-cmd-run:
+  cmd.run:
+    - name: touch /etc/e2e-cascade-followed
+    - onchanges:
+      - cmd: e2e-cascade-cmd-run
+"""
+
+
+def test_states_a_top_file_change_adds_to_one_role_converge_only_its_minions(repo, tmp_path):
+    """The top file affects every target by its files; the rendered impact names db1.
+    With the prediction check, its converge names the cascade test=True missed."""
+    (repo / "salt" / "e2e_marker.sls").write_text(MARKER_SLS)
     top = repo / "salt" / "top.sls"
     top.write_text(
         top.read_text().replace("    - roles.db\n", "    - roles.db\n    - e2e_marker\n")
     )
     commit(repo, "db servers get a marker")
-    run = saltline("test", "--changed", "HEAD~1", "--environment", "dev", estate=repo,
-                   reports=tmp_path / "reports")  # fmt: skip
+    run = saltline("test", "--changed", "HEAD~1", "--environment", "dev", "--check-prediction",
+                   estate=repo, reports=tmp_path / "reports")  # fmt: skip
     assert run.exit_code == 0, run.output
     results = run.results
     assert [t["minion"] for t in results["targets"]] == ["db1"]
     assert results["selected"] == {
-        key("dev", "db1"): "rendered impact: 1 state, 0 files, 0 pillar keys"
+        key("dev", "db1"): "rendered impact: 3 states, 0 files, 0 pillar keys"
     }
     assert results["not_run"] == {key("dev", "web1"): "not affected by the change (--changed)"}
     added = results["impact"]["targets"][key("prod", "db1")]["states_added"]
     assert [(s["id"], s["function"], s["where"]) for s in added] == [
-        ("e2e-marker-file-managed", "file.managed", "salt/e2e_marker.sls:1")
+        ("e2e-cascade-cmd-run", "cmd.run", "salt/e2e_marker.sls:6"),
+        ("e2e-cascade-followed-cmd-run", "cmd.run", "salt/e2e_marker.sls:12"),
+        ("e2e-marker-file-managed", "file.managed", "salt/e2e_marker.sls:1"),
     ]
+    converge = results["targets"][0]["stages"][0]
+    assert converge["details"]["prediction"]["unpredicted"] == [
+        "e2e_marker: e2e-cascade-cmd-run (cmd.run)",
+        "e2e_marker: e2e-cascade-followed-cmd-run (cmd.run)",
+    ]
+    summary = (tmp_path / "reports" / "summary.md").read_text()
+    assert "changed, not predicted: e2e_marker: e2e-cascade-followed-cmd-run" in summary
 
 
 def test_a_map_default_only_one_minion_uses_selects_only_it(repo, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -56,6 +57,11 @@ def add_test(commands: Commands) -> None:
         "--no-package-cache", dest="package_cache", action="store_false",
         help="minions download packages directly, not through the shared cache",
     )  # fmt: skip
+    test.add_argument(
+        "--check-prediction", action="store_true",
+        help="converge first runs the highstate with test=True and names the states whose "
+        "changes Salt did not predict (tests.prediction in saltline.yml)",
+    )  # fmt: skip
     test.add_argument("--keep", action="store_true", help="keep the containers (see `login`)")
     test.add_argument("--jobs", type=int, default=0, help="minions in parallel (default: cores)")
     test.add_argument(
@@ -84,6 +90,8 @@ def _part(args: argparse.Namespace) -> str | None:
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:
     cfg = load(args)
+    if args.check_prediction:
+        cfg = dataclasses.replace(cfg, tests=dataclasses.replace(cfg.tests, prediction=True))
     stages = runner.select_stages(split(args.only), split(args.skip))
     targets = cell_targets(
         cfg, args, minions=args.minions, shard=args.shard, environment=args.environment

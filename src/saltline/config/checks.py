@@ -296,6 +296,7 @@ def _tests(value: dict[str, Any]) -> VerifyTests:
         golden=value.get("golden", VerifyTests.golden),
         suites={str(role): tuple(files) for role, files in value.get("suites", {}).items()},
         saltcheck=value.get("saltcheck", True),
+        prediction=value.get("prediction", VerifyTests.prediction),
     )
 
 

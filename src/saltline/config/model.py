@@ -107,6 +107,7 @@ class VerifyTests:
     golden: str = "tests/golden"  # expected rendered data per minion × environment
     suites: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role ("*": all) → files
     saltcheck: bool = True  # run the saltcheck-tests of the states a minion applies
+    prediction: bool = False  # converge checks Salt's test=True prediction first
 
 
 def target_key(environment: str, minion: str, platform: str, salt_version: str) -> str:

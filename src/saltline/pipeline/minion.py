@@ -54,7 +54,7 @@ class Minion(Protocol):
     @property
     def container_name(self) -> str: ...
 
-    def apply(self, timeout: int) -> ApplyRun: ...
+    def apply(self, timeout: int, test: bool = False) -> ApplyRun: ...
 
     def execute(self, command: list[str], timeout: int) -> tuple[str, str]: ...
 
@@ -167,14 +167,15 @@ class DockerMinion:
         done = self.run(command, timeout)
         return done.stdout, done.stderr
 
-    def apply(self, timeout: int) -> ApplyRun:
-        """`salt-call --local state.apply` (the highstate, less the minion's `exclude`),
-        parsed."""
+    def apply(self, timeout: int, test: bool = False) -> ApplyRun:
+        """`salt-call --local state.apply` (the highstate, less the minion's `exclude`;
+        `test`: with test=True, changing nothing), parsed."""
         exclude = [e.salt() for e in self.target.minion.exclude]
         try:
             done = self.run(
                 ["salt-call", "--local", "--out=json", "--log-level=quiet", "state.apply",
-                 *([f"exclude={json.dumps(exclude)}"] if exclude else [])],
+                 *([f"exclude={json.dumps(exclude)}"] if exclude else []),
+                 *(["test=True"] if test else [])],
                 timeout=timeout,
             )  # fmt: skip
         except CommandTimeout:

@@ -112,6 +112,7 @@ def summary_markdown(result: RunResult, reports_dir: Path = Path("reports")) -> 
     if result.impact is not None:
         lines += impact_report.summary_section(result.impact, reports_dir)
     lines += _containers(result)
+    lines += _predictions(result)
     failures = [
         (label, stage)
         for label, stages in result.rows()
@@ -161,6 +162,22 @@ def _containers(result: RunResult) -> list[str]:
         ]
         lines.append(f"- {target.key}: " + "; ".join(parts))
     return ["", "### Containers: options given, states excluded", "", *lines] if lines else []
+
+
+def _predictions(result: RunResult) -> list[str]:
+    """Where Salt's test=True prediction did not hold (`tests.prediction`)."""
+    lines: list[str] = []
+    for target in result.targets:
+        converge = next((s for s in target.stages if s.stage == "converge"), None)
+        checked = converge.details.get("prediction") if converge else None
+        if not checked:
+            continue
+        lines += [f"- {target.key}: changed, not predicted: {label}"
+                  for label in checked["unpredicted"]]  # fmt: skip
+        lines += [f"- {target.key}: predicted, did not change: {label}"
+                  for label in checked["predicted_unchanged"]]  # fmt: skip
+    title = "### Salt's prediction (test=True) that did not hold in the converge"
+    return ["", title, "", *lines] if lines else []
 
 
 _ICON = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭"}

@@ -19,7 +19,7 @@ import docker.errors
 from saltline.config import Config, Target
 from saltline.engine import images
 from saltline.errors import SaltlineError, SaltOutputError
-from saltline.pipeline import container_limits, saltcheck, verify
+from saltline.pipeline import container_limits, prediction, saltcheck, verify
 from saltline.pipeline.minion import Minion
 from saltline.pipeline.results import Case, StageResult, Status
 from saltline.salt_results import (
@@ -68,6 +68,9 @@ class MinionStage:
 
 
 def converge(ctx: StageContext) -> StageResult:
+    predicted = None
+    if ctx.config.tests.prediction:  # the same highstate with test=True first
+        predicted = ctx.minion.apply(ctx.config.timeouts["converge"], test=True)
     applied = ctx.minion.apply(ctx.config.timeouts["converge"])
     minion = ctx.target.minion
     limits = {
@@ -92,6 +95,8 @@ def converge(ctx: StageContext) -> StageResult:
         details["container_limits"] = [limit.to_dict() for limit in limits.values()]
     if minion.exclude:
         details["excluded"] = [{e.kind: e.name, "reason": e.reason} for e in minion.exclude]
+    if predicted is not None and not predicted.errors and not applied.errors:
+        details["prediction"] = prediction.check(predicted, applied)
     excluded = "".join(
         f"\nexcluded in containers: {e.kind} {e.name} ({e.reason})" for e in minion.exclude
     )

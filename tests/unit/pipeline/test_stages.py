@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from saltline.config import Config, Minion, Platform, Target
+from saltline.config import Config, Minion, Platform, Target, VerifyTests
 from saltline.errors import CommandTimeout
 from saltline.pipeline.results import StageResult
 from saltline.pipeline.stages import (
@@ -41,9 +43,11 @@ class ScriptedMinion:
     def __init__(self, *runs: ApplyRun | Exception):
         self.runs = list(runs)
         self.applies = 0
+        self.tests = 0  # applies with test=True
 
-    def apply(self, timeout: int) -> ApplyRun:
+    def apply(self, timeout: int, test: bool = False) -> ApplyRun:
         self.applies += 1
+        self.tests += test
         outcome = self.runs.pop(0)
         if isinstance(outcome, Exception):
             raise outcome
@@ -170,3 +174,22 @@ def test_progress_is_reported_before_and_after_each_stage(context):
         ("verify", None),
         ("verify", "passed"),
     ]
+
+
+def test_with_the_prediction_check_converge_names_what_test_true_missed(context):
+    """`tests.prediction`: the highstate with test=True first; a state that changed
+    unpredicted (an onchanges cascade) and one predicted that did not change are named,
+    and neither fails the converge."""
+    predicted = ApplyRun([state("a", result=None), state("b"), state("c", result=None)])
+    applied = ApplyRun([state("a", changes={"pid": 1}), state("b", changes={"pid": 2}),
+                        state("c")])  # fmt: skip
+    ctx = context(ScriptedMinion(predicted, applied))
+    ctx = dataclasses.replace(
+        ctx, config=dataclasses.replace(ctx.config, tests=VerifyTests(prediction=True))
+    )
+    [result] = run_minion_stages(ctx, MINION_STAGES[:1])
+    assert result.status == "passed" and ctx.minion.tests == 1
+    assert result.details["prediction"] == {
+        "unpredicted": ["app.config: b (file.managed)"],
+        "predicted_unchanged": ["app.config: c (file.managed)"],
+    }
