@@ -54,6 +54,11 @@ def add_test(commands: Commands) -> None:
         "request's base in CI, else the merge base with the default branch); records no pass",
     )  # fmt: skip
     test.add_argument(
+        "--no-impact", dest="impact", action="store_false",
+        help="with --changed: do not render the base; select the targets by the files "
+        "changed alone, and report no impact",
+    )  # fmt: skip
+    test.add_argument(
         "--no-package-cache", dest="package_cache", action="store_false",
         help="minions download packages directly, not through the shared cache",
     )  # fmt: skip
@@ -107,7 +112,8 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
     counts = stages == PIPELINE and not args.minions and changed is None
     before, why = gate.snapshot(cfg) if counts else (None, "")
     commit = before.sha if before is not None else None  # test what a release of it ships
-    result = _run(cfg, targets, stages, args, console, changed, commit, impact_base=base)
+    impact_base = base if args.impact else None
+    result = _run(cfg, targets, stages, args, console, changed, commit, impact_base=impact_base)
     exit_code = 0 if result.passed else 1
     if exit_code == 0 and counts:
         recorded = None

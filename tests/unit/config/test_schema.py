@@ -43,7 +43,10 @@ def test_the_projects_own_configurations_load(path):
     ("extra", "expected"),
     [
         ("colour: blue\n", r":6: colour: unknown key; allowed: ca_bundle, environments, "),
-        ("tests: {goldens: x}\n", r"tests\.goldens: unknown key; allowed: golden, prediction, saltcheck"),
+        (
+            "tests: {goldens: x}\n",
+            r"tests\.goldens: unknown key; allowed: golden, prediction, saltcheck",
+        ),
         ("timeouts: {apply: 30}\n", r"timeouts\.apply: unknown key; allowed: converge, render"),
         (
             "promotion: {batch_size: 0}\n",
