@@ -22,7 +22,7 @@ from saltline.console import Console
 from saltline.engine import cleanup, connection, labels
 from saltline.errors import SaltlineError
 from saltline.estate import git
-from saltline.pipeline import changes, impact_report, runner
+from saltline.pipeline import changes, impact_report, prediction, runner
 from saltline.pipeline.progress import render_table
 from saltline.pipeline.results import RunResult
 from saltline.pipeline.stages import PIPELINE
@@ -119,13 +119,25 @@ def cmd_test(args: argparse.Namespace, console: Console) -> int:
         recorded = None
         if before is not None:
             reports = args.reports or cfg.root / "reports"
-            recorded, why = gate.record(cfg, before, reports, targets, _part(args))
+            recorded, why = gate.record(cfg, before, reports, targets, _part(args),
+                                        _predictions(result))  # fmt: skip
         if recorded:
             sha = recorded.fingerprint.sha
             console.say(f"recorded a pass for {sha[:12]} (git notes {git.NOTES_REF})")
         else:
             console.say(f"no pass recorded: {why}")
     return exit_code
+
+
+def _predictions(result: RunResult) -> dict[str, dict[str, list[str]]] | None:
+    """Where Salt's prediction held, by minion, when the converges checked it."""
+    checks = [
+        (target.minion, stage.details["prediction"])
+        for target in result.targets
+        for stage in target.stages
+        if "prediction" in stage.details
+    ]
+    return prediction.by_minion(checks) if checks else None
 
 
 def add_lint(commands: Commands) -> None:

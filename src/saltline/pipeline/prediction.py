@@ -10,7 +10,7 @@ know which states of the estate it cannot be trusted for.
     >>> predicted = ApplyRun([state("a", None, {}), state("b", True, {})])
     >>> applied = ApplyRun([state("a", True, {"pid": 1}), state("b", True, {"pid": 2})])
     >>> check(predicted, applied)
-    {'unpredicted': ['cascade: b (cmd.run)'], 'predicted_unchanged': []}
+    {'unpredicted': ['b'], 'predicted_unchanged': [], 'held': ['a']}
 """
 
 from __future__ import annotations
@@ -24,11 +24,29 @@ def predicts_change(state: StateResult) -> bool:
 
 
 def check(predicted: ApplyRun, applied: ApplyRun) -> dict[str, list[str]]:
-    """States that changed without Salt predicting it, and states predicted to change
-    that did not (by label: SLS, ID, function)."""
-    would = {state.label for state in predicted.states if predicts_change(state)}
-    did = {state.label for state in applied.states if state.changed}
+    """State IDs that changed without Salt predicting it, predicted to change and did
+    not, and predicted to change and did (`held`)."""
+    would = {state.state_id for state in predicted.states if predicts_change(state)}
+    did = {state.state_id for state in applied.states if state.changed}
     return {
         "unpredicted": sorted(did - would),
         "predicted_unchanged": sorted(would - did),
+        "held": sorted(would & did),
     }
+
+
+def by_minion(checks: list[tuple[str, dict[str, list[str]]]]) -> dict[str, dict[str, list[str]]]:
+    """Each minion's checks (from every environment and cell it was tested in) as one:
+    what did not hold anywhere did not hold."""
+    merged: dict[str, dict[str, set[str]]] = {}
+    for minion, checked in checks:
+        mine = merged.setdefault(minion, {})
+        for kind, ids in checked.items():
+            mine.setdefault(kind, set()).update(ids)
+    for mine in merged.values():
+        mine["held"] = (
+            mine.get("held", set())
+            - mine.get("unpredicted", set())
+            - mine.get("predicted_unchanged", set())
+        )
+    return {m: {kind: sorted(ids) for kind, ids in c.items()} for m, c in sorted(merged.items())}

@@ -81,8 +81,10 @@ def record(
     reports_dir: Path,
     targets: list[Target],
     part: str | None,
+    predictions: dict[str, dict[str, list[str]]] | None = None,
 ) -> tuple[PassRecord | None, str]:
-    """Record a pass for the fingerprint taken before the run, if nothing moved since."""
+    """Record a pass for the fingerprint taken before the run, if nothing moved since
+    (with where Salt's prediction held in its converges, when they checked it)."""
     after, why = snapshot(config)
     if after != before:
         return None, why or "the checkout changed during the run"
@@ -91,6 +93,7 @@ def record(
         targets=sorted(target.key for target in targets),
         shard=part,
         time=audit.utc_timestamp(),
+        predictions=predictions,
     )
     if config.signing_key is not None:  # a protected branch's CI job (SALTLINE_SIGNING_KEY)
         entry = replace(entry, signature=signing.sign(entry.statement(), config.signing_key))

@@ -39,12 +39,15 @@ class PassRecord:
     time: str
     signature: str | None = None  # of `statement()`, armored; None: unsigned
     signer: str | None = None  # the allowed principal whose signature verified, once checked
+    # minion → "held" / "unpredicted" / "predicted_unchanged" → state IDs (`prediction`)
+    predictions: dict[str, dict[str, list[str]]] | None = None
 
     def statement(self) -> dict[str, Any]:
         saltline = {**asdict(self.fingerprint), "shard": self.shard, "time": self.time}
         return signing.passed_statement(
-            self.fingerprint.sha, self.fingerprint.bundle, saltline, self.targets
-        )
+            self.fingerprint.sha, self.fingerprint.bundle, saltline, self.targets,
+            self.predictions,
+        )  # fmt: skip
 
     def to_json(self) -> str:
         return json.dumps({"statement": self.statement(), "signature": self.signature},
@@ -76,7 +79,11 @@ def parse_record(text: str) -> PassRecord | None:
         return None
     fingerprint = Fingerprint(saltline["sha"], content, saltline["bundle"], saltline["config"],
                               saltline["salt_version"], matrix)  # fmt: skip
-    record = PassRecord(fingerprint, targets, shard, saltline["time"], signature)
+    predictions = statement["predicate"].get("saltlinePredictions")
+    if predictions is not None and not _predictions(predictions):
+        return None
+    record = PassRecord(fingerprint, targets, shard, saltline["time"], signature,
+                        predictions=predictions)  # fmt: skip
     if record.statement() != statement:  # fields of its own, unknown to this saltline
         return None
     return record
@@ -120,6 +127,14 @@ def read(root: Path, sha: str, reports_dir: Path, allowed: Path | None) -> Found
         else:
             found.records.append(replace(record, signer=verified.signer))
     return found
+
+
+def _predictions(value: Any) -> TypeGuard[dict[str, dict[str, list[str]]]]:
+    return isinstance(value, dict) and all(
+        isinstance(minion, str) and isinstance(kinds, dict)
+        and all(isinstance(kind, str) and _strings(ids) for kind, ids in kinds.items())
+        for minion, kinds in value.items()
+    )  # fmt: skip
 
 
 def _strings(value: Any) -> TypeGuard[list[str]]:

@@ -43,6 +43,7 @@ from saltline.promotion import (
     pass_records,
     release,
     signing,
+    tested_predictions,
 )
 from saltline.promotion.environment import Connect, Environment
 from saltline.promotion.release import ReleaseStore
@@ -304,14 +305,22 @@ class _Promotion:
             for store in self.env.stores:
                 candidate.stop(store.master)
         predictions = {minion: predict(run) for minion, run in sorted(runs.items())}
+        tested = tested_predictions.from_passes(self.passes)
         for minion, prediction in predictions.items():
-            for line in _describe(prediction):
+            seen = tested.get(minion) if tested is not None else None
+            for line in _describe(prediction) + tested_predictions.lines(prediction.changes, seen):
                 self.console.say(f"dry run {self.env.name}/{minion}: {line}")
-        self._write_report(runs)
+        self._write_report(runs, predictions, tested)
         return predictions
 
-    def _write_report(self, runs: MinionRuns) -> None:
-        """Salt's whole dry-run output, for whoever needs more than the one-line verdicts."""
+    def _write_report(
+        self,
+        runs: MinionRuns,
+        predictions: dict[str, Prediction],
+        tested: dict[str, dict[str, set[str]]] | None,
+    ) -> None:
+        """Salt's whole dry-run output, for whoever needs more than the one-line verdicts,
+        with what tests saw of its prediction (`tested_predictions`)."""
         reports = self.options.reports_dir or self.config.root / "reports"
         reports.mkdir(parents=True, exist_ok=True)
         path = reports / f"dry-run-{self.env.name}-{self.sha[:12]}.json"
@@ -319,6 +328,10 @@ class _Promotion:
             minion: None if run is None else {
                 "errors": run.errors,
                 "states": [state.__dict__ for state in run.states],
+                "prediction_in_tests": tested_predictions.report(
+                    predictions[minion].changes,
+                    tested.get(minion) if tested is not None else None,
+                ),
             }
             for minion, run in runs.items()
         }  # fmt: skip

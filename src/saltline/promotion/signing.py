@@ -43,10 +43,16 @@ def _subject(sha: str, bundle_digest: str) -> list[dict[str, Any]]:
 
 
 def passed_statement(
-    sha: str, bundle_digest: str, saltline: dict[str, Any], passed: list[str]
+    sha: str,
+    bundle_digest: str,
+    saltline: dict[str, Any],
+    passed: list[str],
+    predictions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What a passing `saltline test` says: the commit and content it tested, and how."""
-    return {
+    """What a passing `saltline test` says: the commit and content it tested, and how;
+    with `predictions`, where Salt's test=True prediction held in its converges (by
+    minion; outside `saltline`, which is the fingerprint the masters group passes by)."""
+    statement: dict[str, Any] = {
         "_type": STATEMENT,
         "subject": _subject(sha, bundle_digest),
         "predicateType": TEST_RESULT,
@@ -59,6 +65,9 @@ def passed_statement(
             "saltline": saltline,  # the fingerprint and the slice of the matrix
         },
     }
+    if predictions is not None:
+        statement["predicate"]["saltlinePredictions"] = predictions
+    return statement
 
 
 def rolled_out_statement(

@@ -190,6 +190,7 @@ def test_with_the_prediction_check_converge_names_what_test_true_missed(context)
     [result] = run_minion_stages(ctx, MINION_STAGES[:1])
     assert result.status == "passed" and ctx.minion.tests == 1
     assert result.details["prediction"] == {
-        "unpredicted": ["app.config: b (file.managed)"],
-        "predicted_unchanged": ["app.config: c (file.managed)"],
+        "unpredicted": ["b"],
+        "predicted_unchanged": ["c"],
+        "held": ["a"],
     }

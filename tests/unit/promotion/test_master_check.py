@@ -41,9 +41,15 @@ def enforce(tmp_path: Path) -> None:
     shutil.copy(ALLOWED, tmp_path / "etc-saltline" / "allowed_signers")
 
 
-def signed(key: Path | None, digest: str, targets: list[str] = MATRIX) -> str:
-    fingerprint = Fingerprint(SHA, {"salt": "t"}, digest, "c", "3007.13", MATRIX)
-    record = PassRecord(fingerprint, targets, None, "now")
+def signed(
+    key: Path | None,
+    digest: str,
+    targets: list[str] = MATRIX,
+    matrix: list[str] = MATRIX,
+    predictions: dict[str, dict[str, list[str]]] | None = None,
+) -> str:
+    fingerprint = Fingerprint(SHA, {"salt": "t"}, digest, "c", "3007.13", matrix)
+    record = PassRecord(fingerprint, targets, None, "now", predictions=predictions)
     if key is None:
         return record.to_json()
     return replace(record, signature=signing.sign(record.statement(), key)).to_json()
@@ -104,3 +110,16 @@ def test_a_master_with_allowed_signers_refuses_anything_else(master, tmp_path, c
     with pytest.raises(MasterError, match=f"refuses to serve releases/cccccccccccc: .*{why}"):
         master.switch(SHA, {})
     assert master.current() is None
+
+
+def test_shards_whose_converges_saw_different_predictions_still_cover_the_matrix(master, tmp_path):
+    """What each shard's converges saw of Salt's prediction is signed beside the
+    fingerprint, not in it: the master groups the shards' passes as one."""
+    enforce(tmp_path)
+    digest = release.content_digest(release_tar(SHA))
+    matrix = [*MATRIX, "dev/db1@debian12/salt3007.13"]
+    master.put_passes(SHA, [
+        signed(KEY, digest, [matrix[0]], matrix, {"web1": {"held": ["a"]}}),
+        signed(KEY, digest, [matrix[1]], matrix, {"db1": {"unpredicted": ["b"]}}),
+    ])  # fmt: skip
+    assert master.switch(SHA, {}) == "signed by ci@saltline.test"
