@@ -140,7 +140,7 @@ def test_prod_before_staging_is_refused(repo):
     web.write_text("{{ broken Jinja, only on this laptop\n")
     try:
         assert git(repo, "status", "--porcelain") == ""
-        tested = saltline("test", estate=repo, reports=repo / "reports")
+        tested = saltline("test", "--check-prediction", estate=repo, reports=repo / "reports")
     finally:
         web.write_text(committed)
         git(repo, "update-index", "--no-skip-worktree", "salt/roles/web.sls")
@@ -160,6 +160,12 @@ def test_a_tested_commit_goes_to_staging_then_prod(repo):
         r"^dry run staging/web1: .*nginx-package-install-pkg-installed", staging.output, re.M
     )
     assert "batch 1/1 staging/web1: ok" in staging.output
+    # the pass says where Salt's prediction held in the tested converges (dev's web1)
+    assert re.search(r"^dry run staging/web1: Salt's prediction held in tests for \d+ of \d+ "
+                     "predicted changes", staging.output, re.M)  # fmt: skip
+    report = json.loads((repo / "reports" / f"dry-run-staging-{sha[:12]}.json").read_text())
+    seen = report["web1"]["prediction_in_tests"]["predicted"]
+    assert seen["nginx-package-install-pkg-installed"] == "held in tests"
     shipped = exec_in(MASTERS["staging"], "ls", f"/srv/saltline/releases/{sha}/salt")
     assert "top.sls" in shipped.stdout and "e2e-not-shipped.sls" not in shipped.stdout
     # a formula's copy in the cache edited after the test: refused, not shipped

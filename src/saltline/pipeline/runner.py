@@ -29,8 +29,16 @@ from saltline.engine import apt_cache, cleanup, host_limits, labels
 from saltline.engine.images import Images
 from saltline.errors import SaltlineError
 from saltline.estate import layout
-from saltline.pipeline import impact_report, impact_run, lint, render, report, saltcheck, selection
-from saltline.pipeline.impact import Impact
+from saltline.pipeline import (
+    change_selection,
+    impact_report,
+    impact_run,
+    lint,
+    render,
+    report,
+    saltcheck,
+    selection,
+)
 from saltline.pipeline.minion import DockerMinion, RunContext
 from saltline.pipeline.progress import stage_line
 from saltline.pipeline.render_errors import Estate
@@ -240,7 +248,9 @@ def _narrowed(
 ) -> TestOptions:
     """The options with only the targets the change affects, each with why; the others
     are recorded as not run, with the reason."""
-    because = _selected(config, options, used, result.impact)
+    because = change_selection.selected(
+        config, options.targets, options.changed or [], used, result.impact
+    )
     chosen = [target for target in options.targets if target.key in because]
     for target in options.targets:
         if target.key in because:
@@ -251,45 +261,6 @@ def _narrowed(
     if result.not_run:
         console.say(f"--changed: {len(result.not_run)} target(s) not affected, not run")
     return dataclasses.replace(options, targets=chosen)
-
-
-def _selected(
-    config: Config, options: TestOptions, used: dict[str, selection.Used], impact: Impact | None
-) -> dict[str, str]:
-    """Target key → why the change selects it. The rendered impact decides where it
-    can see; file attribution (`selection`) decides what it cannot see (custom modules,
-    the lock file, tests, a platform's image), and everything when there is no impact."""
-    rules = selection.rules_for(config)
-    keys = {target.key for target in options.targets}
-    facts = {key: facts for key, facts in used.items() if key in keys}
-    roles = {target.key: target.minion.roles for target in options.targets}
-    changed = options.changed or []
-    if impact is None or impact.unavailable:
-        found = selection.affected(changed, facts, roles, rules)
-        return {key: f"{path} changed (file attribution)" for key, path in found.items()}
-    unseen = {
-        path: what for path in changed if (what := selection.unseen_by_rendering(path, rules))
-    }
-    because = {
-        key: f"{path} changed ({unseen[path]}: rendering cannot see it)"
-        for key, path in selection.affected(list(unseen), facts, roles, rules).items()
-    }
-    for target in options.targets:
-        if target.platform.name in impact.platforms_changed:
-            because.setdefault(target.key, f"platform {target.platform.name} changed (its image)")
-        if target.key in impact.unseen:
-            found = selection.affected(
-                changed, {target.key: facts.get(target.key, selection.Used())}, roles, rules
-            )
-            if found:
-                because.setdefault(
-                    target.key, f"{found[target.key]} changed (file attribution: no impact read)"
-                )
-        elif target.key in impact.changed:
-            because.setdefault(
-                target.key, f"rendered impact: {impact_report.counts(impact.changed[target.key])}"
-            )
-    return because
 
 
 def _attach_package_cache(
