@@ -125,7 +125,10 @@ def test_prod_pillar_and_secrets_show_as_keys_never_as_values(repo):
     assert "changed nginx:site:message: " in "\n".join(prod_pillar)
     assert "changed postgres:users:shop:password: encrypted value changed" in prod_pillar
     staging_pillar = targets[key("staging", "db1")]["pillar"]
-    assert staging_pillar == ["changed postgres:users:shop:password: encrypted value changed"]
+    assert staging_pillar == [  # one secret, used twice (a YAML alias)
+        "changed postgres:users:shop:password: encrypted value changed",
+        "changed webapp:database:password: encrypted value changed",
+    ]
     shown = everything_written(repo) + run.output
     assert not any(secret in shown for secret in secrets.values())
     assert "BEGIN PGP MESSAGE" not in json.dumps(impact) and "hQ" not in shown

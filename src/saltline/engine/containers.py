@@ -13,6 +13,7 @@ from docker.models.containers import Container
 
 from saltline.config import ContainerOptions
 from saltline.engine import host_limits
+from saltline.engine.exec_output import exec_output
 from saltline.errors import CommandTimeout, ContainerError
 
 SYSTEMD_BOOT_TIMEOUT = 90
@@ -121,11 +122,11 @@ def run_command(
     assert container.client is not None, "a container from a client"
     api = container.client.api
     exec_id = api.exec_create(container.id, command)["Id"]
-    stdout, stderr = api.exec_start(exec_id, demux=True)
+    stdout, stderr = exec_output(api, exec_id)
     return CommandResult(
         _exit_code(api, exec_id, command),
-        (stdout or b"").decode("utf-8", "replace"),
-        (stderr or b"").decode("utf-8", "replace"),
+        stdout.decode("utf-8", "replace"),
+        stderr.decode("utf-8", "replace"),
     )
 
 

@@ -49,6 +49,8 @@ class EngineAPI:
     """The engine's exec calls: every command takes `seconds(command)` and exits `code`;
     its exit code is recorded only after `late` inspections (as a loaded engine does)."""
 
+    base_url = "fake://engine"  # not HTTP: its output is read through exec_start
+
     def __init__(self, seconds, code: int, late: int = 0):
         self.seconds, self.code, self.late = seconds, code, late
         self.commands: dict[str, list[str]] = {}
