@@ -182,10 +182,10 @@ def test_states_a_top_file_change_adds_to_one_role_converge_only_its_minions(rep
         ("e2e-marker-file-managed", "file.managed", "salt/e2e_marker.sls:1"),
     ]
     converge = results["targets"][0]["stages"][0]
-    assert converge["details"]["prediction"]["unpredicted"] == [
-        "e2e-cascade-cmd-run",
-        "e2e-cascade-followed-cmd-run",
-    ]
+    # (with the postgres user and database, whose module loads only once installed)
+    unpredicted = converge["details"]["prediction"]["unpredicted"]
+    assert {"e2e-cascade-cmd-run", "e2e-cascade-followed-cmd-run"} <= set(unpredicted)
+    assert "e2e-marker-file-managed" in converge["details"]["prediction"]["held"]
     summary = (tmp_path / "reports" / "summary.md").read_text()
     assert "changed, not predicted: e2e-cascade-followed-cmd-run" in summary
 

@@ -27,7 +27,7 @@ import docker
 import docker.errors
 from docker.models.images import Image
 
-from saltline import process
+from saltline import archives, process
 from saltline.cache import cache_dir
 from saltline.config import Config, Platform
 from saltline.engine import golden, labels, wheelhouse
@@ -389,7 +389,7 @@ def _untar(chunks: Iterable[bytes], into: Path) -> None:
         for member in tar.getmembers():
             if member.isfile():
                 member.name = member.name.split("/", 1)[-1]
-                tar.extract(member, into, filter="data")
+                archives.extract(tar, member, into)
 
 
 def _scratch() -> str:

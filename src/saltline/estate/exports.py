@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from saltline import archives
 from saltline.cache import cache_dir
 from saltline.errors import UnshippableError
 from saltline.estate import git
@@ -51,7 +52,7 @@ def export(root: Path, sha: str, path: str) -> Path:
             for member in archive.getmembers():
                 if member.issym() or member.islnk():
                     raise UnshippableError(symlink_refusal(member.name, member.linkname, sha))
-            archive.extractall(staging, filter="data")
+            archives.extract_all(archive, staging)
         exported = staging / prefix
         exported.mkdir(parents=True, exist_ok=True)
         exported.rename(target)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from saltline import process
+from saltline import archives, process
 from saltline.cache import cache_dir
 from saltline.config import Config, FormulaSpec
 from saltline.errors import CommandTimeout, ConfigError
@@ -184,7 +184,7 @@ def export(config: Config, spec: FormulaSpec, commit: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}-", dir=target.parent))
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(staging, filter="data")
+        archives.extract_all(tar, staging)
     try:
         staging.rename(target)
     except OSError:  # another run exported it first

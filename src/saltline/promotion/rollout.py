@@ -166,6 +166,19 @@ class SaltMaster:
                 busy[minion] = ", ".join(f"{job['fun']} (job {job['jid']})" for job in states)
         return busy
 
+    def _answers(
+        self, ask: Callable[[list[str]], dict[str, T]], minions: list[str], tries: int = 3
+    ) -> dict[str, T]:
+        """`ask`ed of `minions` until each answered, `tries` times at most: a minion busy
+        applying a highstate may miss a ping timeout's answer."""
+        answers: dict[str, T] = {}
+        for _ in range(tries):
+            waiting = [minion for minion in minions if minion not in answers]
+            if not waiting:
+                break
+            answers.update(ask(waiting))
+        return answers
+
     def kill_tagged(self, minions: list[str], tag: str) -> dict[str, list[str]]:
         """Kill the jobs sent with `tag` still running on `minions` (saltutil.kill_job,
         one command per job: a job is one jid on all its minions); the jids killed, by
@@ -173,7 +186,7 @@ class SaltMaster:
         if not minions:
             return {}
         tagged: dict[str, list[str]] = {}
-        for minion, running in self._jobs(minions).items():
+        for minion, running in self._answers(self._jobs, minions).items():
             for job in running:
                 if minion in minions and job["tag"] == tag:
                     tagged.setdefault(job["jid"], []).append(minion)

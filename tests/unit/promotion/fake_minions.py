@@ -16,6 +16,7 @@ class FakeMinion:
     alive: bool = True
     schedule: dict[str, dict[str, object]] = field(default_factory=dict)
     running: list[dict[str, object]] = field(default_factory=list)
+    busy_for: int = 0  # calls it misses the answer of (busy applying), then answers
 
 
 class FakeSaltMaster(CommandChecks):
@@ -35,11 +36,16 @@ class FakeSaltMaster(CommandChecks):
         targets = command[command.index("-L") + 1].split(",")
         function, *args = command[command.index("-L") + 2 :]
         self.calls.append((function, targets, args))
-        answering = [m for m in targets if self.minions[m].alive]
+        answering = [m for m in targets if self.minions[m].alive and not self._busy(m)]
         answer = {m: self._answer(self.minions[m], function, args) for m in answering}
         answer.update({m: "Minion did not return. [No response]" for m in targets
                        if m not in answering})  # fmt: skip
         return CommandResult(0, json.dumps(answer), "")
+
+    def _busy(self, name: str) -> bool:
+        minion = self.minions[name]
+        minion.busy_for -= 1
+        return minion.busy_for >= 0
 
     def _answer(self, minion: FakeMinion, function: str, args: list[str]) -> object:
         if function == "test.ping":

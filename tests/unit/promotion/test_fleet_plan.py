@@ -146,3 +146,11 @@ def test_an_undo_kills_only_this_promotion_s_jobs(tmp_path):
         (["web1", "web2"], ["111"])
     ]  # one command for the job, on all its minions
     assert [job["jid"] for job in web1.running] == ["222"]
+
+
+def test_an_undo_asks_a_minion_too_busy_to_answer_again_before_giving_up_on_its_job(tmp_path):
+    ours = {"fun": "state.apply", "jid": "111", "arg": [{"__kwarg__": True, "saltline_job": "tok"}]}
+    web1 = FakeMinion(running=[dict(ours)], busy_for=2)
+    env, _, _ = fleet(tmp_path, web1=web1)
+    assert env.salts[0].kill_tagged(["web1"], "tok") == {"web1": ["111"]}
+    assert web1.running == []
