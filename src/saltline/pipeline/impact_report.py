@@ -104,14 +104,19 @@ def write(impact: Impact, reports_dir: Path) -> None:
         (directory / file_name(key)).write_text("\n".join(target_text(key, target)) + "\n")
 
 
-def console_lines(impact: Impact) -> list[str]:
-    """What a terminal shows: one line per changed target, then each one's impact."""
+def headline(impact: Impact) -> str:
     if impact.unavailable:
-        return [f"impact: none: {impact.unavailable}"]
-    changed = impact.changed
-    lines = [f"impact since {impact.base[:12]}: {len(changed)} of {len(impact.targets)} "
-             "rendered targets change"]  # fmt: skip
-    for key, target in changed.items():
+        return f"impact: none: {impact.unavailable}"
+    return (f"impact since {impact.base[:12]}: {len(impact.changed)} of "
+            f"{len(impact.targets)} rendered targets change")  # fmt: skip
+
+
+def console_lines(impact: Impact) -> list[str]:
+    """What a terminal shows: the headline, then each changed target's impact."""
+    lines = [headline(impact)]
+    if impact.unavailable:
+        return lines
+    for key, target in impact.changed.items():
         lines += ["", *target_text(key, target)]
     lines += [f"{key}: no impact read: {why}" for key, why in sorted(impact.unseen.items())]
     return lines

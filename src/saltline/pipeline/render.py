@@ -116,7 +116,7 @@ def run(
             render_cache.store(config, job, settings[job.key], recorded, facts, check_data,
                                cache, seen.get(job.key))  # fmt: skip
         else:
-            render_cache.forget(job, cache)
+            render_cache.forget(job, cache, settings[job.key], files)
         return cases
 
     containers: dict[tuple[str, str], Container] = {}

@@ -3,7 +3,8 @@ it depends on changed since its last passing render.
 
 A stored render is keyed by its settings (image, minion configuration, golden data
 template, secrets key, the roots mounted) and records a content hash of every file of
-the estate's roots, the configuration and the lock file, with what the render used.
+the estate's roots, the configuration and the lock file, with what the render used and
+what it rendered (its view, read without the secrets key: `impact`).
 The next run asks `selection` — the attribution `--changed` uses — whether the files
 that differ from the record affect that render; if none does, the render is reused.
 The golden data check is reused too, unless the target's golden file or a file that is
@@ -15,9 +16,11 @@ it); each is written whole by rename, so concurrent runs lose at most a reuse.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +91,13 @@ def reusable(
     served = {path for used in facts.values() for path in used.sources}
     found = {}
     for job in jobs:
+        exact_path = directory / _exact_name(job, settings[job.key], files)
+        exact = _load(exact_path)
+        if exact is not None and exact.view is not None and (exact.data_checked or not data_wanted):
+            found[job.key] = Reuse(exact.used, exact.data_checked, exact.view)
+            with contextlib.suppress(OSError):
+                os.utime(exact_path)  # in use: not pruned
+            continue
         record = records[job.key]
         if record is None or record.settings != settings[job.key]:
             continue
@@ -128,10 +138,14 @@ def store(
         "data_checked": data_checked,
         "view": view.to_json() if view is not None else None,
     }
-    path = directory / _file_name(job)
-    scratch = path.with_name(f".{path.name}.{os.getpid()}")
-    scratch.write_text(json.dumps(document, sort_keys=True))
-    scratch.replace(path)
+    text = json.dumps(document, sort_keys=True)
+    # the job's latest render, and this exact content's (which a later run's impact base
+    # finds again after the latest moved on: one job, two commits in turn)
+    for path in (directory / _file_name(job), directory / _exact_name(job, settings, files)):
+        scratch = path.with_name(f".{path.name}.{os.getpid()}")
+        scratch.write_text(text)
+        scratch.replace(path)
+    _prune(directory)
 
 
 def with_golden_file(config: Config, job: Target, files: dict[str, str]) -> dict[str, str]:
@@ -141,9 +155,10 @@ def with_golden_file(config: Config, job: Target, files: dict[str, str]) -> dict
     return {**files, _relative(path, config.root): _sha(path)} if path.is_file() else files
 
 
-def forget(job: Target, directory: Path) -> None:
+def forget(job: Target, directory: Path, settings: str, files: dict[str, str]) -> None:
     """A failed render is not reused: the next run shows its errors again."""
     (directory / _file_name(job)).unlink(missing_ok=True)
+    (directory / _exact_name(job, settings, files)).unlink(missing_ok=True)
 
 
 def _map_layer(path: str, served: set[str], rules: selection.Rules) -> bool:
@@ -173,6 +188,22 @@ def _load(path: Path) -> Record | None:
 
 def _file_name(job: Target) -> str:
     return hashlib.sha256(job.key.encode()).hexdigest()[:24] + ".json"
+
+
+def _exact_name(job: Target, settings: str, files: dict[str, str]) -> str:
+    content = json.dumps([job.key, settings, files], sort_keys=True)
+    return "exact-" + hashlib.sha256(content.encode()).hexdigest()[:24] + ".json"
+
+
+KEPT_FOR = 7 * 24 * 3600  # an exact-content record unused this long is removed
+
+
+def _prune(directory: Path) -> None:
+    cutoff = time.time() - KEPT_FOR
+    for path in directory.glob("exact-*.json"):
+        with contextlib.suppress(FileNotFoundError):  # another run pruned it
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _walk(directory: Path, root: Path) -> list[Path]:

@@ -173,8 +173,7 @@ def _run_in_containers(
                     client, config, Estate.of(config.root, estate), options.targets,
                     rendered, options.impact_base, result.run_id, options.jobs, console.say,
                 )  # fmt: skip
-                for line in impact_report.console_lines(result.impact)[:1]:
-                    console.say(line)
+                console.say(impact_report.headline(result.impact))
             if options.changed is not None:
                 options = _narrowed(config, options, rendered.used, result, console)
         if not minion_stages or not options.targets:

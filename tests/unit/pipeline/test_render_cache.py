@@ -116,7 +116,9 @@ def test_a_render_that_rewrote_its_golden_file_is_reused_with_it(stored):
 def test_other_settings_or_a_failed_render_are_not_reused(stored):
     cfg, job = stored
     assert again(cfg, job, settings="another image") is None
-    render_cache.forget(job, render_cache.cache_dir(cfg))
+    render_cache.forget(
+        job, render_cache.cache_dir(cfg), "settings", render_cache.estate_files(cfg)
+    )
     assert again(cfg, job) is None
 
 
@@ -144,3 +146,19 @@ def test_a_render_stored_without_its_view_is_not_reused(tmp_path):
     every = {web.key: "settings", db.key: "settings"}
     found = render_cache.reusable(cfg, [web, db], every, files, True, directory)
     assert found == {web.key: render_cache.Reuse(WEB, data=True, view=VIEW)}
+
+
+def test_a_content_rendered_before_the_latest_is_reused_again(tmp_path):
+    """A merge request's base after its head: the job's latest record is the head's, and
+    the base's exact content is found all the same."""
+    cfg = estate(tmp_path)
+    web = next(target for target in cfg.targets() if target.minion.name == "web1")
+    directory = render_cache.cache_dir(cfg)
+    base = render_cache.estate_files(cfg)
+    render_cache.store(cfg, web, "settings", base, WEB, True, directory, VIEW)
+    (tmp_path / "salt" / "nginx" / "init.sls").write_text("nginx: {pkg.removed: []}\n")
+    head = render_cache.estate_files(cfg)
+    render_cache.store(cfg, web, "settings", head, WEB, True, directory, VIEW)
+    every = {target.key: "settings" for target in cfg.targets()}
+    found = render_cache.reusable(cfg, cfg.targets(), every, base, True, directory)
+    assert found[web.key] == render_cache.Reuse(WEB, data=True, view=VIEW)
