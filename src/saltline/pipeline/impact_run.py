@@ -59,6 +59,7 @@ def _located(changes: list[StateChange], estate: Estate) -> list[StateChange]:
     located = []
     for change in changes:
         file = estate.sls_file(change.sls)
-        where = f"{estate.shown(file)}:{line_of(file, f'{change.id}:')}"
+        line = line_of(file, f"{change.id}:")  # 0: an ID Jinja makes, not in the file as such
+        where = f"{estate.shown(file)}:{line}" if line else estate.shown(file)
         located.append(dataclasses.replace(change, where=where))
     return located
