@@ -11,6 +11,7 @@ Last, on the reference estate, the converge with and without `--check-prediction
 (test=True first): their ratio decides whether the check can be on by default (≤ 1.15).
 
     .venv/bin/python bench/impact.py [--rounds 2] [--skip-generated] [--skip-prediction]
+        [--only TEXT]   (only the changes whose name contains TEXT)
 """
 
 from __future__ import annotations
@@ -152,20 +153,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--skip-prediction", action="store_true")
+    parser.add_argument("--only", default="", help="only the changes whose name has this")
     args = parser.parse_args()
+    wanted = {name: change for name, change in REFERENCE_CHANGES.items() if args.only in name}
+    generated = {name: change for name, change in GENERATED_CHANGES.items() if args.only in name}
     with tempfile.TemporaryDirectory() as tmp:
         reference = Path(tmp) / "reference"
         reference_estate(reference)
         print("reference estate (web1, db1; dev and staging tested, prod rendered):")
-        compare(reference, REFERENCE_CHANGES, args.rounds)
+        compare(reference, wanted, args.rounds)
         if not args.skip_prediction:
             print("reference estate, the prediction check:")
             prediction_cost(reference, args.rounds)
         if not args.skip_generated:
-            generated = Path(tmp) / "generated"
-            generated_estate(generated)
+            repo = Path(tmp) / "generated"
+            generated_estate(repo)
             print("generated estate (12 minions, a role each):")
-            compare(generated, GENERATED_CHANGES, args.rounds)
+            compare(repo, generated, args.rounds)
 
 
 if __name__ == "__main__":
