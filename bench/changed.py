@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fast_feedback import copy_estate
 
 REPO = Path(__file__).resolve().parents[1]
 ESTATE = ("salt", "pillar", "tests/infra", "tests/secrets", "tests/golden", "saltline.yml",
@@ -38,13 +40,7 @@ def git(repo: Path, *args: str) -> None:
 
 def scratch(directory: Path) -> Path:
     repo = directory / "estate"
-    for part in ESTATE:
-        source, target = REPO / part, repo / part
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, target)
+    copy_estate(repo, ESTATE)
     (repo / ".gitignore").write_text("reports/\n__pycache__/\n")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")

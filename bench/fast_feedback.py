@@ -88,6 +88,17 @@ def generated_estate(repo: Path) -> None:
     git(repo, "commit", "-qm", "estate")
 
 
+def copy_estate(repo: Path, parts: tuple[str, ...]) -> None:
+    """These parts of this repository's reference estate, copied into `repo`."""
+    for part in parts:
+        source, target = REPO / part, repo / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target)
+
+
 def changed_on_generated(tmp: Path) -> None:
     repo = tmp / "generated"
     generated_estate(repo)
@@ -103,13 +114,7 @@ def changed_on_generated(tmp: Path) -> None:
 
 def warm_against_cold(tmp: Path) -> None:
     repo = tmp / "reference"
-    for part in REFERENCE:
-        source, target = REPO / part, repo / part
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, target)
+    copy_estate(repo, REFERENCE)
     saltline(repo, "cache", "clear", "packages", "renders")
     cold = saltline(repo, "test", "--default-cell", "--reports", "reports")
     warm = saltline(repo, "test", "--default-cell", "--reports", "reports")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fast_feedback import generated_estate
+from fast_feedback import copy_estate, generated_estate
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = ("salt", "pillar", "tests/infra", "tests/secrets", "saltline.yml", ".yamllint",
@@ -56,13 +55,7 @@ def saltline(repo: Path, *args: str) -> tuple[float, dict]:
 
 
 def reference_estate(repo: Path) -> None:
-    for part in REFERENCE:
-        source, target = REPO / part, repo / part
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, target)
+    copy_estate(repo, REFERENCE)
     (repo / ".gitignore").write_text("reports/\n.saltline/\n__pycache__/\n")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
